@@ -1,0 +1,61 @@
+"""Fixtures shared by every test: a network, nodes and participants to build on."""
+
+import itertools
+
+import pytest
+
+from core.models import Network, Node, Participant
+
+_worker_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_network(db):
+    """Create and save a network: `make_network(Chain, max_size=3)`."""
+
+    def make(network_class=Network, **fields):
+        network = network_class(**fields)
+        network.save()
+        return network
+
+    return make
+
+
+@pytest.fixture
+def network(make_network):
+    """A plain saved Network."""
+    return make_network()
+
+
+@pytest.fixture
+def make_participant(db):
+    """Create and save a working participant with unique worker and assignment ids."""
+
+    def make(**fields):
+        number = next(_worker_numbers)
+        values = {
+            "recruiter_id": "hotair",
+            "worker_id": f"worker{number}",
+            "assignment_id": f"assignment{number}",
+            "hit_id": "hit1",
+            "mode": "debug",
+        }
+        values.update(fields)
+        participant = Participant(**values)
+        participant.save()
+        return participant
+
+    return make
+
+
+@pytest.fixture
+def make_node(network):
+    """Create and save a node: `make_node()`, `make_node(Agent, network=other, participant=p)`."""
+
+    def make(node_class=Node, **fields):
+        fields.setdefault("network", network)
+        node = node_class(**fields)
+        node.save()
+        return node
+
+    return make

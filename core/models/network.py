@@ -1,0 +1,137 @@
+"""Networks: the groups of nodes that information passes between."""
+
+from django.db import models
+
+from core.models.shared import SharedMixin
+from core.polymorphism import PolymorphicModel
+from core.validation import check_failed, failed_filter, is_subclass, type_filter
+
+DEFAULT_MAX_SIZE = 1_000_000
+
+TRANSMISSION_STATUSES = ("all", "pending", "received")
+
+
+class Network(PolymorphicModel, SharedMixin):
+    """A network of nodes; subclasses decide how a new node is connected in `add_node`."""
+
+    polymorphic_identity = "network"
+
+    max_size = models.IntegerField(default=DEFAULT_MAX_SIZE)
+    full = models.BooleanField(default=False, db_index=True)
+    role = models.CharField(max_length=26, default="default", db_index=True)
+
+    class Meta:
+        db_table = "network"
+
+    def __repr__(self):
+        return f"Network-{self.pk}-{self.type}"
+
+    def json_data(self) -> dict:
+        return {
+            "type": self.type,
+            "max_size": self.max_size,
+            "full": self.full,
+            "role": self.role,
+            "object_type": "Network",
+        }
+
+    # Queries -----------------------------------------------------------------
+
+    def nodes(self, type=None, failed=False, participant_id=None) -> list:
+        """Nodes in this network, oldest first, optionally of one class or one participant."""
+        node_class = self.all_nodes.model
+        type = type or node_class
+        if not is_subclass(type, node_class):
+            raise TypeError(f"{type} is not a valid node type.")
+        check_failed(failed, f"{failed} is not a valid node failed")
+        queryset = node_class.objects.filter(network=self, **failed_filter(failed), **type_filter(type))
+        if participant_id is not None:
+            queryset = queryset.filter(participant_id=participant_id)
+        return list(queryset.order_by("creation_time", "id"))
+
+    def size(self, type=None, failed=False) -> int:
+        """How many nodes `nodes(type, failed)` would return, counted in the database."""
+        node_class = self.all_nodes.model
+        type = type or node_class
+        if not is_subclass(type, node_class):
+            raise TypeError(f"{type} is not a valid node type.")
+        check_failed(failed, f"{failed} is not a valid node failed")
+        return node_class.objects.filter(network=self, **failed_filter(failed), **type_filter(type)).count()
+
+    def infos(self, type=None, failed=False) -> list:
+        """Infos created in this network, oldest first."""
+        info_class = self.all_infos.model
+        type = type or info_class
+        if not is_subclass(type, info_class):
+            raise TypeError(f"Cannot get infos of type {type} as it is not a valid type.")
+        check_failed(failed, f"{failed} is not a valid failed")
+        return list(
+            info_class.objects.filter(network=self, **failed_filter(failed), **type_filter(type)).order_by(
+                "creation_time", "id"
+            )
+        )
+
+    def transmissions(self, status="all", failed=False) -> list:
+        """Transmissions in this network; `status` is "all", "pending" or "received"."""
+        if status not in TRANSMISSION_STATUSES:
+            raise ValueError(
+                f"You cannot get transmission of status {status}."
+                "Status can only be pending, received or all"
+            )
+        check_failed(failed, f"{failed} is not a valid failed")
+        queryset = self.networks_transmissions.filter(**failed_filter(failed))
+        if status != "all":
+            queryset = queryset.filter(status=status)
+        return list(queryset.order_by("creation_time", "id"))
+
+    def transformations(self, type=None, failed=False) -> list:
+        """Transformations in this network, optionally of one class."""
+        transformation_class = self.networks_transformations.model
+        type = type or transformation_class
+        if not is_subclass(type, transformation_class):
+            raise TypeError(f"{type} is not a valid transformation type.")
+        check_failed(failed, f"{failed} is not a valid failed")
+        return list(
+            transformation_class.objects.filter(
+                network=self, **failed_filter(failed), **type_filter(type)
+            ).order_by("creation_time", "id")
+        )
+
+    def vectors(self, failed=False) -> list:
+        """Vectors in this network."""
+        check_failed(failed, f"{failed} is not a valid vector failed")
+        return list(self.all_vectors.filter(**failed_filter(failed)).order_by("creation_time", "id"))
+
+    def latest_transmission_recipient(self):
+        """The node that most recently received a (non-failed) transmission here, or None."""
+        latest = (
+            self.networks_transmissions.filter(status="received", failed=False)
+            .select_related("destination")
+            .order_by("-receive_time", "-id")
+            .first()
+        )
+        return latest.destination if latest else None
+
+    # Structure -----------------------------------------------------------------
+
+    def add_node(self, node) -> None:
+        """Connect a newly created `node` to the network; each network type defines how."""
+        raise NotImplementedError
+
+    def calculate_full(self) -> None:
+        """Recompute and store `full`: at least `max_size` live nodes (a max_size of 0 is always full)."""
+        self.full = self.size() >= (self.max_size or 0)
+        if self.pk is not None:
+            type(self).objects.filter(pk=self.pk).update(full=self.full)
+
+    @property
+    def failure_cascade(self) -> list:
+        return [lambda: self.nodes()]
+
+    def print_verbose(self) -> None:
+        """Print every node, vector, info, transmission and transformation, failed ones too."""
+        print(f"Nodes: {self.nodes(failed='all')}")
+        print(f"Vectors: {self.vectors(failed='all')}")
+        print(f"Infos: {self.infos(failed='all')}")
+        print(f"Transmissions: {self.transmissions(failed='all')}")
+        print(f"Transformations: {self.transformations(failed='all')}")

@@ -1,0 +1,89 @@
+"""Columns and behaviour shared by every table of the experimental record."""
+
+from django.db import models, transaction
+from django.utils import timezone
+
+
+def json_details_default() -> dict:
+    """A fresh empty dict for `details`."""
+    return {}
+
+
+class SharedMixin(models.Model):
+    """Dallinger's SharedMixin: timestamps, generic properties, details, and soft failure.
+
+    Nothing is ever deleted from the record: objects are failed instead, and failing an
+    object fails what depends on it (its `failure_cascade`).
+    """
+
+    creation_time = models.DateTimeField(default=timezone.now, db_index=True)
+    property1 = models.TextField(null=True, blank=True)
+    property2 = models.TextField(null=True, blank=True)
+    property3 = models.TextField(null=True, blank=True)
+    property4 = models.TextField(null=True, blank=True)
+    property5 = models.TextField(null=True, blank=True)
+    failed = models.BooleanField(default=False, db_index=True)
+    failed_reason = models.TextField(null=True, blank=True)
+    time_of_death = models.DateTimeField(null=True, blank=True)
+    details = models.JSONField(default=json_details_default, blank=True)
+
+    #: HTML shown for this object in the dashboard's network view.
+    visualization_html = ""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def failure_cascade(self) -> list:
+        """Callables returning the objects to fail when this one fails, in order."""
+        return []
+
+    def json_data(self) -> dict:
+        """Extension point: keys a subclass adds to (or overrides in) its JSON."""
+        return {}
+
+    def __json__(self) -> dict:
+        """The object as the Dallinger web API returns it (datetimes left as datetimes)."""
+        data = {
+            "id": self.pk,
+            "creation_time": self.creation_time,
+            "failed": self.failed,
+            "failed_reason": self.failed_reason,
+            "time_of_death": self.time_of_death,
+            "property1": self.property1,
+            "property2": self.property2,
+            "property3": self.property3,
+            "property4": self.property4,
+            "property5": self.property5,
+            "details": self.details,
+        }
+        data.update(self.json_data())
+        return data
+
+    def _wrap_failed_reason(self, reason) -> str:
+        """The reason handed down the cascade: `"<reason>-><ClassName><id>"`."""
+        return f"{reason or ''}->{type(self).__name__}{self.pk}"
+
+    def _failure_cascade_iter(self):
+        # Each source is queried only after the previous one's objects have been failed
+        # and saved, so an object reached twice is not failed twice.
+        for source in self.failure_cascade:
+            yield from source()
+
+    def fail(self, reason=None) -> None:
+        """Mark this object failed now, then fail everything in its cascade.
+
+        Raises AttributeError if it has already failed. The whole cascade is one
+        transaction: it either fails completely or not at all.
+        """
+        if self.failed:
+            raise AttributeError(f"Cannot fail {self!r} - it has already failed.")
+        with transaction.atomic():
+            self.failed = True
+            self.failed_reason = reason
+            self.time_of_death = timezone.now()
+            self.save(update_fields=["failed", "failed_reason", "time_of_death"])
+            wrapped = self._wrap_failed_reason(reason)
+            for dependent in self._failure_cascade_iter():
+                if not dependent.failed:
+                    dependent.fail(reason=wrapped)
