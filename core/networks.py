@@ -164,7 +164,12 @@ class DiscreteGenerational(Network):
         return (self.property3 or "").strip().lower() not in ("", "false", "0", "none")
 
     def add_node(self, node) -> None:
-        """Place `node` in the current generation and connect it from its parent."""
+        """Place `node` in the current generation and connect it from its parent.
+
+        Sources belong to no generation and get no parent.
+        """
+        if isinstance(node, Source):
+            return
         agents = list(Agent.objects.filter(network=self, failed=False).order_by("creation_time", "id"))
         generation = (len(agents) - 1) // self.generation_size
         node.generation = generation
@@ -252,8 +257,9 @@ class SequentialMicrosociety(Network):
 
 class SplitSampleNetwork(Network):
     """A network randomly assigned, at creation, to the exploratory or the confirmatory half of
-    an unpaired split-sample design. It adds no connections of its own; combine it with
-    another network type by inheriting from both.
+    an unpaired split-sample design. It adds no connections of its own; combine it with a
+    network type that keeps nothing in `property1` (Chain, Star, Burst, FullyConnected,
+    Empty) by inheriting from both: `class MyNetwork(SplitSampleNetwork, Chain)`.
     """
 
     polymorphic_identity = "particle_network"
@@ -269,4 +275,8 @@ class SplitSampleNetwork(Network):
         return self.property1 == "True"
 
     def add_node(self, node) -> None:
-        """Add no connections."""
+        """Wire `node` as the network type combined with this one does; alone, add no connections."""
+        # With `class MyNetwork(SplitSampleNetwork, Chain)` the next add_node is Chain's.
+        following = super().add_node
+        if following.__func__ is not Network.add_node:
+            following(node)

@@ -79,6 +79,16 @@ class Node(PolymorphicModel, SharedMixin):
             if participant.status != ParticipantStatus.WORKING:
                 raise ValueError(f"{participant!r} cannot create a node as they are not working")
 
+    def fail(self, reason=None) -> None:
+        """Fail this node and what depends on it, then recompute whether its network is full.
+
+        As in Dallinger, a failed node no longer counts towards `max_size`.
+        """
+        with transaction.atomic():
+            super().fail(reason=reason)
+            if self.network_id is not None:
+                self.network.calculate_full()
+
     def __repr__(self):
         return f"Node-{self.pk}-{self.type}"
 
@@ -135,7 +145,7 @@ class Node(PolymorphicModel, SharedMixin):
     def is_connected(self, whom, direction="to", failed=None):
         """Whether a live vector links this node and `whom` (a node, or a list giving a list of booleans).
 
-        A node is never connected to itself.
+        A node is never connected to itself (vectors to oneself cannot exist).
         """
         if failed is not None:
             raise ValueError(
@@ -157,7 +167,6 @@ class Node(PolymorphicModel, SharedMixin):
             connected = to_ids | from_ids
         else:
             connected = to_ids & from_ids
-        connected.discard(self.pk)
         answers = [node.pk in connected for node in nodes]
         return answers if isinstance(whom, list) else answers[0]
 
@@ -296,8 +305,13 @@ class Node(PolymorphicModel, SharedMixin):
         `what`: None (this node's `_what()`), an Info, an Info class (all this node's
         live infos of it) or a list of these. `to_whom`: None (`_to_whom()`), a Node, a
         Node class (this node's "to" neighbours of it) or a list of these. Every target
-        must have a live vector from this node; otherwise nothing is sent.
+        must have a live vector from this node; otherwise nothing is sent (nor
+        created: a Source's new info is rolled back too).
         """
+        with transaction.atomic():
+            return self._transmit(what, to_whom)
+
+    def _transmit(self, what, to_whom) -> list:
         infos = unique(self._resolve_infos(what))
         targets = unique(self._resolve_targets(to_whom))
         if not infos or not targets:

@@ -114,7 +114,7 @@ class Participant(PolymorphicModel, SharedMixin):
 
     @property
     def failure_cascade(self) -> list:
-        return [lambda: self.nodes(), lambda: [q for q in self.questions() if not q.failed]]
+        return [lambda: self.nodes(), lambda: self.questions()]
 
 
 class Question(PolymorphicModel, SharedMixin):

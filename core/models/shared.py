@@ -1,5 +1,7 @@
 """Columns and behaviour shared by every table of the experimental record."""
 
+import inspect
+
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -78,12 +80,28 @@ class SharedMixin(models.Model):
         """
         if self.failed:
             raise AttributeError(f"Cannot fail {self!r} - it has already failed.")
-        with transaction.atomic():
-            self.failed = True
-            self.failed_reason = reason
-            self.time_of_death = timezone.now()
-            self.save(update_fields=["failed", "failed_reason", "time_of_death"])
-            wrapped = self._wrap_failed_reason(reason)
-            for dependent in self._failure_cascade_iter():
-                if not dependent.failed:
-                    dependent.fail(reason=wrapped)
+        previous = (self.failed, self.failed_reason, self.time_of_death)
+        try:
+            with transaction.atomic():
+                self.failed = True
+                self.failed_reason = reason
+                self.time_of_death = timezone.now()
+                self.save(update_fields=["failed", "failed_reason", "time_of_death"])
+                wrapped = self._wrap_failed_reason(reason)
+                for dependent in self._failure_cascade_iter():
+                    if not dependent.failed:
+                        _fail_dependent(dependent, wrapped)
+        except BaseException:
+            # The database rolled back; keep this object consistent with it.
+            self.failed, self.failed_reason, self.time_of_death = previous
+            raise
+
+
+def _fail_dependent(dependent, reason) -> None:
+    """Fail a cascaded object, without a reason if its `fail` override takes none (old Dallinger code)."""
+    try:
+        inspect.signature(dependent.fail).bind(reason=reason)
+    except TypeError:
+        dependent.fail()
+    else:
+        dependent.fail(reason=reason)
