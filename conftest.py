@@ -59,3 +59,32 @@ def make_node(network):
         return node
 
     return make
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_tasks_run_in_process():
+    """Background tasks run in the test process, when their transaction commits.
+
+    Tests that need a real worker start one themselves.
+    """
+    from dallinger_project.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def use_experiment(settings):
+    """Make `name_or_path` the server's experiment for this test: `use_experiment("bartlett1932")`."""
+    from experiments import runtime
+
+    def use(name_or_path, **config_overrides):
+        settings.DALLINGER_EXPERIMENT = str(name_or_path)
+        loaded = runtime.reload()
+        for key, value in config_overrides.items():
+            loaded.config.set(key, value)
+        return loaded
+
+    yield use
+    settings.DALLINGER_EXPERIMENT = ""
+    runtime.reload()

@@ -19,3 +19,9 @@ class State(Info):
     """The state of an Environment at the time it was created."""
 
     polymorphic_identity = "state"
+
+
+class TrackingEvent(Info):
+    """A front-end event (a click, a page view) recorded for a node; its data is in `details`."""
+
+    polymorphic_identity = "tracking_event"

@@ -146,6 +146,16 @@ STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "experiments.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.JSONParser",
+    ],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -153,6 +163,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The Dallinger-compatible experiment API.",
     "VERSION": "0.1.0",
 }
+
+# Experiments ------------------------------------------------------------------------
+
+# The experiment this deployment runs: a bundled demo's name, an installed package's
+# entry-point name, or a path to an experiment package folder.
+DALLINGER_EXPERIMENT = env.str("DALLINGER_EXPERIMENT", default="")
+# The address participants reach the server at (used in recruitment links).
+DALLINGER_BASE_URL = env.str("DALLINGER_BASE_URL", default="http://localhost:8000")
 
 # Logging -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from core.validation import check_failed, failed_filter, is_subclass, type_filte
 DEFAULT_MAX_SIZE = 1_000_000
 
 TRANSMISSION_STATUSES = ("all", "pending", "received")
+COUNT_KEYS = ("n_pending_infos", "n_completed_infos", "n_failed_infos", "n_alive_nodes", "n_failed_nodes")
 
 
 class Network(PolymorphicModel, SharedMixin):
@@ -32,8 +33,44 @@ class Network(PolymorphicModel, SharedMixin):
             "max_size": self.max_size,
             "full": self.full,
             "role": self.role,
+            **self.counts(),
             "object_type": "Network",
         }
+
+    def counts(self) -> dict:
+        """Live and failed nodes and infos, and infos sent but not yet received (one query).
+
+        Keys: `n_alive_nodes`, `n_failed_nodes`, `n_completed_infos` (live infos),
+        `n_failed_infos`, `n_pending_infos` (live transmissions still pending).
+        """
+        if self.pk is None:
+            return dict.fromkeys(COUNT_KEYS, 0)
+        node_class = self.all_nodes.model
+        info_class = self.all_infos.model
+        transmission_class = self.networks_transmissions.model
+
+        def count(model, **filters):
+            rows = model.objects.filter(network=models.OuterRef("pk"), **filters).order_by()
+            return models.Subquery(
+                rows.values("network").annotate(total=models.Count("pk")).values("total"),
+                output_field=models.IntegerField(),
+            )
+
+        row = (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .values()
+            .annotate(
+                n_alive_nodes=count(node_class, failed=False),
+                n_failed_nodes=count(node_class, failed=True),
+                n_completed_infos=count(info_class, failed=False),
+                n_failed_infos=count(info_class, failed=True),
+                n_pending_infos=count(transmission_class, failed=False, status="pending"),
+            )
+            .values(*COUNT_KEYS)
+            .first()
+        ) or {}
+        return {key: row.get(key) or 0 for key in COUNT_KEYS}
 
     # Queries -----------------------------------------------------------------
 

@@ -76,7 +76,10 @@ EXTRA_KEYS = {
         "status", "entry_information", "object_type",
     },
     "question": {"number", "type", "participant_id", "question", "response", "object_type"},
-    "network": {"type", "max_size", "full", "role", "object_type"},
+    "network": {
+        "type", "max_size", "full", "role", "object_type",
+        "n_pending_infos", "n_completed_infos", "n_failed_infos", "n_alive_nodes", "n_failed_nodes",
+    },
     "agent": {"type", "network_id", "participant_id", "object_type"},
     "vector": {"origin_id", "destination_id", "network_id", "object_type"},
     "gene": {"type", "origin_id", "network_id", "contents", "object_type"},
@@ -119,6 +122,27 @@ def test_json_type_is_the_polymorphic_identity(record):
     assert (gene_json["type"], gene_json["object_type"]) == ("gene", "Info")
     assert record["transformation"].__json__()["object_type"] == "Transformation"
     assert record["network"].__json__()["type"] == "network"
+
+
+def test_network_json_counts_nodes_infos_and_pending_transmissions(record):
+    network, gene = record["network"], record["gene"]
+    agent = record["agent"]
+    agent.transmit(what=gene)  # one more transmission, left pending
+    gene_twin = make_info(agent, contents="GC")
+    gene_twin.fail()
+    extra = Node(network=network)
+    extra.save()
+    extra.fail()
+
+    counts = network.__json__()
+
+    assert {key: counts[key] for key in ("n_alive_nodes", "n_failed_nodes")} == {
+        "n_alive_nodes": 2,
+        "n_failed_nodes": 1,
+    }
+    # gene and its replicated copy are live; gene_twin failed
+    assert (counts["n_completed_infos"], counts["n_failed_infos"]) == (2, 1)
+    assert counts["n_pending_infos"] == 1
 
 
 def test_json_values_come_from_the_object(record):

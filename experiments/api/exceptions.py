@@ -1,0 +1,37 @@
+"""Turns every error raised while answering an API request into Dallinger's error envelope."""
+
+import logging
+
+from django.db import DataError, IntegrityError
+from rest_framework import exceptions as drf_exceptions
+
+from core.networks import NetworkRuleError
+from experiments.api.responses import error
+from experiments.errors import ExperimentError
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: a JSON envelope for every error, never a traceback."""
+    request = context.get("request")
+    if isinstance(exc, ExperimentError):
+        return error(
+            request,
+            message=exc.message,
+            status=exc.status_code,
+            error_code=exc.error_code,
+            participant=exc.participant,
+            error_type=type(exc).__name__,
+        )
+    if isinstance(exc, drf_exceptions.APIException):
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        status = 400 if isinstance(exc, drf_exceptions.ParseError) else exc.status_code
+        return error(request, message=detail, status=status, error_type=type(exc).__name__)
+    if isinstance(exc, (ValueError, TypeError, NetworkRuleError, DataError, IntegrityError)):
+        # The model API reports broken rules (connect to a Source, transmit without a
+        # connection...) with ValueError/TypeError, as Dallinger's does.
+        logger.warning("Request to %s refused: %s", getattr(request, "path", "?"), exc, exc_info=True)
+        return error(request, message=str(exc), status=400, error_type=type(exc).__name__)
+    logger.exception("Unexpected error answering %s", getattr(request, "path", "?"))
+    return error(request, message="The server could not complete this request.", status=500, error_type="ServerError")

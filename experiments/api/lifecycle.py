@@ -1,0 +1,89 @@
+"""Routes for the experiment as a whole and for the end of a participant's work."""
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from experiments.api.base import ExperimentAPIView
+from experiments.api.responses import success
+from experiments.services.lifecycle import LaunchError, experiment_launch, experiment_property, experiment_summary
+from experiments.services.questions import question_create
+from experiments.services.submission import (
+    notification_record,
+    participant_submit,
+    participant_worker_failed,
+)
+
+
+class LaunchAPI(ExperimentAPIView):
+    """POST /launch: set up the networks and open recruitment."""
+
+    def post(self, request: Request):
+        try:
+            message = experiment_launch(experiment=self.experiment)
+        except LaunchError as error:
+            # Dallinger's launch route answers failures this way; its command-line tools parse it.
+            return Response({"status": "error", "message": str(error)}, status=500)
+        return success(recruitment_msg=message)
+
+
+class SummaryAPI(ExperimentAPIView):
+    """GET /summary: participants by status and whether the experiment is complete."""
+
+    def get(self, request: Request):
+        return success(**experiment_summary(experiment=self.experiment))
+
+
+class ExperimentPropertyAPI(ExperimentAPIView):
+    """GET /experiment/<prop>: one of the experiment's public properties."""
+
+    def get(self, request: Request, prop):
+        return success(**{prop: experiment_property(experiment=self.experiment, name=prop)})
+
+
+class QuestionCreateAPI(ExperimentAPIView):
+    """POST /question/<participant_id>: one questionnaire answer."""
+
+    def post(self, request: Request, participant_id):
+        number = self.params.integer("number")
+        if number is None:
+            number = self.params.integer("question_id")
+        question_create(
+            experiment=self.experiment,
+            participant_id=participant_id,
+            question=self.params.text("question"),
+            response=self.params.text("response"),
+            number=number,
+        )
+        return success()
+
+
+class WorkerCompleteAPI(ExperimentAPIView):
+    """GET or POST /worker_complete: the participant has finished (safe to repeat)."""
+
+    def get(self, request: Request):
+        participant_submit(experiment=self.experiment, participant_id=self.params.text("participant_id"))
+        return success()
+
+    post = get
+
+
+class WorkerFailedAPI(ExperimentAPIView):
+    """GET /worker_failed: the participant (a bot) could not take part."""
+
+    def get(self, request: Request):
+        participant_worker_failed(experiment=self.experiment, participant_id=self.params.text("participant_id"))
+        return success(field="status", data="success", request_type="worker failed")
+
+
+class NotificationsAPI(ExperimentAPIView):
+    """GET or POST /notifications: an event from the recruiter, processed in the background."""
+
+    def post(self, request: Request):
+        notification_record(
+            event_type=self.params.text("Event.1.EventType"),
+            assignment_id=self.params.text("Event.1.AssignmentId", max_length=10_000),
+            participant_id=self.params.text("participant_id"),
+        )
+        return success()
+
+    get = post

@@ -1,0 +1,43 @@
+"""Dallinger's JSON envelopes: `{"status": "success", ...}` and `{"status": "error", "html": ...}`."""
+
+from django.template.loader import render_to_string
+from rest_framework.response import Response
+
+
+def as_json(objects):
+    """The `__json__()` of one object or of each in a list."""
+    if isinstance(objects, (list, tuple)):
+        return [item.__json__() for item in objects]
+    return objects.__json__()
+
+
+def success(status: int = 200, headers=None, **payload) -> Response:
+    """A success envelope carrying `payload` (objects already turned into JSON)."""
+    return Response({"status": "success", **payload}, status=status, headers=headers)
+
+
+def error_page_html(request, *, message: str, error_type: str = "", participant=None) -> str:
+    """The error page a front end swaps in (`dallinger.error`): ids, contact address, feedback form."""
+    from experiments.runtime import active
+
+    config = active().config
+    context = {
+        "message": message,
+        "error_type": error_type,
+        "participant": participant,
+        "contact_email_on_error": config.get("contact_email_on_error", ""),
+        "request_path": request.path if request is not None else "",
+    }
+    return render_to_string("error.html", context, request=request)
+
+
+def error(request, *, message: str, status: int, error_code=None, participant=None, error_type: str = "") -> Response:
+    """An error envelope with the rendered error page, a plain message and an optional code."""
+    body = {
+        "status": "error",
+        "html": error_page_html(request, message=message, error_type=error_type, participant=participant),
+        "message": message,
+    }
+    if error_code:
+        body["error_code"] = error_code
+    return Response(body, status=status)

@@ -1,0 +1,161 @@
+"""The built-in configuration keys: name, type, default, synonyms, secrecy and validators.
+
+Defaults follow Dallinger's shipped defaults where it has one; where the choice is ours the
+reason is given in docs/configuration.md. A key with no default has no value until
+something sets it: `get` returns the caller's default.
+"""
+
+import json
+import re
+from typing import Any, Callable, NamedTuple
+
+NO_DEFAULT = object()
+
+
+class BuiltInKey(NamedTuple):
+    """One built-in key as `Configuration` registers it."""
+
+    name: str
+    type: type
+    default: Any = NO_DEFAULT
+    synonyms: tuple[str, ...] = ()
+    sensitive: bool = False
+    validators: tuple[Callable[[Any], None], ...] = ()
+
+
+# Validators: each raises ValueError saying what is wrong (never echoing the value).
+
+
+def one_of(*choices: str) -> Callable[[Any], None]:
+    """Accept only one of `choices`."""
+
+    def check(value):
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+
+    return check
+
+
+def between(low: float, high: float) -> Callable[[Any], None]:
+    """Accept numbers from `low` to `high` inclusive."""
+
+    def check(value):
+        if not low <= value <= high:
+            raise ValueError(f"must be from {low} to {high}")
+
+    return check
+
+
+def at_least(low: float) -> Callable[[Any], None]:
+    """Accept numbers of at least `low`."""
+
+    def check(value):
+        if value < low:
+            raise ValueError(f"must be at least {low}")
+
+    return check
+
+
+def positive(value) -> None:
+    """Accept numbers above zero."""
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+
+
+def json_of(kind: type) -> Callable[[Any], None]:
+    """Accept JSON text whose top level is a `kind` (list or dict)."""
+
+    def check(value):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"must be JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+        if not isinstance(parsed, kind):
+            raise ValueError(f"must be a JSON {'list' if kind is list else 'object'}")
+
+    return check
+
+
+RECRUITER_COUNT = re.compile(r"\s*[\w.]+\s*:\s*[1-9][0-9]*\s*", re.ASCII)
+
+
+def recruiter_counts(value: str) -> None:
+    """Accept `recruiters` text: `nickname: count, nickname: count`, each count a whole number above 0."""
+    if not all(RECRUITER_COUNT.fullmatch(item) for item in value.split(",") if item.strip()):
+        raise ValueError("must be written 'nickname: count, nickname: count' (e.g. 'mturk: 5, bots: 5')")
+
+
+MODES = ("debug", "sandbox", "live")
+
+BUILT_IN_KEYS = (
+    # General
+    BuiltInKey("mode", str, "debug", validators=(one_of(*MODES),)),
+    BuiltInKey("logfile", str, "-"),
+    BuiltInKey("loglevel", int, 0, validators=(between(0, 4),)),
+    BuiltInKey("whimsical", bool, True),
+    BuiltInKey("dashboard_user", str, "admin", sensitive=True),
+    BuiltInKey("dashboard_password", str, sensitive=True),
+    BuiltInKey("enable_global_experiment_registry", bool, False),
+    BuiltInKey("id", str),
+    BuiltInKey("EXPERIMENT_CLASS_NAME", str),
+    # Recruitment (general)
+    BuiltInKey("auto_recruit", bool, False),
+    BuiltInKey("browser_exclude_rule", str),
+    BuiltInKey("recruiter", str),
+    BuiltInKey("recruiters", str, validators=(recruiter_counts,)),
+    BuiltInKey("allow_repeat_worker_ids", bool, False),
+    BuiltInKey("question_max_length", int, 1000, validators=(at_least(1),)),
+    # Amazon Mechanical Turk
+    BuiltInKey("aws_access_key_id", str, synonyms=("AWS_ACCESS_KEY_ID",), sensitive=True),
+    BuiltInKey("aws_secret_access_key", str, synonyms=("AWS_SECRET_ACCESS_KEY",), sensitive=True),
+    BuiltInKey("aws_region", str, "us-east-1"),
+    BuiltInKey("ad_group", str),
+    BuiltInKey("assign_qualifications", bool, True),
+    BuiltInKey("group_name", str),
+    BuiltInKey("mturk_qualification_blocklist", str, synonyms=("qualification_blacklist",)),
+    BuiltInKey("mturk_qualification_requirements", str, validators=(json_of(list),)),
+    BuiltInKey("title", str),
+    BuiltInKey("description", str),
+    BuiltInKey("keywords", str),
+    BuiltInKey("lifetime", int, validators=(at_least(1),)),
+    BuiltInKey("duration", float, validators=(positive,)),
+    BuiltInKey("us_only", bool, False),
+    BuiltInKey("base_payment", float, validators=(at_least(0),)),
+    BuiltInKey("approve_requirement", int, validators=(between(1, 100),)),
+    BuiltInKey("organization_name", str),
+    # Prolific (Dallinger's other paid recruiter; registered so its config files load)
+    BuiltInKey("prolific_api_token", str, sensitive=True),
+    BuiltInKey("prolific_api_version", str, "v1"),
+    BuiltInKey("prolific_estimated_completion_minutes", int, validators=(at_least(0),)),
+    BuiltInKey("prolific_recruitment_config", str, "{}", validators=(json_of(dict),)),
+    # Email notifications
+    BuiltInKey("contact_email_on_error", str),
+    BuiltInKey("dallinger_email_address", str),
+    BuiltInKey("smtp_host", str, "smtp.gmail.com:587"),
+    BuiltInKey("smtp_username", str),
+    BuiltInKey("smtp_password", str, synonyms=("dallinger_email_password",), sensitive=True),
+    # Deployment
+    BuiltInKey("database_url", str, sensitive=True),
+    BuiltInKey("database_size", str, "standard-0"),
+    BuiltInKey("dyno_type", str, "standard-1x"),
+    BuiltInKey("dyno_type_web", str),
+    BuiltInKey("dyno_type_worker", str),
+    BuiltInKey("redis_size", str, "premium-0"),
+    BuiltInKey("num_dynos_web", int, 1, validators=(at_least(1),)),
+    BuiltInKey("num_dynos_worker", int, 1, validators=(at_least(0),)),
+    BuiltInKey("host", str, "localhost"),
+    BuiltInKey("port", int, 8000, synonyms=("PORT",), validators=(between(1, 65535),)),
+    BuiltInKey("clock_on", bool, False),
+    BuiltInKey("heroku_python_version", str, "3.11"),
+    BuiltInKey("heroku_team", str, synonyms=("team",)),
+    BuiltInKey("heroku_app_id_root", str),
+    BuiltInKey("worker_multiplier", float, 1.5, validators=(positive,)),
+    BuiltInKey("threads", str, "auto"),
+    BuiltInKey("infrastructure_debug_details", str, "{}", validators=(json_of(dict),)),
+    # Bots and integrations
+    BuiltInKey("webdriver_type", str, "chrome"),
+    BuiltInKey("webdriver_url", str),
+    BuiltInKey("osf_access_token", str, sensitive=True),
+)
+
+DEFAULT_VALUES = {key.name: key.default for key in BUILT_IN_KEYS if key.default is not NO_DEFAULT}

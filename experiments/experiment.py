@@ -1,0 +1,356 @@
+"""The Experiment base class: the hooks the server calls as participants take part.
+
+An experiment is a subclass of `Experiment` in an experiment package's `experiment.py`.
+It is not stored anywhere: the server builds one for each request and follows its
+instructions — which networks to create, where a participant's node goes, how to check and
+pay their work, whom to recruit next. Attribute and method names are Dallinger's.
+"""
+
+import logging
+import random
+import uuid
+
+from django.conf import settings
+from django.db.models import Count
+
+from core import infos, networks, nodes, transformations
+from core.models import Info, Network, Node, Participant, Transformation
+from experiments.config import get_config
+from recruitment.recruiters import from_config
+
+logger = logging.getLogger(__name__)
+
+BONUS_REASON = "Thank you for participating! Here is your bonus."
+
+
+def default_known_classes() -> dict:
+    """The classes a front end may name in requests (`info_type`, `node_type`, `what`, ...)."""
+    return {
+        "Agent": nodes.Agent,
+        "Compression": transformations.Compression,
+        "Environment": nodes.Environment,
+        "Gene": infos.Gene,
+        "Info": Info,
+        "Meme": infos.Meme,
+        "Mutation": transformations.Mutation,
+        "Node": Node,
+        "Replication": transformations.Replication,
+        "Response": transformations.Response,
+        "Source": nodes.Source,
+        "State": infos.State,
+        "Transformation": Transformation,
+    }
+
+
+def experiment_route(rule: str, methods=("GET",)):
+    """Mark an Experiment method as the view of an extra route (Dallinger's `experiment_route`).
+
+    `rule` is a Django path pattern (`/scores/<int:node_id>`); the method is called as
+    `method(request, **url_arguments)` on the request's experiment and returns a response,
+    or a dict that is sent as a success envelope.
+    """
+
+    def mark(function):
+        function.experiment_route = (rule, tuple(method.upper() for method in methods))
+        return function
+
+    return mark
+
+
+class Experiment:
+    """Defaults for every hook; subclasses override what their design needs."""
+
+    #: Name of the websocket channel the experiment listens on (messages arrive in `send`).
+    channel = None
+    #: Called by `create_participant` to build a participant.
+    participant_constructor = Participant
+    app_id = None
+    exp_config = None
+
+    @classmethod
+    def routes(cls) -> list[tuple[str, tuple, str]]:
+        """The extra routes the experiment class declares: (rule, methods, method name)."""
+        found = []
+        for name in dir(cls):
+            route = getattr(getattr(cls, name, None), "experiment_route", None)
+            if route is not None:
+                found.append((route[0], route[1], name))
+        return found
+
+    def __init__(self, session=None):
+        self.verbose = True
+        self.task = "Experiment title"
+        self.session = session
+        self.practice_repeats = 0
+        self.experiment_repeats = 0
+        self.quorum = 0
+        self.initial_recruitment_size = 1
+        self.known_classes = default_known_classes()
+        if not hasattr(self, "public_properties"):
+            self.public_properties = {}
+        if session:
+            self.configure()
+
+    # Configuration and recruitment ------------------------------------------------------
+
+    def configure(self) -> None:
+        """Hook: read configuration values into attributes."""
+
+    @property
+    def config(self):
+        """The experiment's configuration."""
+        return get_config()
+
+    @property
+    def recruiter(self):
+        """The configured recruiter (built once per experiment instance)."""
+        cached = self.__dict__.get("_recruiter")
+        if cached is None:
+            cached = self.__dict__["_recruiter"] = from_config(self.config, base_url=settings.DALLINGER_BASE_URL)
+        return cached
+
+    @property
+    def background_tasks(self) -> list:
+        """Callables to start in the background when the experiment launches."""
+        return []
+
+    def is_overrecruited(self, waiting_count: int) -> bool:
+        """Whether more participants are waiting than the quorum needs (never, without a quorum)."""
+        if not self.quorum:
+            return False
+        return waiting_count > self.quorum
+
+    def send(self, raw_message: str) -> None:
+        """Hook: a message arrived on the experiment's channel (`"<channel>:<payload>"`)."""
+
+    def recruit(self) -> None:
+        """Called after each successful submission: close recruitment once every network is full.
+
+        Dallinger's docstring promises one more recruit per submission, but its code only
+        closes recruitment; experiments that want more participants recruit here
+        themselves (as Bartlett1932 does).
+        """
+        if not self.networks(full=False):
+            self.log("All networks full: closing recruitment", "-----")
+            self.recruiter.close_recruitment()
+
+    # Networks -------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the practice and experiment networks, once: nothing happens if any network exists."""
+        if Network.objects.exists():
+            return
+        for role, repeats in (("practice", self.practice_repeats), ("experiment", self.experiment_repeats)):
+            for _ in range(repeats):
+                network = self.create_network()
+                network.role = role
+                network.save()
+
+    def create_network(self):
+        """A new (unsaved) network for one repeat; Empty by default."""
+        return networks.Empty()
+
+    def networks(self, role="all", full="all") -> list:
+        """Networks by role ("practice", "experiment" or "all") and fullness (True, False or "all")."""
+        if full not in ("all", True, False):
+            raise ValueError(f"full must be boolean or all, it cannot be {full}")
+        queryset = Network.objects.all()
+        if role != "all":
+            queryset = queryset.filter(role=role)
+        if full != "all":
+            queryset = queryset.filter(full=bool(full))
+        return list(queryset.order_by("id"))
+
+    def get_network_for_participant(self, participant):
+        """The network `participant` should join next, or None.
+
+        Live networks that are not full and that the participant has no node in (even a
+        failed one); practice networks first (lowest id), then one chosen by
+        `choose_network`.
+        """
+        joined = Node.objects.filter(participant=participant).values("network_id")
+        legal = list(Network.objects.filter(full=False, failed=False).exclude(pk__in=joined).order_by("id"))
+        if not legal:
+            self.log("No networks available, returning None", participant.pk)
+            return None
+        self.log(
+            f"{len(legal)} networks out of {self.practice_repeats + self.experiment_repeats} available",
+            participant.pk,
+        )
+        practice = [network for network in legal if network.role == "practice"]
+        chosen = practice[0] if practice else self.choose_network(legal, participant)
+        self.log(f"Assigned to network: {chosen.pk}", participant.pk)
+        return chosen
+
+    def choose_network(self, networks, participant):
+        """Pick one of the available experiment networks; uniformly at random by default."""
+        return random.choice(networks)
+
+    def create_node(self, participant, network):
+        """Create and save the participant's node in `network`."""
+        node = Node(network=network, participant=participant)
+        node.save()
+        return node
+
+    def add_node_to_network(self, node, network) -> None:
+        """Wire the new node into its network (the network type decides how)."""
+        network.add_node(node)
+
+    # Participants -----------------------------------------------------------------------
+
+    def create_participant(
+        self, worker_id, hit_id, assignment_id, mode, recruiter_name=None, fingerprint_hash=None, entry_information=None
+    ):
+        """Create and save a participant with `participant_constructor`."""
+        if not recruiter_name:
+            recruiter_name = self.recruiter.nickname
+        participant = self.participant_constructor(
+            recruiter_id=recruiter_name,
+            worker_id=worker_id,
+            assignment_id=assignment_id,
+            hit_id=hit_id,
+            mode=mode,
+            fingerprint_hash=fingerprint_hash,
+            entry_information=entry_information or {},
+        )
+        participant.save()
+        return participant
+
+    def load_participant(self, assignment_id):
+        """The one participant with this assignment id, or None (none, or several)."""
+        found = list(Participant.objects.filter(assignment_id=assignment_id)[:2])
+        return found[0] if len(found) == 1 else None
+
+    # Completion -------------------------------------------------------------------------
+
+    def is_complete(self):
+        """Hook: True/False to decide completion; None (the default) uses the server's rule."""
+        return None
+
+    def data_check(self, participant) -> bool:
+        """Whether the participant's data are complete and valid; True by default."""
+        return True
+
+    def data_check_failed(self, participant) -> None:
+        """Called when `data_check` fails."""
+        self.fail_participant(participant)
+
+    def attention_check(self, participant) -> bool:
+        """Whether the participant paid attention; True by default."""
+        return True
+
+    def attention_check_failed(self, participant) -> None:
+        """Called when `attention_check` fails."""
+        self.fail_participant(participant)
+
+    def bonus(self, participant) -> float:
+        """The bonus to pay on successful submission, in dollars; 0 by default."""
+        return 0
+
+    def bonus_reason(self) -> str:
+        """The message sent with a bonus."""
+        return BONUS_REASON
+
+    def submission_successful(self, participant) -> None:
+        """Hook: a participant submitted and passed the checks."""
+
+    def assignment_abandoned(self, participant) -> None:
+        """The participant ran out of time."""
+        self.fail_participant(participant)
+
+    def assignment_returned(self, participant) -> None:
+        """The participant gave the assignment back."""
+        self.fail_participant(participant)
+
+    def assignment_reassigned(self, participant) -> None:
+        """Another participant took over this participant's assignment."""
+        self.fail_participant(participant)
+
+    def fail_participant(self, participant) -> None:
+        """Fail the participant's live nodes (not the participant or their answers)."""
+        for node in participant.nodes():
+            node.fail()
+
+    # Request hooks (called by the routes after the model operation) ------------------------
+
+    def info_get_request(self, node, infos):
+        """Hook after infos are read."""
+
+    def info_post_request(self, node, info):
+        """Hook after an info is created."""
+
+    def node_get_request(self, node=None, nodes=None):
+        """Hook after nodes are read."""
+
+    def node_post_request(self, participant, node):
+        """Hook after a participant's node is created."""
+
+    def transformation_get_request(self, node, transformations):
+        """Hook after transformations are read."""
+
+    def transformation_post_request(self, node, transformation):
+        """Hook after a transformation is created."""
+
+    def transmission_get_request(self, node, transmissions):
+        """Hook after transmissions are read."""
+
+    def transmission_post_request(self, node, transmissions):
+        """Hook after transmissions are created."""
+
+    def vector_get_request(self, node, vectors):
+        """Hook after vectors are read."""
+
+    def vector_post_request(self, node, vectors):
+        """Hook after vectors are created."""
+
+    # Logging and helpers ---------------------------------------------------------------
+
+    def log(self, text, key="?????", force=False) -> None:
+        """Write `text` to the experiment log when `verbose` (or `force`)."""
+        if force or self.verbose:
+            logger.info(">>>> %s %s", key, text)
+
+    def log_summary(self) -> list:
+        """Log and return `[(status, count), ...]` of participants, sorted by status."""
+        counts = Participant.objects.values("status").annotate(count=Count("id")).order_by("status")
+        summary = [(row["status"], row["count"]) for row in counts]
+        self.log(f"Status summary: {summary}")
+        return summary
+
+    def save(self, *objects) -> None:
+        """Save the given objects (Dallinger experiments call this after changing networks)."""
+        for item in objects:
+            item.save()
+
+    @classmethod
+    def make_uuid(cls, app_id=None) -> str:
+        """`app_id` if it is a valid UUID, else a new random (version 4) UUID."""
+        if app_id:
+            try:
+                return str(uuid.UUID(str(app_id)))
+            except ValueError:
+                pass
+        return str(uuid.uuid4())
+
+    def on_launch(self) -> None:
+        """Hook: the experiment was launched (networks set up, recruitment opened)."""
+
+    # Replay -----------------------------------------------------------------------------
+
+    def events_for_replay(self, session=None, target=None):
+        """The events a replay steps through: every info, oldest first."""
+        return Info.objects.order_by("creation_time", "id")
+
+    def replay_start(self):
+        """Hook: a replay starts."""
+
+    def replay_event(self, event):
+        """Hook: replay one event."""
+
+    def replay_finish(self):
+        """Hook: a replay ends."""
+
+    def replay_started(self) -> bool:
+        """Whether a replay has started."""
+        return True
+

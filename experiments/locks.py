@@ -1,0 +1,27 @@
+"""Short database locks for rows that several requests compete for.
+
+Row locks (`select_for_update`) serialise work on one existing row. For "at most one of
+these may exist" checks on rows that do not exist yet (one working participant per
+assignment, one participation per worker), a transaction-scoped PostgreSQL advisory lock
+on the key does the same job. SQLite serialises every write transaction already
+(transactions begin IMMEDIATE), so there these are no-ops.
+"""
+
+import hashlib
+
+from django.db import connection
+
+
+def lock_keys(*keys: str) -> None:
+    """Hold an advisory lock on each key until the current transaction ends (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # Sorted, so two transactions locking the same keys cannot deadlock.
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+
+
+def _lock_id(key: str) -> int:
+    """A signed 64-bit id for `key` (a rare collision only serialises two unrelated keys)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)

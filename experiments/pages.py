@@ -1,0 +1,81 @@
+"""Participant-facing HTML pages of the exit and error flows."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from core.models import Participant
+from experiments import runtime
+from experiments.errors import ExperimentError
+from experiments.services.feedback import error_feedback_record
+from experiments.services.lookups import as_id, participant_get_for_exit
+from experiments.services.recruiting import participant_recruiter
+
+
+def _error(request, error: ExperimentError):
+    context = {
+        "message": error.message,
+        "participant": error.participant,
+        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
+    }
+    return render(request, "error.html", context, status=error.status_code)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def recruiter_exit(request):
+    """GET /recruiter-exit: where the participant goes when they are done, as their recruiter says."""
+    try:
+        participant = participant_get_for_exit(participant_id=request.GET.get("participant_id"))
+    except ExperimentError as error:
+        return _error(request, error)
+    experiment = runtime.experiment()
+    recruiter = participant_recruiter(experiment=experiment, participant=participant)
+    context = recruiter.exit_page_context(participant)
+    return render(request, recruiter.exit_template, context)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def ad_address(request, mode, hit_id):
+    """GET /ad_address/<mode>/<hit_id>: the address of the exit page (older front ends ask for it)."""
+    return JsonResponse({"status": "success", "address": "/recruiter-exit"})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def error_page(request):
+    """GET or POST /error-page: the error page with the participant's ids and a feedback form."""
+    source = request.POST if request.method == "POST" else request.GET
+    participant = Participant.objects.filter(pk=as_id(source.get("participant_id"))).first()
+    context = {
+        "message": "",
+        "participant": participant,
+        "request_data": source.get("request_data", ""),
+        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
+    }
+    return render(request, "error.html", context)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["POST"])
+def handle_error(request):
+    """POST /handle-error: store the participant's feedback, complete their assignment, thank them."""
+    _, completed = error_feedback_record(
+        experiment=runtime.experiment(),
+        participant_id=request.POST.get("participant_id"),
+        feedback=request.POST.get("error_feedback"),
+        error_type=request.POST.get("error_type"),
+        error_text=request.POST.get("error_text"),
+        request_data=request.POST.get("request_data"),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        referrer=request.META.get("HTTP_REFERER", ""),
+    )
+    context = {
+        "completed": completed,
+        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
+    }
+    return render(request, "error_complete.html", context)

@@ -1,0 +1,53 @@
+"""Feedback a participant leaves on the error page."""
+
+import json
+import logging
+
+from django.db import transaction
+
+from core.models import Notification, Participant
+from experiments.errors import ExperimentError
+from experiments.services.lookups import as_id
+from experiments.services.submission import participant_submit
+
+logger = logging.getLogger(__name__)
+
+MAX_FIELD_LENGTH = 10_000
+
+
+def error_feedback_record(
+    *, experiment, participant_id, feedback, error_type, error_text, request_data, user_agent, referrer
+) -> tuple[Notification, bool]:
+    """Store the participant's error report for the experimenter and complete their assignment,
+    so they can be paid. Returns the stored report and whether the assignment was completed."""
+    participant = Participant.objects.filter(pk=as_id(participant_id)).first() if participant_id else None
+    try:
+        request_details = json.loads(request_data) if request_data else {}
+    except ValueError:
+        request_details = {"raw": request_data[:MAX_FIELD_LENGTH]}
+    if not isinstance(request_details, dict):
+        request_details = {"raw": request_details}
+    request_details.update({"user_agent": user_agent, "referrer": referrer})
+    details = {
+        "participant_id": participant.pk if participant else None,
+        "feedback": (feedback or "")[:MAX_FIELD_LENGTH],
+        "error_type": (error_type or "")[:MAX_FIELD_LENGTH],
+        "error_text": (error_text or "")[:MAX_FIELD_LENGTH],
+        "request_data": request_details,
+    }
+    with transaction.atomic():
+        report = Notification(
+            assignment_id=participant.assignment_id if participant else "unknown",
+            event_type="ExperimentError",
+            details=details,
+        )
+        report.save()
+    completed = False
+    if participant is not None:
+        try:
+            participant_submit(experiment=experiment, participant_id=participant.pk)
+            completed = True
+        except ExperimentError:
+            logger.warning("Could not complete participant %s after an error report.", participant.pk)
+    logger.warning("Participant error report %s: %s", report.pk, details["error_type"] or "(no type)")
+    return report, completed

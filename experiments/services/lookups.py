@@ -1,0 +1,55 @@
+"""Finding the rows a request names, with the refusal Dallinger gives for each unknown id."""
+
+from core.models import Info, Network, Node, Participant
+from experiments.errors import BadRequest, NotFound, Refused
+
+
+def as_id(value) -> int:
+    """`value` as a positive database id, or -1 (which matches nothing) if it is not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if 0 < number < 2**63 else -1
+
+
+def participant_get(*, participant_id) -> Participant:
+    """The participant with this id; Refused (403) if there is none."""
+    participant = Participant.objects.filter(pk=as_id(participant_id)).first()
+    if participant is None:
+        raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+    return participant
+
+
+def participant_get_for_exit(*, participant_id) -> Participant:
+    """The participant leaving the experiment; BadRequest if no id, NotFound (404) if unknown."""
+    if participant_id in (None, ""):
+        raise BadRequest("participant_id is required.")
+    participant = Participant.objects.filter(pk=as_id(participant_id)).first()
+    if participant is None:
+        raise NotFound(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+    return participant
+
+
+def node_get(*, node_id) -> Node:
+    """The node with this id; BadRequest (400) if there is none."""
+    node = Node.objects.filter(pk=as_id(node_id)).first()
+    if node is None:
+        raise BadRequest(f"There is no node with id {node_id}.", error_code="node_not_found")
+    return node
+
+
+def network_get(*, network_id) -> Network:
+    """The network with this id; Refused (403) if there is none."""
+    network = Network.objects.filter(pk=as_id(network_id)).first()
+    if network is None:
+        raise Refused(f"There is no network with id {network_id}.", error_code="network_not_found")
+    return network
+
+
+def info_get(*, info_id) -> Info:
+    """The info with this id; BadRequest (400) if there is none."""
+    info = Info.objects.filter(pk=as_id(info_id)).first()
+    if info is None:
+        raise BadRequest(f"There is no info with id {info_id}.", error_code="info_not_found")
+    return info

@@ -1,0 +1,149 @@
+"""A participant's node, and what a node does: connect, transmit, and read its links and infos."""
+
+from django.db import transaction
+
+from core.models import Network, Node, Participant, ParticipantStatus
+from experiments.errors import BadRequest, Refused
+from experiments.services.lookups import as_id, node_get
+
+
+class _NetworkTaken(Exception):
+    """The chosen network filled up (or failed) before this participant could join it."""
+
+
+def node_create_for_participant(*, experiment, participant_id, details=None, properties=None) -> Node:
+    """Give a working participant a node in the network the experiment chooses for them.
+
+    The chosen network's row is locked while the node is created and wired, so
+    concurrent requests never overfill a network; a network that filled up meanwhile is
+    skipped and another chosen. Refused (403) when no network is left.
+    """
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().filter(pk=as_id(participant_id)).first()
+        if participant is None:
+            raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+        if participant.status != ParticipantStatus.WORKING:
+            raise BadRequest(
+                f"Participant {participant.pk} is {participant.status}, not working: no node can be made.",
+                participant=participant,
+            )
+        tried = set()
+        while True:
+            network = experiment.get_network_for_participant(participant)
+            if network is None or network.pk in tried:
+                raise Refused(
+                    "There are no networks left for this participant.",
+                    error_code="no_network_available",
+                    participant=participant,
+                )
+            try:
+                # A savepoint per attempt: rolling it back releases the lock on a network
+                # that turned out to be full, so two requests never wait on each other.
+                with transaction.atomic():
+                    return _create_node_in(experiment, participant, network.pk, details, properties)
+            except _NetworkTaken:
+                tried.add(network.pk)
+
+
+def _create_node_in(experiment, participant, network_pk, details, properties) -> Node:
+    network = Network.objects.select_for_update().get(pk=network_pk)
+    if network.full or network.failed:
+        raise _NetworkTaken
+    node = experiment.create_node(participant=participant, network=network)
+    _apply_fields(node, details, properties)
+    node.save()
+    experiment.add_node_to_network(node=node, network=network)
+    experiment.node_post_request(participant=participant, node=node)
+    return node
+
+
+def _apply_fields(instance, details, properties) -> None:
+    if details is not None:
+        instance.details = details
+    for name, value in (properties or {}).items():
+        setattr(instance, name, value)
+
+
+def node_neighbors(*, experiment, node_id, node_type, connection: str) -> tuple[Node, list]:
+    """The node and its neighbours of `node_type` in the `connection` direction."""
+    node = node_get(node_id=node_id)
+    nodes = node.neighbors(type=node_type, direction=connection)
+    experiment.node_get_request(node=node, nodes=nodes)
+    return node, nodes
+
+
+def node_vectors(*, experiment, node_id, direction: str, failed) -> list:
+    """The node's vectors in `direction`, filtered by `failed`."""
+    node = node_get(node_id=node_id)
+    vectors = node.vectors(direction=direction, failed=failed)
+    experiment.vector_get_request(node=node, vectors=vectors)
+    return vectors
+
+
+def node_connect(*, experiment, node_id, other_node_id, direction: str) -> list:
+    """Connect two nodes; returns the new vectors."""
+    with transaction.atomic():
+        node = node_get(node_id=node_id)
+        other = node_get(node_id=other_node_id)
+        vectors = node.connect(whom=other, direction=direction)
+        experiment.vector_post_request(node=node, vectors=vectors)
+    return vectors
+
+
+def node_infos(*, experiment, node_id, info_type) -> list:
+    """Infos the node created, of `info_type`."""
+    node = node_get(node_id=node_id)
+    infos = node.infos(type=info_type)
+    experiment.info_get_request(node=node, infos=infos)
+    return infos
+
+
+def node_received_infos(*, experiment, node_id, info_type) -> list:
+    """Infos the node has received, of `info_type`."""
+    node = node_get(node_id=node_id)
+    infos = node.received_infos(type=info_type)
+    experiment.info_get_request(node=node, infos=infos)
+    return infos
+
+
+def node_transmissions(*, experiment, node_id, direction: str, status: str) -> list:
+    """The node's transmissions; reading pending incoming ones marks them received (as Dallinger)."""
+    with transaction.atomic():
+        node = node_get(node_id=node_id)
+        transmissions = node.transmissions(direction=direction, status=status)
+        if direction in ("incoming", "all") and status in ("pending", "all") and not node.failed:
+            node.receive()
+        experiment.transmission_get_request(node=node, transmissions=transmissions)
+    return transmissions
+
+
+def node_transmit(*, experiment, node_id, what, to_whom, details=None, properties=None) -> list:
+    """Send infos from the node; `what` and `to_whom` are ids, known classes or None."""
+    with transaction.atomic():
+        node = node_get(node_id=node_id)
+        what = _resolve_id(what, node.all_infos.model, "info")
+        to_whom = _resolve_id(to_whom, Node, "node")
+        transmissions = node.transmit(what=what, to_whom=to_whom)
+        for transmission in transmissions:
+            _apply_fields(transmission, details, properties)
+            if details is not None or properties:
+                transmission.save()
+        experiment.transmission_post_request(node=node, transmissions=transmissions)
+    return transmissions
+
+
+def _resolve_id(value, model, label: str):
+    if not isinstance(value, int):
+        return value
+    instance = model.objects.filter(pk=value).first()
+    if instance is None:
+        raise BadRequest(f"There is no {label} with id {value}.")
+    return instance
+
+
+def node_transformations(*, experiment, node_id, transformation_type) -> list:
+    """Transformations at the node, of `transformation_type`."""
+    node = node_get(node_id=node_id)
+    transformations = node.transformations(type=transformation_type)
+    experiment.transformation_get_request(node=node, transformations=transformations)
+    return transformations

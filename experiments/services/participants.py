@@ -1,0 +1,88 @@
+"""Creating, finding and loading participants."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Participant, ParticipantStatus
+from experiments.errors import BadRequest, Refused
+from experiments.locks import lock_keys
+from experiments.services.quorum import quorum_state
+
+MAX_ID_LENGTH = 50
+
+
+def participant_create(
+    *,
+    experiment,
+    worker_id: str,
+    hit_id: str,
+    assignment_id: str,
+    mode: str,
+    recruiter_name: str | None = None,
+    fingerprint_hash: str | None = None,
+    entry_information: dict | None = None,
+) -> tuple[Participant, dict | None]:
+    """Create a participant for a worker's assignment; returns it and the quorum state (or None).
+
+    Refuses `undefined` ids and, unless `allow_repeat_worker_ids` is set, a worker who has
+    taken part before under another assignment. A participant still `working` on the same assignment is handed to
+    the experiment's `assignment_reassigned`. With a quorum, a participant beyond it is
+    marked `overrecruited`.
+    """
+    for name, value in (("worker_id", worker_id), ("hit_id", hit_id), ("assignment_id", assignment_id)):
+        if not value or value == "undefined":
+            raise Refused(f"Participant creation refused: {name} is missing or undefined.")
+        if len(value) > MAX_ID_LENGTH:
+            raise BadRequest(f"{name} is longer than {MAX_ID_LENGTH} characters.")
+    if not mode or len(mode) > MAX_ID_LENGTH:
+        raise BadRequest("mode is missing or too long.")
+    if fingerprint_hash is not None and len(fingerprint_hash) > MAX_ID_LENGTH:
+        raise BadRequest(f"fingerprint_hash is longer than {MAX_ID_LENGTH} characters.")
+
+    with transaction.atomic():
+        lock_keys(f"worker:{worker_id}", f"assignment:{assignment_id}")
+        if not experiment.config.get("allow_repeat_worker_ids", False):
+            # The same assignment again is a restart, handled as a reassignment below.
+            if Participant.objects.filter(worker_id=worker_id).exclude(assignment_id=assignment_id).exists():
+                raise Refused(
+                    "You have already taken part in this experiment.", error_code="worker_already_participated"
+                )
+        earlier = list(
+            Participant.objects.filter(assignment_id=assignment_id, status=ParticipantStatus.WORKING).order_by("id")
+        )
+        participant = experiment.create_participant(
+            worker_id=worker_id,
+            hit_id=hit_id,
+            assignment_id=assignment_id,
+            mode=mode,
+            recruiter_name=recruiter_name,
+            fingerprint_hash=fingerprint_hash,
+            entry_information=entry_information or {},
+        )
+        for previous in earlier:
+            previous.status = ParticipantStatus.REPLACED
+            previous.end_time = timezone.now()
+            previous.save(update_fields=["status", "end_time"])
+            experiment.assignment_reassigned(previous)
+        quorum = _quorum_state(experiment, participant)
+    return participant, quorum
+
+
+def _quorum_state(experiment, participant) -> dict | None:
+    state = quorum_state(experiment=experiment)
+    if state and state["overrecruited"]:
+        participant.status = ParticipantStatus.OVERRECRUITED
+        participant.save(update_fields=["status"])
+    return state
+
+
+def participant_load(*, experiment, assignment_id: str | None) -> Participant:
+    """The participant of this assignment (to resume a session); Refused with an error code otherwise."""
+    if not assignment_id:
+        raise Refused("An assignment_id is required to load a participant.", error_code="assignment_id_missing")
+    participant = experiment.load_participant(assignment_id)
+    if participant is None:
+        raise Refused(
+            f"No single participant has assignment_id {assignment_id}.", error_code="participant_not_found"
+        )
+    return participant

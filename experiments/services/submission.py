@@ -1,0 +1,188 @@
+"""The end of a participant's work: submission, failure, and recruiter notifications.
+
+Each flow locks the participant's row, so the same submission arriving several times at
+once is processed once. Calls to the recruiter (approval, bonus, more recruitment) are
+enqueued as background tasks when the transaction commits.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Notification, Participant, ParticipantStatus
+from experiments import tasks
+from experiments.errors import BadRequest
+from experiments.services.lookups import as_id
+from experiments.services.recruiting import participant_recruiter
+from recruitment.recruiters import nickname_of
+
+logger = logging.getLogger(__name__)
+
+#: Statuses from which a submission is still accepted.
+SUBMITTABLE = (
+    ParticipantStatus.WORKING,
+    ParticipantStatus.OVERRECRUITED,
+    ParticipantStatus.RECRUITER_SUBMISSION_STARTED,
+)
+MINIMUM_BONUS = 0.01
+
+
+def _lock_participant(participant_id) -> Participant:
+    if participant_id in (None, ""):
+        raise BadRequest("participant_id is required.")
+    participant = Participant.objects.select_for_update().filter(pk=as_id(participant_id)).first()
+    if participant is None:
+        raise BadRequest(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+    return participant
+
+
+def participant_submit(*, experiment, participant_id) -> Participant:
+    """The participant says they have finished (`/worker_complete`). Safe to repeat.
+
+    Recruiters whose own site confirms submission (MTurk) only record that it started;
+    for the others the submission is processed at once.
+    """
+    with transaction.atomic():
+        participant = _lock_participant(participant_id)
+        if participant.status not in SUBMITTABLE:
+            return participant
+        if participant.end_time is None:
+            participant.end_time = timezone.now()
+        recruiter = participant_recruiter(experiment=experiment, participant=participant)
+        if recruiter.submitted_event() is None:
+            participant.status = ParticipantStatus.RECRUITER_SUBMISSION_STARTED
+            participant.save(update_fields=["status", "end_time"])
+        else:
+            _process_submission(experiment, participant)
+    return participant
+
+
+def _process_submission(experiment, participant) -> None:
+    """Check, pay and approve a submitted participant (inside a transaction, row locked).
+
+    Order: submitted → base pay approved → data check → attention check → bonus →
+    approved → `submission_successful` → the experiment's `recruit()`. A participant who
+    fails a check is replaced.
+    """
+    participant.status = ParticipantStatus.SUBMITTED
+    participant.end_time = participant.end_time or timezone.now()
+    participant.base_pay = experiment.config.get("base_payment")
+    participant.save(update_fields=["status", "end_time", "base_pay"])
+    _on_commit(tasks.approve_assignment, participant.pk)
+
+    if not experiment.data_check(participant=participant):
+        _fail_check(experiment, participant, ParticipantStatus.BAD_DATA, experiment.data_check_failed)
+        return
+    if not experiment.attention_check(participant=participant):
+        _fail_check(experiment, participant, ParticipantStatus.DID_NOT_ATTEND, experiment.attention_check_failed)
+        return
+
+    bonus = experiment.bonus(participant=participant) or 0
+    participant.bonus = float(bonus)
+    participant.status = ParticipantStatus.APPROVED
+    participant.save(update_fields=["bonus", "status"])
+    if participant.bonus >= MINIMUM_BONUS:
+        _on_commit(tasks.pay_bonus, participant.pk, experiment.bonus_reason())
+    experiment.submission_successful(participant=participant)
+    _on_commit(tasks.recruit_after_submission)
+
+
+def _fail_check(experiment, participant, status, hook) -> None:
+    participant.status = status
+    participant.save(update_fields=["status"])
+    hook(participant=participant)
+    _on_commit(tasks.recruit_replacement, participant.pk)
+
+
+def _on_commit(task, *args) -> None:
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def participant_worker_failed(*, experiment, participant_id) -> Participant:
+    """A participant (in practice a bot) reports that it could not take part.
+
+    Its end time is recorded; a working bot is rejected, its nodes failed, and a
+    replacement recruited.
+    """
+    with transaction.atomic():
+        participant = _lock_participant(participant_id)
+        participant.end_time = participant.end_time or timezone.now()
+        fields = ["end_time"]
+        if participant.status == ParticipantStatus.WORKING and nickname_of(participant.recruiter_id) == "bots":
+            participant.status = ParticipantStatus.REJECTED
+            fields.append("status")
+            experiment.fail_participant(participant)
+            _on_commit(tasks.recruit_replacement, participant.pk)
+        participant.save(update_fields=fields)
+    return participant
+
+
+# Notifications ---------------------------------------------------------------------------
+
+EVENT_TYPES = (
+    "AssignmentAccepted",
+    "AssignmentAbandoned",
+    "AssignmentReturned",
+    "AssignmentSubmitted",
+    "NotificationMissing",
+)
+
+
+def notification_record(*, event_type, assignment_id, participant_id=None) -> Notification:
+    """Store a recruiter's event and process it in the background."""
+    if not event_type:
+        raise BadRequest("Event.1.EventType is required.")
+    if event_type not in EVENT_TYPES:
+        raise BadRequest(f"Unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}.")
+    if not assignment_id and participant_id in (None, ""):
+        raise BadRequest("Event.1.AssignmentId or participant_id is required.")
+    with transaction.atomic():
+        notification = Notification(
+            assignment_id=assignment_id or "",
+            event_type=event_type,
+            details={"participant_id": participant_id} if participant_id not in (None, "") else {},
+        )
+        notification.save()
+        _on_commit(tasks.process_notification, notification.pk)
+    return notification
+
+
+def notification_process(*, experiment, notification_id) -> Participant | None:
+    """Change the participant's status as the event says, through the experiment's hooks."""
+    with transaction.atomic():
+        notification = Notification.objects.get(pk=notification_id)
+        participant = _participant_for(notification)
+        if participant is None:
+            logger.warning("No participant for %r (assignment %s).", notification, notification.assignment_id)
+            return None
+        event = notification.event_type
+        now = timezone.now()
+        if event == "AssignmentSubmitted":
+            if participant.status in SUBMITTABLE:
+                participant.end_time = participant.end_time or now
+                _process_submission(experiment, participant)
+        elif participant.status == ParticipantStatus.WORKING:
+            if event == "AssignmentAbandoned":
+                _set_status(participant, ParticipantStatus.ABANDONED, now)
+                experiment.assignment_abandoned(participant=participant)
+            elif event == "AssignmentReturned":
+                _set_status(participant, ParticipantStatus.RETURNED, now)
+                experiment.assignment_returned(participant=participant)
+            elif event == "NotificationMissing":
+                _set_status(participant, ParticipantStatus.MISSING_NOTIFICATION, now)
+    return participant
+
+
+def _participant_for(notification) -> Participant | None:
+    queryset = Participant.objects.select_for_update()
+    participant_id = notification.details.get("participant_id")
+    if participant_id is not None:
+        return queryset.filter(pk=as_id(participant_id)).first()
+    return queryset.filter(assignment_id=notification.assignment_id).order_by("-creation_time", "-id").first()
+
+
+def _set_status(participant, status, now) -> None:
+    participant.status = status
+    participant.end_time = participant.end_time or now
+    participant.save(update_fields=["status", "end_time"])
