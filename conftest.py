@@ -77,10 +77,12 @@ def _celery_tasks_run_in_process():
 def use_experiment(settings):
     """Make `name_or_path` the server's experiment for this test: `use_experiment("bartlett1932")`."""
     from experiments import runtime
+    from experiments.assets import reset_template_cache
 
     def use(name_or_path, **config_overrides):
         settings.DALLINGER_EXPERIMENT = str(name_or_path)
         loaded = runtime.reload()
+        reset_template_cache()
         for key, value in config_overrides.items():
             loaded.config.set(key, value)
         return loaded
@@ -88,3 +90,4 @@ def use_experiment(settings):
     yield use
     settings.DALLINGER_EXPERIMENT = ""
     runtime.reload()
+    reset_template_cache()

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from experiments import custom_routes, pages
-from experiments.api import infos, lifecycle, nodes, participants
+from experiments import assets, custom_routes, pages
+from experiments.api import infos, lifecycle, nodes, participants, schema  # noqa: F401 (describes the routes)
 
 urlpatterns = [
     path("participant/<str:worker_id>/<str:hit_id>/<str:assignment_id>/<str:mode>", participants.ParticipantCreateAPI.as_view()),
@@ -35,6 +35,7 @@ urlpatterns = [
     path("ad_address/<str:mode>/<str:hit_id>", pages.ad_address),
     path("error-page", pages.error_page),
     path("handle-error", pages.handle_error),
+    path("static/<path:path>", assets.static_file),
     # The experiment's own routes come last, so they cannot shadow the protocol's.
     path("<path:path>", custom_routes.dispatch),
 ]

@@ -64,7 +64,8 @@ class WorkerCompleteAPI(ExperimentAPIView):
         participant_submit(experiment=self.experiment, participant_id=self.params.text("participant_id"))
         return success()
 
-    post = get
+    def post(self, request: Request):
+        return self.get(request)
 
 
 class WorkerFailedAPI(ExperimentAPIView):
@@ -86,4 +87,5 @@ class NotificationsAPI(ExperimentAPIView):
         )
         return success()
 
-    get = post
+    def get(self, request: Request):
+        return self.post(request)
