@@ -91,4 +91,6 @@ def static_file(request, path):
         guessed, _ = mimetypes.guess_type(found.name)
         if guessed:
             response["Content-Type"] = guessed
+    # Revalidate every time (a cheap 304): an updated experiment must never run old scripts.
+    response["Cache-Control"] = "no-cache"
     return response

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from experiments import assets, custom_routes, pages
+from experiments import assets, journey, pages
 from experiments.api import infos, lifecycle, nodes, participants, schema  # noqa: F401 (describes the routes)
 
 urlpatterns = [
@@ -36,6 +36,8 @@ urlpatterns = [
     path("error-page", pages.error_page),
     path("handle-error", pages.handle_error),
     path("static/<path:path>", assets.static_file),
-    # The experiment's own routes come last, so they cannot shadow the protocol's.
-    path("<path:path>", custom_routes.dispatch),
+    path("", journey.index),
+    path("ad", journey.ad),
+    # The experiment's own routes and pages come last, so they cannot shadow the protocol's.
+    path("<path:path>", journey.page_or_experiment_route),
 ]

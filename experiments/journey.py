@@ -1,0 +1,117 @@
+"""The participant's pages: the ad (entry page), and every other page by name.
+
+`/ad` checks who is arriving (ids from the recruiter, a repeat worker, an excluded
+browser) before showing the invitation; `/<page>` and `/<folder>/<page>` render the
+experiment's template of that name, or the platform's. Pages are never cached.
+"""
+
+import re
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from core.models import Participant
+from experiments import custom_routes, runtime
+from experiments.browsers import excluded_by
+from recruitment.recruiters import generate_random_id
+
+PAGE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+PREVIEW_ASSIGNMENT = "ASSIGNMENT_ID_NOT_AVAILABLE"
+QUESTIONNAIRE_SCALE = range(1, 8)
+
+
+def _refuse(request, message: str, status: int, error_type: str):
+    context = {
+        "message": message,
+        "error_type": error_type,
+        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
+    }
+    return render(request, "error.html", context, status=status)
+
+
+@never_cache
+def index(request):
+    """GET /: a plain page saying what this server is."""
+    return render(request, "index.html")
+
+
+@never_cache
+def ad(request):
+    """GET /ad: the invitation a recruited participant lands on."""
+    config = runtime.active().config
+    params = request.GET
+    if "generate_tokens" in params:
+        query = params.copy()
+        del query["generate_tokens"]
+        for name in ("hitId", "assignmentId", "workerId"):
+            query[name] = generate_random_id()
+        query.setdefault("mode", config.get("mode", "debug"))
+        query.setdefault("recruiter", "hotair")
+        return HttpResponseRedirect(f"/ad?{query.urlencode()}")
+
+    hit_id, assignment_id, worker_id = params.get("hitId"), params.get("assignmentId"), params.get("workerId")
+    if not hit_id or not assignment_id:
+        return _refuse(
+            request,
+            "The link you followed is missing the assignment details the recruiter should have added.",
+            400,
+            "hit_assign_worker_id_not_set_by_recruiter",
+        )
+    exclusion = excluded_by(config.get("browser_exclude_rule"), request.META.get("HTTP_USER_AGENT", ""))
+    if exclusion:
+        return _refuse(
+            request,
+            f"This experiment cannot run on your browser or device ({exclusion}). "
+            "Please come back with a desktop or laptop computer and an up-to-date browser.",
+            403,
+            "browser_type_not_allowed",
+        )
+    preview = assignment_id == PREVIEW_ASSIGNMENT
+    if worker_id and not preview and not config.get("allow_repeat_worker_ids", False):
+        earlier = Participant.objects.filter(worker_id=worker_id)
+        if earlier.exclude(assignment_id=assignment_id).exists() or earlier.exclude(status="working").exists():
+            return _refuse(
+                request,
+                "Our records show you have already taken part in this experiment, "
+                "and it can only be done once.",
+                403,
+                "already_did_exp_hit",
+            )
+    duration_hours = config.get("duration") or 0
+    context = {
+        "title": config.get("title"),
+        "description": config.get("description"),
+        "duration_minutes": max(int(round(duration_hours * 60)), 1) if duration_hours else None,
+        "base_payment": config.get("base_payment"),
+        "mode": params.get("mode", config.get("mode")),
+        "recruiter": params.get("recruiter", ""),
+        "preview": preview,
+        "query": urlencode(list(params.lists()), doseq=True),
+    }
+    return render(request, "ad.html", context)
+
+
+def _render_page(request, template_name: str):
+    try:
+        get_template(template_name)
+    except TemplateDoesNotExist:
+        raise Http404(f"No page {template_name}") from None
+    context = {"participant_id": request.GET.get("participant_id", ""), "scale": QUESTIONNAIRE_SCALE}
+    return render(request, template_name, context)
+
+
+@csrf_exempt
+@never_cache
+def page_or_experiment_route(request, path: str):
+    """Any other path: the experiment's own route if it declares one, else the page of that name."""
+    if custom_routes.match_route(runtime.active().experiment_class, path) is not None:
+        return custom_routes.dispatch(request, path)
+    parts = path.strip("/").split("/")
+    if len(parts) in (1, 2) and all(PAGE_NAME.match(part) for part in parts):
+        return _render_page(request, "/".join(parts) + ".html")
+    raise Http404(f"No page /{path}")

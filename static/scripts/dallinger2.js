@@ -1,0 +1,448 @@
+/*
+ * dallinger2.js — the browser client of the experiment server.
+ *
+ * Defines the global `dallinger` object that experiment front ends use: the participant's
+ * identity (kept across pages), requests to the experiment routes (each returning a
+ * jQuery Deferred with done/fail/then), and the journey helpers (questionnaire,
+ * submission, page changes, errors). It needs jQuery.
+ */
+/* global jQuery */
+var dallinger = (function ($) {
+  "use strict";
+
+  var dlgr = {};
+  var IDENTITY_KEY = "dallinger.identity";
+  var IDENTITY_PARAMETERS = {
+    recruiter: ["recruiter"],
+    hitId: ["hitId", "hit_id", "STUDY_ID"],
+    workerId: ["workerId", "worker_id", "PROLIFIC_PID"],
+    assignmentId: ["assignmentId", "assignment_id", "SESSION_ID"],
+    mode: ["mode"],
+    participantId: ["participant_id", "participantId"]
+  };
+  // URL parameters that are not "entry information" kept for the recruiter.
+  var NOT_ENTRY_INFORMATION = ["mode", "recruiter", "participant_id", "participantId", "fingerprint_hash",
+    "generate_tokens"];
+
+  // Storage -------------------------------------------------------------------------
+
+  /** Key/value storage that survives page changes (localStorage, or memory if unavailable). */
+  dlgr.storage = (function () {
+    var memory = {};
+    var available = (function () {
+      try {
+        window.localStorage.setItem("dallinger.probe", "1");
+        window.localStorage.removeItem("dallinger.probe");
+        return true;
+      } catch (error) {
+        return false;
+      }
+    })();
+    return {
+      available: available,
+      get: function (key) {
+        var raw = available ? window.localStorage.getItem(key) : memory[key];
+        if (raw === null || raw === undefined) { return undefined; }
+        try { return JSON.parse(raw); } catch (error) { return undefined; }
+      },
+      set: function (key, value) {
+        var raw = JSON.stringify(value);
+        if (available) { window.localStorage.setItem(key, raw); } else { memory[key] = raw; }
+      },
+      remove: function (key) {
+        if (available) { window.localStorage.removeItem(key); } else { delete memory[key]; }
+      },
+      clear: function () {
+        if (available) { window.localStorage.clear(); } else { memory = {}; }
+      }
+    };
+  })();
+
+  // URL parameters and identity -----------------------------------------------------
+
+  /** The value of a query-string parameter: its text, true if present without a value, or null. */
+  dlgr.getUrlParameter = function (name) {
+    var query = window.location.search.substring(1);
+    if (!query) { return null; }
+    var pairs = query.split("&");
+    for (var i = 0; i < pairs.length; i++) {
+      var pair = pairs[i].split("=");
+      var key = decodeURIComponent(pair[0].replace(/\+/g, " "));
+      if (key === name) {
+        return pair.length === 1 ? true : decodeURIComponent(pair.slice(1).join("=").replace(/\+/g, " "));
+      }
+    }
+    return null;
+  };
+
+  function urlParameters() {
+    var found = {};
+    var query = window.location.search.substring(1);
+    if (!query) { return found; }
+    var pairs = query.split("&");
+    for (var i = 0; i < pairs.length; i++) {
+      if (!pairs[i]) { continue; }
+      var pair = pairs[i].split("=");
+      found[decodeURIComponent(pair[0].replace(/\+/g, " "))] =
+        pair.length === 1 ? true : decodeURIComponent(pair.slice(1).join("=").replace(/\+/g, " "));
+    }
+    return found;
+  }
+
+  /** A short, stable hash of what the browser says about itself (not a tracking fingerprint). */
+  function fingerprint() {
+    var parts = [navigator.userAgent, navigator.language, screen.width + "x" + screen.height,
+      screen.colorDepth, new Date().getTimezoneOffset()];
+    var text = parts.join("|");
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = (hash * 0x01000193) >>> 0;
+    }
+    return ("0000000" + hash.toString(16)).slice(-8);
+  }
+
+  /**
+   * Who the participant is: recruiter, hitId, workerId, assignmentId, mode, participantId,
+   * fingerprintHash and entryInformation. Read from the URL on the entry page and kept in
+   * storage, so later pages (which only carry participant_id) still know it.
+   */
+  dlgr.identity = (function () {
+    var stored = dlgr.storage.get(IDENTITY_KEY) || {};
+    var params = urlParameters();
+    var fromUrl = {};
+    var consumed = {};
+    $.each(IDENTITY_PARAMETERS, function (field, names) {
+      for (var i = 0; i < names.length; i++) {
+        if (params[names[i]] !== undefined && params[names[i]] !== true) {
+          fromUrl[field] = params[names[i]];
+          consumed[names[i]] = true;
+          break;
+        }
+      }
+    });
+    // A new assignment in the URL means a new participant: forget the old one.
+    if (fromUrl.assignmentId && stored.assignmentId && fromUrl.assignmentId !== stored.assignmentId) {
+      stored = {};
+    }
+    var entryInformation = stored.entryInformation || {};
+    if (fromUrl.assignmentId) {
+      entryInformation = {};
+      $.each(params, function (key, value) {
+        if (!consumed[key] && NOT_ENTRY_INFORMATION.indexOf(key) === -1) { entryInformation[key] = value; }
+      });
+    }
+    var identity = $.extend({}, stored, fromUrl, { entryInformation: entryInformation });
+    identity.fingerprintHash = identity.fingerprintHash || fingerprint();
+    if (identity.participantId) { identity.participantId = String(identity.participantId); }
+    return identity;
+  })();
+
+  function saveIdentity() {
+    dlgr.storage.set(IDENTITY_KEY, dlgr.identity);
+  }
+  saveIdentity();
+
+  // Requests ---------------------------------------------------------------------------
+
+  /**
+   * What a failed request rejects with: `status` (HTTP status), `html` (the error page
+   * to show), `message`, `errorCode`, and the request that failed.
+   */
+  dlgr.AjaxRejection = function (options) {
+    options = options || {};
+    this.status = options.status;
+    this.html = options.html;
+    this.message = options.message;
+    this.errorCode = options.errorCode;
+    this.route = options.route;
+    this.data = options.data;
+  };
+  dlgr.AjaxRejection.prototype.toString = function () {
+    return "AjaxRejection(" + this.status + ", " + (this.message || "") + ")";
+  };
+
+  function encode(data) {
+    var encoded = {};
+    $.each(data || {}, function (key, value) {
+      if (value === undefined) { return; }
+      encoded[key] = (value !== null && typeof value === "object") ? JSON.stringify(value) : value;
+    });
+    return encoded;
+  }
+
+  function request(method, route, data) {
+    var deferred = $.Deferred();
+    var payload = encode(data);
+    $.ajax({
+      url: route,
+      type: method,
+      data: payload,
+      dataType: "json",
+      traditional: true,
+      cache: false
+    }).done(function (body, textStatus, xhr) {
+      if (body && body.status === "error") {
+        deferred.reject(new dlgr.AjaxRejection({
+          status: xhr.status, html: body.html, message: body.message, errorCode: body.error_code,
+          route: route, data: payload
+        }));
+      } else {
+        deferred.resolve(body);
+      }
+    }).fail(function (xhr) {
+      var body = xhr.responseJSON;
+      if (!body) {
+        try { body = JSON.parse(xhr.responseText); } catch (error) { body = {}; }
+      }
+      deferred.reject(new dlgr.AjaxRejection({
+        status: xhr.status,
+        html: body.html,
+        message: body.message || xhr.statusText || "The server could not be reached.",
+        errorCode: body.error_code,
+        route: route,
+        data: payload
+      }));
+    });
+    return deferred.promise();
+  }
+
+  /** GET a route; resolves with the JSON answer, rejects with an AjaxRejection. */
+  dlgr.get = function (route, data) { return request("GET", route, data); };
+
+  /** POST to a route (objects in `data`, like `details`, are sent as JSON strings). */
+  dlgr.post = function (route, data) { return request("POST", route, data); };
+
+  // The participant's journey ------------------------------------------------------------
+
+  dlgr.skip_experiment = false;
+  dlgr.quorum = null;
+
+  var quorumWaiters = [];
+
+  function quorumReached(state) {
+    return !state || !state.q || state.n >= state.q;
+  }
+
+  /**
+   * Resolves when the waiting room's quorum is reached (at once when the experiment has
+   * none). The waiting room's connection calls `dallinger.updateQuorum(state)`.
+   */
+  dlgr.waitForQuorum = function () {
+    var deferred = $.Deferred();
+    if (quorumReached(dlgr.quorum)) {
+      deferred.resolve(dlgr.quorum);
+    } else {
+      quorumWaiters.push(deferred);
+    }
+    return deferred.promise();
+  };
+
+  /** Record the latest quorum state `{q, n, overrecruited}` and release waiters when reached. */
+  dlgr.updateQuorum = function (state) {
+    dlgr.quorum = state;
+    if (quorumReached(state)) {
+      var waiting = quorumWaiters;
+      quorumWaiters = [];
+      $.each(waiting, function (i, deferred) { deferred.resolve(state); });
+    }
+  };
+
+  function rememberParticipant(participant) {
+    dlgr.identity.participantId = String(participant.id);
+    if (participant.worker_id) { dlgr.identity.workerId = participant.worker_id; }
+    if (participant.assignment_id) { dlgr.identity.assignmentId = participant.assignment_id; }
+    if (participant.hit_id) { dlgr.identity.hitId = participant.hit_id; }
+    if (participant.mode) { dlgr.identity.mode = participant.mode; }
+    if (participant.recruiter) { dlgr.identity.recruiter = participant.recruiter; }
+    saveIdentity();
+  }
+
+  /**
+   * Create the participant from the identity in the URL (once: a participant already
+   * created on an earlier page is reused). With a quorum, resolves when it is reached, or
+   * at once with `skip_experiment` set when the participant is over-recruited.
+   */
+  dlgr.createParticipant = function () {
+    var deferred = $.Deferred();
+    if (dlgr.identity.participantId) {
+      deferred.resolve({ status: "success", participant: { id: Number(dlgr.identity.participantId) } });
+      return deferred.promise();
+    }
+    var data = $.extend({}, dlgr.identity.entryInformation, {
+      worker_id: dlgr.identity.workerId,
+      hit_id: dlgr.identity.hitId,
+      assignment_id: dlgr.identity.assignmentId,
+      mode: dlgr.identity.mode,
+      recruiter: dlgr.identity.recruiter,
+      fingerprint_hash: dlgr.identity.fingerprintHash
+    });
+    dlgr.post("/participant", data).done(function (response) {
+      rememberParticipant(response.participant);
+      if (response.quorum) {
+        dlgr.quorum = response.quorum;
+        if (response.quorum.overrecruited) {
+          dlgr.skip_experiment = true;
+          deferred.resolve(response);
+          return;
+        }
+        dlgr.waitForQuorum().done(function () { deferred.resolve(response); });
+      } else {
+        deferred.resolve(response);
+      }
+    }).fail(function (rejection) { deferred.reject(rejection); });
+    return deferred.promise();
+  };
+
+  /** Load the participant of `assignmentId` (to resume a session) into the identity. */
+  dlgr.loadParticipant = function (assignmentId) {
+    var deferred = $.Deferred();
+    dlgr.post("/load-participant", { assignment_id: assignmentId || dlgr.identity.assignmentId })
+      .done(function (response) {
+        rememberParticipant(response.participant);
+        deferred.resolve(response);
+      })
+      .fail(function (rejection) { deferred.reject(rejection); });
+    return deferred.promise();
+  };
+
+  /** A new node for the participant (`data.node`); a 403 means no network is left. */
+  dlgr.createAgent = function (data) {
+    return dlgr.post("/node/" + dlgr.identity.participantId, data);
+  };
+
+  /** A new info at a node: `createInfo(nodeId, {contents, info_type, details})` (`data.info`). */
+  dlgr.createInfo = function (nodeId, data) {
+    return dlgr.post("/info/" + nodeId, data);
+  };
+
+  /** One info the node made or received (`data.info`). */
+  dlgr.getInfo = function (nodeId, infoId) {
+    return dlgr.get("/info/" + nodeId + "/" + infoId);
+  };
+
+  /** The infos a node made (`data.infos`); `data` may give `info_type`. */
+  dlgr.getInfos = function (nodeId, data) {
+    return dlgr.get("/node/" + nodeId + "/infos", data);
+  };
+
+  /** The infos a node received (`data.infos`). */
+  dlgr.getReceivedInfos = function (nodeId, data) {
+    return dlgr.get("/node/" + nodeId + "/received_infos", data);
+  };
+
+  /** A node's transmissions (`data.transmissions`); `data` may give `direction` and `status`. */
+  dlgr.getTransmissions = function (nodeId, data) {
+    return dlgr.get("/node/" + nodeId + "/transmissions", data);
+  };
+
+  /** One of the experiment's public properties: resolves with its value. */
+  dlgr.getExperimentProperty = function (property) {
+    var deferred = $.Deferred();
+    dlgr.get("/experiment/" + property)
+      .done(function (response) { deferred.resolve(response[property]); })
+      .fail(function (rejection) { deferred.reject(rejection); });
+    return deferred.promise();
+  };
+
+  function formAnswers(form) {
+    var answers = {};
+    $.each($(form).serializeArray(), function (i, field) {
+      if (answers[field.name] === undefined) {
+        answers[field.name] = field.value;
+      } else {
+        answers[field.name] = [].concat(answers[field.name], field.value);
+      }
+    });
+    return answers;
+  }
+
+  /**
+   * Send the answers of the questionnaire form (`form#questionnaire`, or the first form
+   * on the page) as question `name`, then submit the assignment.
+   */
+  dlgr.submitQuestionnaire = function (name, form) {
+    var target = form || ($("form#questionnaire").length ? "form#questionnaire" : "form");
+    var answers = formAnswers(target);
+    var deferred = $.Deferred();
+    dlgr.post("/question/" + dlgr.identity.participantId, {
+      question: name || "questionnaire",
+      number: 1,
+      response: JSON.stringify(answers)
+    }).done(function () {
+      dlgr.submitAssignment().done(deferred.resolve).fail(deferred.reject);
+    }).fail(function (rejection) {
+      deferred.reject(rejection);
+    });
+    return deferred.promise();
+  };
+
+  /** Tell the server the participant has finished, then go to the recruiter's exit page. */
+  dlgr.submitAssignment = function () {
+    var deferred = $.Deferred();
+    var participantId = dlgr.identity.participantId;
+    dlgr.post("/worker_complete", { participant_id: participantId }).done(function (response) {
+      deferred.resolve(response);
+      dlgr.allowExit();
+      window.location.href = "/recruiter-exit?participant_id=" + encodeURIComponent(participantId);
+    }).fail(function (rejection) { deferred.reject(rejection); });
+    return deferred.promise();
+  };
+
+  /** Go to `page` (no .html), carrying the participant's id. */
+  dlgr.goToPage = function (page) {
+    dlgr.allowExit();
+    var separator = page.indexOf("?") === -1 ? "?" : "&";
+    window.location.href = "/" + page + separator + "participant_id=" +
+      encodeURIComponent(dlgr.identity.participantId || "");
+  };
+
+  // Leaving, ad blockers, errors ---------------------------------------------------------
+
+  /** Set to true to ask the participant before they close or reload the page. */
+  dlgr.preventExit = false;
+
+  /** Lift `preventExit` before a deliberate page change. */
+  dlgr.allowExit = function () {
+    dlgr.preventExit = false;
+  };
+
+  $(window).on("beforeunload", function (event) {
+    if (dlgr.preventExit) {
+      var warning = "Leaving this page will end your participation.";
+      (event.originalEvent || event).returnValue = warning;
+      return warning;
+    }
+    return undefined;
+  });
+
+  /** Call `callback` (after a short delay) if an ad blocker hides ad-like elements. */
+  dlgr.hasAdBlocker = function (callback) {
+    var bait = $("<div class='adsbox ad-banner textads' style='position:absolute;left:-999px;'>&nbsp;</div>");
+    $("body").append(bait);
+    window.setTimeout(function () {
+      var blocked = bait.is(":hidden") || bait.height() === 0 || bait.css("display") === "none";
+      bait.remove();
+      if (blocked && typeof callback === "function") { callback(); }
+    }, 100);
+  };
+
+  /**
+   * Handle an error: show the error page from the server's answer (which lets the
+   * participant leave feedback and finish), or load it if the answer had none.
+   */
+  dlgr.error = function (rejection) {
+    dlgr.allowExit();
+    if (rejection && rejection.html) {
+      $("body").html(rejection.html);
+      return;
+    }
+    var query = "?participant_id=" + encodeURIComponent(dlgr.identity.participantId || "");
+    if (rejection && rejection.message) {
+      query += "&request_data=" + encodeURIComponent(JSON.stringify({ message: rejection.message }));
+    }
+    window.location.href = "/error-page" + query;
+  };
+
+  return dlgr;
+})(jQuery);

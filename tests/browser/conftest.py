@@ -1,0 +1,93 @@
+"""Headless Chromium (Debian's chromium and chromedriver) against the live test server."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1024,900",
+)
+
+
+def chrome_driver() -> webdriver.Chrome:
+    """A new headless Chromium session driven by Debian's chromedriver."""
+    options = webdriver.ChromeOptions()
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    return webdriver.Chrome(service=service, options=options)
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    driver = chrome_driver()
+    driver.set_script_timeout(15)
+    # Tests switch experiments, whose scripts share URLs (/static/scripts/experiment.js).
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    yield driver
+    driver.quit()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def browser(_chromium, request):
+    """The shared browser, with a clean slate (no cookies, no local storage) for each test.
+
+    When a test fails, the page and the browser console are saved under test-artifacts/failures/.
+    """
+    _chromium.delete_all_cookies()
+    yield _chromium
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = ARTIFACTS / "failures"
+        folder.mkdir(parents=True, exist_ok=True)
+        _chromium.save_screenshot(str(folder / f"{request.node.name}.png"))
+        console = "\n".join(str(entry) for entry in _chromium.get_log("browser"))
+        (folder / f"{request.node.name}.log").write_text(f"{_chromium.current_url}\n{console}\n")
+    try:
+        _chromium.execute_script("window.localStorage && window.localStorage.clear();")
+    except Exception:
+        pass
+    _chromium.get("about:blank")
+
+
+@pytest.fixture
+def screenshots(request):
+    """`screenshots("consent")` saves a PNG of the page under test-artifacts/screenshots/<test>/."""
+    folder = ARTIFACTS / "screenshots" / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    count = {"n": 0}
+
+    def take(driver, name):
+        count["n"] += 1
+        driver.save_screenshot(str(folder / f"{count['n']:02d}_{name}.png"))
+
+    return take
+
+
+@pytest.fixture
+def server_url(live_server, transactional_db):
+    """The live server's base URL (the database is transactional so its threads see the data)."""
+    return live_server.url.rstrip("/")
+
