@@ -59,8 +59,11 @@ class ExperimentStaticFinder(BaseFinder):
         normalized = posixpath.normpath(path).lstrip("/")
         if folder is None or normalized in RESERVED_STATIC or normalized.startswith(".."):
             return []
-        candidate = (folder / normalized).resolve()
-        if folder.resolve() not in candidate.parents or not candidate.is_file():
+        try:
+            candidate = (folder / normalized).resolve()
+            if folder.resolve() not in candidate.parents or not candidate.is_file():
+                return []
+        except (OSError, ValueError):  # a NUL byte, or a name too long for the file system
             return []
         return [str(candidate)] if find_all else str(candidate)
 

@@ -7,27 +7,39 @@ from django.views.decorators.csrf import csrf_exempt
 from experiments import runtime
 
 
-def match_route(experiment_class, path: str):
-    """The (method name, allowed methods, URL arguments) of the route matching `path`, or None."""
+def matching_routes(experiment_class, path: str) -> list[tuple[str, tuple, dict]]:
+    """Every (method name, allowed methods, URL arguments) whose rule matches `path`, in order."""
+    found = []
     for rule, methods, name in experiment_class.routes():
         pattern = RoutePattern(rule.lstrip("/"), is_endpoint=True)
         matched = pattern.match(path.lstrip("/"))
         if matched is not None:
             _, args, kwargs = matched
-            return name, methods, kwargs
-    return None
+            found.append((name, methods, kwargs))
+    return found
+
+
+def match_route(experiment_class, path: str):
+    """The first (method name, allowed methods, URL arguments) whose rule matches `path`, or None."""
+    found = matching_routes(experiment_class, path)
+    return found[0] if found else None
 
 
 @csrf_exempt
 def dispatch(request, path: str):
-    """Call the experiment's route for `path`; 404 if it declares none."""
-    found = match_route(runtime.active().experiment_class, path)
-    if found is None:
+    """Call the experiment's route for `path`: 404 if none matches, 405 if none takes the method."""
+    found = matching_routes(runtime.active().experiment_class, path)
+    if not found:
         raise Http404(f"No route /{path}")
-    name, methods, kwargs = found
-    if request.method not in methods:
-        return HttpResponseNotAllowed(methods)
+    accepting = [route for route in found if request.method in route[1]]
+    if not accepting:
+        allowed = sorted({method for _, methods, _ in found for method in methods})
+        return HttpResponseNotAllowed(allowed)
+    name, _, kwargs = accepting[0]
     result = getattr(runtime.experiment(), name)(request, **kwargs)
     if isinstance(result, HttpResponse):
         return result
+    if isinstance(result, str):
+        # Dallinger's (Flask) routes may return a string of HTML.
+        return HttpResponse(result)
     return JsonResponse({"status": "success", **(result or {})})

@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db.models import Count
+from django.urls.resolvers import RoutePattern
 
 from core import infos, networks, nodes, transformations
 from core.models import Info, Network, Node, Participant, Transformation
@@ -47,11 +48,20 @@ def experiment_route(rule: str, methods=("GET",)):
 
     `rule` is a Django path pattern (`/scores/<int:node_id>`); the method is called as
     `method(request, **url_arguments)` on the request's experiment and returns a response,
-    or a dict that is sent as a success envelope.
+    a dict (sent as a success envelope) or a string (sent as HTML). It may be a plain
+    method, a classmethod or a staticmethod, with the decorator above or below
+    `@classmethod`, as in Dallinger. A rule with an unknown converter raises
+    ImproperlyConfigured at once.
     """
 
+    # Check the rule now, so that a bad converter fails the import, not every later request.
+    RoutePattern(rule.lstrip("/"), is_endpoint=True).regex
+
     def mark(function):
-        function.experiment_route = (rule, tuple(method.upper() for method in methods))
+        # Mark the function itself: a mark on a classmethod object would not be visible
+        # through the bound method that `routes()` looks at.
+        target = getattr(function, "__func__", function)
+        target.experiment_route = (rule, tuple(method.upper() for method in methods))
         return function
 
     return mark
@@ -69,13 +79,19 @@ class Experiment:
 
     @classmethod
     def routes(cls) -> list[tuple[str, tuple, str]]:
-        """The extra routes the experiment class declares: (rule, methods, method name)."""
-        found = []
-        for name in dir(cls):
-            route = getattr(getattr(cls, name, None), "experiment_route", None)
-            if route is not None:
-                found.append((route[0], route[1], name))
-        return found
+        """The extra routes the experiment class declares: (rule, methods, method name).
+
+        In declaration order, base classes first (the first matching rule wins). As in
+        Dallinger, a route belongs to its method name: a subclass that overrides the
+        method without decorating it keeps the route and serves it with the override.
+        """
+        declared = {}
+        for klass in reversed(cls.__mro__):
+            for name, member in vars(klass).items():
+                route = getattr(getattr(member, "__func__", member), "experiment_route", None)
+                if route is not None:
+                    declared[name] = route
+        return [(rule, methods, name) for name, (rule, methods) in declared.items()]
 
     def __init__(self, session=None):
         self.verbose = True

@@ -20,7 +20,7 @@ from experiments import custom_routes, runtime
 from experiments.browsers import excluded_by
 from recruitment.recruiters import generate_random_id
 
-PAGE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+PAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # bounded: longer names are no file's name
 PREVIEW_ASSIGNMENT = "ASSIGNMENT_ID_NOT_AVAILABLE"
 QUESTIONNAIRE_SCALE = range(1, 8)
 
@@ -62,6 +62,8 @@ def ad(request):
             400,
             "hit_assign_worker_id_not_set_by_recruiter",
         )
+    if "\x00" in hit_id + assignment_id + (worker_id or ""):  # no id can hold NUL, nor be looked up with it
+        return _refuse(request, "The link you followed has malformed assignment details.", 400, "malformed_ids")
     exclusion = excluded_by(config.get("browser_exclude_rule"), request.META.get("HTTP_USER_AGENT", ""))
     if exclusion:
         return _refuse(

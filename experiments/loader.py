@@ -5,8 +5,10 @@ An experiment package is a folder holding `experiment.py` (one Experiment subcla
 
 - a path to the folder;
 - the name of a bundled demo (a folder under `experiments/demos/`);
-- the name of an installed package registered in the `dallinger.experiments` entry-point
-  group (the entry point names the package's module, whose folder is the experiment).
+- the name of an entry point in the `dallinger.experiments` group of an installed
+  distribution; it names the package (`pkg`), a module in it (`pkg.experiment`) or the
+  Experiment class (`pkg.experiment:MyExperiment`), and the package's folder is the
+  experiment.
 
 The folder is imported as a package of its own (so `from . import models` works) under a
 module name derived from the folder, and is also made available as `dallinger_experiment`,
@@ -69,29 +71,54 @@ def bundled_demos() -> list[str]:
 
 def find_experiment(name_or_path: str) -> Path:
     """The folder of the experiment named or pointed to by `name_or_path`."""
+    return _locate(name_or_path)[0]
+
+
+def _locate(name_or_path: str) -> tuple[Path, str | None]:
+    """The experiment's folder, and the class name its entry point names (if it names one)."""
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         if not (path / "experiment.py").is_file():
             raise ExperimentLoadError(f"{path} is not an experiment package: it has no experiment.py.")
-        return path.resolve()
+        return path.resolve(), None
     bundled = DEMOS_DIR / name_or_path
     if (bundled / "experiment.py").is_file():
-        return bundled
+        return bundled, None
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         if entry_point.name == name_or_path:
-            spec = importlib.util.find_spec(entry_point.value)
-            if spec is None or not spec.submodule_search_locations:
-                raise ExperimentLoadError(
-                    f"The installed experiment '{name_or_path}' points to {entry_point.value}, "
-                    "which is not an importable package."
-                )
-            return Path(list(spec.submodule_search_locations)[0]).resolve()
+            return _entry_point_folder(entry_point), entry_point.attr
     installed = sorted(entry_point.name for entry_point in entry_points(group=ENTRY_POINT_GROUP))
     raise ExperimentLoadError(
         f"No experiment '{name_or_path}': not a folder, not a bundled demo "
         f"({', '.join(bundled_demos()) or 'none'}), not an installed experiment "
         f"({', '.join(installed) or 'none'})."
     )
+
+
+def _entry_point_folder(entry_point) -> Path:
+    """The folder of the package an entry point names: `pkg`, `pkg.experiment` or `pkg.experiment:Class`.
+
+    Found without importing anything, so the package is imported once, by the loader.
+    """
+    top, *rest = entry_point.module.split(".")
+    spec = importlib.util.find_spec(top)
+    folder = None
+    if spec is not None and spec.submodule_search_locations:
+        location = Path(list(spec.submodule_search_locations)[0]).joinpath(*rest)
+        if location.is_dir():
+            folder = location
+        elif location.with_suffix(".py").is_file():
+            folder = location.parent
+    if folder is None:
+        raise ExperimentLoadError(
+            f"The installed experiment '{entry_point.name}' points to {entry_point.value}, "
+            "which is not a module of an importable package."
+        )
+    if not (folder / "experiment.py").is_file():
+        raise ExperimentLoadError(
+            f"The installed experiment '{entry_point.name}' points to {folder}, which has no experiment.py."
+        )
+    return folder.resolve()
 
 
 def _package_name(directory: Path) -> str:
@@ -116,13 +143,14 @@ def _import_package(directory: Path):
         package_spec.submodule_search_locations = [str(directory)]
     package = importlib.util.module_from_spec(package_spec)
     sys.modules[package_name] = package
-    if package_spec.loader is not None:
-        package_spec.loader.exec_module(package)
     try:
+        if package_spec.loader is not None:
+            package_spec.loader.exec_module(package)
         return importlib.import_module(module_name)
     except Exception as error:
-        sys.modules.pop(module_name, None)
-        sys.modules.pop(package_name, None)
+        # Forget the half-imported package, so that a corrected package can be loaded.
+        for name in [name for name in sys.modules if name == package_name or name.startswith(package_name + ".")]:
+            del sys.modules[name]
         raise ExperimentLoadError(f"Could not import {directory / 'experiment.py'}: {error}") from error
 
 
@@ -161,22 +189,43 @@ def load_experiment(name_or_path: str, environ=None, home=None) -> LoadedExperim
     """Import an experiment package, register its parameters and load its configuration."""
     from experiments import config as config_module
 
-    directory = find_experiment(name_or_path)
+    directory, entry_point_class = _locate(name_or_path)
     config = config_module.reset_config()
     module = _import_package(directory)
-    sys.modules[ALIAS] = sys.modules[module.__name__.rpartition(".")[0]]
+    _alias_package(module.__name__.rpartition(".")[0])
     extra_parameters = getattr(module, "extra_parameters", None)
     if callable(extra_parameters):
         extra_parameters()
     config.load(experiment_dir=directory, environ=environ, home=home)
-    experiment_class = find_experiment_class(module, config.get("EXPERIMENT_CLASS_NAME"))
+    class_name = config.get("EXPERIMENT_CLASS_NAME") or entry_point_class
+    experiment_class = find_experiment_class(module, class_name)
     return LoadedExperiment(directory.name, directory, module, experiment_class, config)
+
+
+def _alias_package(package_name: str) -> None:
+    """Make the package, and every module of it imported so far, available as `dallinger_experiment[.x]`.
+
+    Aliasing the modules too means `from dallinger_experiment.models import X` gives the
+    classes the experiment itself uses, not a second copy; the previous experiment's
+    aliases are dropped first.
+    """
+    _drop_alias()
+    prefix = package_name + "."
+    for name, module in list(sys.modules.items()):
+        if name == package_name or name.startswith(prefix):
+            sys.modules[ALIAS + name[len(package_name) :]] = module
+
+
+def _drop_alias() -> None:
+    for name in [name for name in sys.modules if name == ALIAS or name.startswith(ALIAS + ".")]:
+        del sys.modules[name]
 
 
 def load_default(environ=None, home=None) -> LoadedExperiment:
     """The base Experiment with the default configuration, for a server with no experiment set."""
     from experiments import config as config_module
 
+    _drop_alias()
     config = config_module.reset_config()
     config.load(environ=environ, home=home)
     return LoadedExperiment("default", None, sys.modules[Experiment.__module__], Experiment, config)

@@ -3,8 +3,12 @@
 import functools
 
 from django.conf import settings
+from django.db import transaction
+
+from core.models import Network
 
 from experiments.loader import LoadedExperiment, load_default, load_experiment
+from experiments.locks import lock_keys
 from experiments.session import session
 
 
@@ -25,5 +29,15 @@ def reload() -> LoadedExperiment:
 
 
 def experiment():
-    """A new instance of the active Experiment class, as Dallinger builds one per request."""
-    return active().experiment_class(session)
+    """A new instance of the active Experiment class, as Dallinger builds one per request.
+
+    Dallinger experiments set up their networks in `__init__` (`if session: self.setup()`).
+    Until some network exists, construction holds a lock, so two first requests cannot
+    both create the networks.
+    """
+    experiment_class = active().experiment_class
+    if Network.objects.exists():
+        return experiment_class(session)
+    with transaction.atomic():
+        lock_keys("experiment-setup")
+        return experiment_class(session)

@@ -29,7 +29,13 @@ class InfoCreateAPI(ExperimentAPIView):
             details=self.params.json("details"),
             properties=self.params.properties(),
         )
-        return success(info=as_json(info), headers={"Access-Control-Allow-Origin": "*"})
+        return success(info=as_json(info))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Let pages from any origin read every answer, errors included (as Dallinger's route does)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
 
 
 class TrackingEventAPI(ExperimentAPIView):

@@ -8,6 +8,7 @@ through the experiment's `known_classes`.
 import json
 
 from django.http import QueryDict
+from rest_framework.exceptions import UnsupportedMediaType
 
 from experiments.errors import BadRequest
 
@@ -22,7 +23,15 @@ class Parameters:
 
     def __init__(self, request):
         self._sources = []
-        data = request.data
+        try:
+            data = request.data
+        except UnsupportedMediaType:
+            # A body that is neither a form nor JSON (`text/plain` from fetch or sendBeacon):
+            # Dallinger's routes ignore it and read the query string, and so do these.
+            data = None
+        except RecursionError:
+            # JSON nested deeper than the parser can follow is not a server fault.
+            raise BadRequest("The request body is nested too deeply to read.") from None
         if isinstance(data, QueryDict):
             self._sources.append(data)
         elif isinstance(data, dict):
@@ -30,6 +39,10 @@ class Parameters:
         elif data not in (None, "", b""):
             raise BadRequest("The request body must be a form or a JSON object.")
         self._sources.append(request.query_params)
+
+    def names(self) -> list[str]:
+        """Every parameter name given, body first, each once."""
+        return list(dict.fromkeys(name for source in self._sources for name in source.keys()))
 
     def raw(self, name: str):
         """The first value given for `name`, or None."""

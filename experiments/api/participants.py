@@ -15,7 +15,8 @@ ID_PARAMETERS = {
     "hit_id": ("hit_id", "hitId", "STUDY_ID"),
     "assignment_id": ("assignment_id", "assignmentId", "SESSION_ID"),
 }
-NOT_ENTRY_INFORMATION = {"mode", "recruiter", "fingerprint_hash"}
+#: Kept out of `entry_information` (the protocol's list; `recruiter` stays in, as upstream).
+NOT_ENTRY_INFORMATION = {"mode", "fingerprint_hash"}
 
 
 def _created(participant, quorum):
@@ -68,11 +69,11 @@ class ParticipantEntryAPI(ExperimentAPIView):
                     ids.setdefault(field, value)
         if not ids.get("assignment_id"):
             raise BadRequest("An assignment id (assignmentId, assignment_id or SESSION_ID) is required.")
-        entry_information = {}
-        for source in (request.query_params, request.data):
-            for key in getattr(source, "keys", lambda: [])():
-                if key not in used and key not in NOT_ENTRY_INFORMATION:
-                    entry_information[key] = self.params.raw(key)
+        entry_information = {
+            name: self.params.raw(name)
+            for name in self.params.names()
+            if name not in used and name not in NOT_ENTRY_INFORMATION
+        }
         participant, quorum = participant_create(
             experiment=self.experiment,
             worker_id=ids.get("worker_id", ""),

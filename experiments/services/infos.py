@@ -5,16 +5,16 @@ from django.db import transaction
 from core.infos import TrackingEvent
 from core.models import Info, Transformation
 from experiments.errors import BadRequest, Refused
-from experiments.services.lookups import info_get, node_get
+from experiments.services.lookups import info_get, node_get, refused_by_the_model
 
 
 def info_get_for_node(*, experiment, node_id, info_id) -> Info:
     """One info, which the asking node must have made or received (Refused otherwise)."""
     node = node_get(node_id=node_id)
-    info = info_get(info_id=info_id)
+    info = info_get(info_id=info_id, participant=node.participant)
     made_here = info.origin_id == node.pk
     if not made_here and not info.all_transmissions.filter(destination=node, status="received").exists():
-        raise Refused(f"Node {node.pk} has neither made nor received info {info.pk}.")
+        raise Refused(f"Node {node.pk} has neither made nor received info {info.pk}.", participant=node.participant)
     experiment.info_get_request(node=node, infos=info)
     return info
 
@@ -28,7 +28,9 @@ def info_create(
     with transaction.atomic():
         node = node_get(node_id=node_id)
         if node.failed and not failed:
-            raise Refused(f"Node {node.pk} has failed: only failed infos can be created there.")
+            raise Refused(
+                f"Node {node.pk} has failed: only failed infos can be created there.", participant=node.participant
+            )
         info = info_type(origin=node, contents=contents, failed=bool(failed))
         if details is not None:
             info.details = details
@@ -56,15 +58,16 @@ def transformation_create(
     """Record that `info_out` was made from `info_in` at the node."""
     with transaction.atomic():
         node = node_get(node_id=node_id)
-        info_in = info_get(info_id=info_in_id)
-        info_out = info_get(info_id=info_out_id)
+        info_in = info_get(info_id=info_in_id, participant=node.participant)
+        info_out = info_get(info_id=info_out_id, participant=node.participant)
         if info_out.origin_id != node.pk:
-            raise BadRequest(f"Info {info_out.pk} was not made by node {node.pk}.")
+            raise BadRequest(f"Info {info_out.pk} was not made by node {node.pk}.", participant=node.participant)
         transformation = transformation_type(info_in=info_in, info_out=info_out)
         if details is not None:
             transformation.details = details
         for name, value in (properties or {}).items():
             setattr(transformation, name, value)
-        transformation.save()
+        with refused_by_the_model(node):
+            transformation.save()
         experiment.transformation_post_request(node=node, transformation=transformation)
     return transformation

@@ -21,7 +21,7 @@ def experiment_launch(*, experiment) -> str:
     recruiter's message. Launching again does not recruit again."""
     try:
         with transaction.atomic():
-            lock_keys("experiment-launch")
+            lock_keys("experiment-launch", "experiment-setup")
             experiment.setup()
             if Recruitment.objects.exists():
                 return "The experiment was already launched; recruitment is open."

@@ -1,5 +1,7 @@
 """Finding the rows a request names, with the refusal Dallinger gives for each unknown id."""
 
+from contextlib import contextmanager
+
 from core.models import Info, Network, Node, Participant
 from experiments.errors import BadRequest, NotFound, Refused
 
@@ -31,11 +33,12 @@ def participant_get_for_exit(*, participant_id) -> Participant:
     return participant
 
 
-def node_get(*, node_id) -> Node:
-    """The node with this id; BadRequest (400) if there is none."""
+def node_get(*, node_id, participant=None) -> Node:
+    """The node with this id; BadRequest (400) if there is none (its error page names
+    `participant`, the asking node's, when given)."""
     node = Node.objects.filter(pk=as_id(node_id)).first()
     if node is None:
-        raise BadRequest(f"There is no node with id {node_id}.", error_code="node_not_found")
+        raise BadRequest(f"There is no node with id {node_id}.", error_code="node_not_found", participant=participant)
     return node
 
 
@@ -47,9 +50,21 @@ def network_get(*, network_id) -> Network:
     return network
 
 
-def info_get(*, info_id) -> Info:
-    """The info with this id; BadRequest (400) if there is none."""
+def info_get(*, info_id, participant=None) -> Info:
+    """The info with this id; BadRequest (400) if there is none (its error page names
+    `participant`, the asking node's, when given)."""
     info = Info.objects.filter(pk=as_id(info_id)).first()
     if info is None:
-        raise BadRequest(f"There is no info with id {info_id}.", error_code="info_not_found")
+        raise BadRequest(f"There is no info with id {info_id}.", error_code="info_not_found", participant=participant)
     return info
+
+
+@contextmanager
+def refused_by_the_model(node):
+    """Turn a rule of the model API that `node`'s request broke (ValueError/TypeError: connect
+    to a Source, transmit without a connection...) into a BadRequest whose error page names
+    the node's participant, as Dallinger's does."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        raise BadRequest(str(error), participant=node.participant) from error

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.errors import BadRequest, Refused
-from experiments.services.lookups import as_id, node_get
+from experiments.services.lookups import as_id, node_get, refused_by_the_model
 
 
 class _NetworkTaken(Exception):
@@ -84,8 +84,9 @@ def node_connect(*, experiment, node_id, other_node_id, direction: str) -> list:
     """Connect two nodes; returns the new vectors."""
     with transaction.atomic():
         node = node_get(node_id=node_id)
-        other = node_get(node_id=other_node_id)
-        vectors = node.connect(whom=other, direction=direction)
+        other = node_get(node_id=other_node_id, participant=node.participant)
+        with refused_by_the_model(node):
+            vectors = node.connect(whom=other, direction=direction)
         experiment.vector_post_request(node=node, vectors=vectors)
     return vectors
 
@@ -112,7 +113,10 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str) -> l
         node = node_get(node_id=node_id)
         transmissions = node.transmissions(direction=direction, status=status)
         if direction in ("incoming", "all") and status in ("pending", "all") and not node.failed:
-            node.receive()
+            # Answer them as they now are (Dallinger's session shares the objects, so its
+            # answer shows them received too).
+            received = {transmission.pk: transmission for transmission in node.receive()}
+            transmissions = [received.get(transmission.pk, transmission) for transmission in transmissions]
         experiment.transmission_get_request(node=node, transmissions=transmissions)
     return transmissions
 
@@ -121,9 +125,10 @@ def node_transmit(*, experiment, node_id, what, to_whom, details=None, propertie
     """Send infos from the node; `what` and `to_whom` are ids, known classes or None."""
     with transaction.atomic():
         node = node_get(node_id=node_id)
-        what = _resolve_id(what, node.all_infos.model, "info")
-        to_whom = _resolve_id(to_whom, Node, "node")
-        transmissions = node.transmit(what=what, to_whom=to_whom)
+        what = _resolve_id(what, node.all_infos.model, "info", node)
+        to_whom = _resolve_id(to_whom, Node, "node", node)
+        with refused_by_the_model(node):
+            transmissions = node.transmit(what=what, to_whom=to_whom)
         for transmission in transmissions:
             _apply_fields(transmission, details, properties)
             if details is not None or properties:
@@ -132,12 +137,12 @@ def node_transmit(*, experiment, node_id, what, to_whom, details=None, propertie
     return transmissions
 
 
-def _resolve_id(value, model, label: str):
+def _resolve_id(value, model, label: str, node):
     if not isinstance(value, int):
         return value
     instance = model.objects.filter(pk=value).first()
     if instance is None:
-        raise BadRequest(f"There is no {label} with id {value}.")
+        raise BadRequest(f"There is no {label} with id {value}.", participant=node.participant)
     return instance
 
 

@@ -1,5 +1,7 @@
 """Creating, finding and loading participants."""
 
+import inspect
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +11,8 @@ from experiments.locks import lock_keys
 from experiments.services.quorum import quorum_state
 
 MAX_ID_LENGTH = 50
+#: Statuses of a participant who has not finished (nor given up) their assignment.
+UNFINISHED = (ParticipantStatus.WORKING, ParticipantStatus.OVERRECRUITED, ParticipantStatus.REPLACED)
 
 
 def participant_create(
@@ -25,13 +29,16 @@ def participant_create(
     """Create a participant for a worker's assignment; returns it and the quorum state (or None).
 
     Refuses `undefined` ids and, unless `allow_repeat_worker_ids` is set, a worker who has
-    taken part before under another assignment. A participant still `working` on the same assignment is handed to
-    the experiment's `assignment_reassigned`. With a quorum, a participant beyond it is
-    marked `overrecruited`.
+    taken part before (under another assignment, or finished this one). A participant still
+    `working` on the same assignment is marked `replaced` and handed to the experiment's
+    `assignment_reassigned`. With a quorum, a participant beyond it is marked `overrecruited`.
     """
     for name, value in (("worker_id", worker_id), ("hit_id", hit_id), ("assignment_id", assignment_id)):
-        if not value or value == "undefined":
-            raise Refused(f"Participant creation refused: {name} is missing or undefined.")
+        if value == "undefined":
+            # The front end lost the ids it was given: refused, as Dallinger does.
+            raise Refused(f"Participant creation refused: {name} is undefined.")
+        if not value:
+            raise BadRequest(f"{name} is required to create a participant.")
         if len(value) > MAX_ID_LENGTH:
             raise BadRequest(f"{name} is longer than {MAX_ID_LENGTH} characters.")
     if not mode or len(mode) > MAX_ID_LENGTH:
@@ -40,25 +47,37 @@ def participant_create(
         raise BadRequest(f"fingerprint_hash is longer than {MAX_ID_LENGTH} characters.")
 
     with transaction.atomic():
-        lock_keys(f"worker:{worker_id}", f"assignment:{assignment_id}")
+        # With a quorum, arrivals are counted one at a time, so that two arriving together
+        # cannot both be the quorum's last place.
+        lock_keys(f"worker:{worker_id}", f"assignment:{assignment_id}", *(["quorum"] if experiment.quorum else []))
         if not experiment.config.get("allow_repeat_worker_ids", False):
-            # The same assignment again is a restart, handled as a reassignment below.
-            if Participant.objects.filter(worker_id=worker_id).exclude(assignment_id=assignment_id).exists():
+            # The same assignment again, while the worker has not finished it, is a restart,
+            # handled as a reassignment below; anything else means they already took part.
+            earlier_work = Participant.objects.filter(worker_id=worker_id).exclude(
+                assignment_id=assignment_id, status__in=UNFINISHED
+            )
+            if earlier_work.exists():
                 raise Refused(
                     "You have already taken part in this experiment.", error_code="worker_already_participated"
                 )
         earlier = list(
             Participant.objects.filter(assignment_id=assignment_id, status=ParticipantStatus.WORKING).order_by("id")
         )
-        participant = experiment.create_participant(
-            worker_id=worker_id,
-            hit_id=hit_id,
-            assignment_id=assignment_id,
-            mode=mode,
-            recruiter_name=recruiter_name,
-            fingerprint_hash=fingerprint_hash,
-            entry_information=entry_information or {},
-        )
+        arguments = {
+            "worker_id": worker_id,
+            "hit_id": hit_id,
+            "assignment_id": assignment_id,
+            "mode": mode,
+            "recruiter_name": recruiter_name,
+            "fingerprint_hash": fingerprint_hash,
+        }
+        if _accepts(experiment.create_participant, "entry_information"):
+            arguments["entry_information"] = entry_information or {}
+        participant = experiment.create_participant(**arguments)
+        if entry_information and participant.entry_information != entry_information:
+            # An override with Dallinger's older signature still gets the entry information kept.
+            participant.entry_information = entry_information
+            participant.save(update_fields=["entry_information"])
         for previous in earlier:
             previous.status = ParticipantStatus.REPLACED
             previous.end_time = timezone.now()
@@ -74,6 +93,11 @@ def _quorum_state(experiment, participant) -> dict | None:
         participant.status = ParticipantStatus.OVERRECRUITED
         participant.save(update_fields=["status"])
     return state
+
+
+def _accepts(function, name: str) -> bool:
+    parameters = inspect.signature(function).parameters.values()
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def participant_load(*, experiment, assignment_id: str | None) -> Participant:
