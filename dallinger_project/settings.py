@@ -127,9 +127,26 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Background tasks go to Redis when it is configured. Without Redis, a folder named by
+# DALLINGER_TASK_QUEUE_DIR can carry them between processes (runexperiment uses one for its
+# worker); with neither, tasks run in the process that enqueues them, after its commit.
+DALLINGER_TASK_QUEUE_DIR = env.str("DALLINGER_TASK_QUEUE_DIR", default="")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+elif DALLINGER_TASK_QUEUE_DIR:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": DALLINGER_TASK_QUEUE_DIR,
+        "data_folder_out": DALLINGER_TASK_QUEUE_DIR,
+        "control_folder": str(Path(DALLINGER_TASK_QUEUE_DIR) / "control"),
+        "polling_interval": 0.1,
+    }
+else:
+    CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

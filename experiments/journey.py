@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from core.models import Participant
 from experiments import custom_routes, runtime
 from experiments.browsers import excluded_by
+from experiments.entry import entry_ids
 from recruitment.recruiters import generate_random_id
 
 PAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # bounded: longer names are no file's name
@@ -54,7 +55,8 @@ def ad(request):
         query.setdefault("recruiter", "hotair")
         return HttpResponseRedirect(f"/ad?{query.urlencode()}")
 
-    hit_id, assignment_id, worker_id = params.get("hitId"), params.get("assignmentId"), params.get("workerId")
+    ids = entry_ids(params)
+    hit_id, assignment_id, worker_id = ids.get("hit_id"), ids.get("assignment_id"), ids.get("worker_id")
     if not hit_id or not assignment_id:
         return _refuse(
             request,

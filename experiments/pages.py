@@ -44,6 +44,7 @@ def ad_address(request, mode, hit_id):
     return JsonResponse({"status": "success", "address": "/recruiter-exit"})
 
 
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def error_page(request):

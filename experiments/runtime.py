@@ -8,7 +8,7 @@ from django.db import transaction
 from core.models import Network
 
 from experiments.loader import LoadedExperiment, load_default, load_experiment
-from experiments.locks import lock_keys
+from core.locks import lock_keys
 from experiments.session import session
 
 

@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 
-from core.models import Participant, Recruitment
+from core.models import Participant
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +46,27 @@ def recruit_replacement(participant_id: int) -> None:
     """Recruit one participant to replace one whose work was not accepted."""
     participant = Participant.objects.get(pk=participant_id)
     experiment = _experiment()
-    recruiter = _recruiter(experiment, participant)
-    Recruitment(recruiter_id=recruiter.nickname).save()
-    recruiter.recruit(n=1)
+    _recruiter(experiment, participant).recruit(n=1)
 
 
 @shared_task
 def recruit_after_submission() -> None:
     """Let the experiment decide whether to recruit more participants (its `recruit()` hook)."""
     _experiment().recruit()
+
+
+@shared_task
+def run_bot(url: str, bot_type: str = "http") -> bool:
+    """Run one of the experiment's bots against the server at `url` (its ad page)."""
+    from experiments.bot_classes import bot_class
+    from experiments.runtime import active
+
+    loaded = active()
+    bot_class_ = bot_class(loaded.module, bot_type)
+    bot = bot_class_(url, config=loaded.config) if bot_type == "browser" else bot_class_(url)
+    succeeded = bot.run_experiment()
+    logger.info("Bot %s %s.", bot.participant_id or bot.worker_id, "completed" if succeeded else "failed")
+    return succeeded
 
 
 @shared_task

@@ -7,14 +7,9 @@ from experiments.api.responses import as_json, success
 from experiments.errors import BadRequest
 from experiments.services.lookups import participant_get
 from experiments.services.participants import participant_create, participant_load
+from experiments.entry import ID_PARAMETERS
 from recruitment.recruiters import RECRUITERS, RecruiterError, by_name
 
-#: Entry parameters that identify the participant; the rest go to `entry_information`.
-ID_PARAMETERS = {
-    "worker_id": ("worker_id", "workerId", "PROLIFIC_PID"),
-    "hit_id": ("hit_id", "hitId", "STUDY_ID"),
-    "assignment_id": ("assignment_id", "assignmentId", "SESSION_ID"),
-}
 #: Kept out of `entry_information` (the protocol's list; `recruiter` stays in, as upstream).
 NOT_ENTRY_INFORMATION = {"mode", "fingerprint_hash"}
 

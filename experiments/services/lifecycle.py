@@ -7,9 +7,13 @@ from django.db.models import Count, Q
 
 from core.models import Network, Participant, ParticipantStatus, Recruitment
 from experiments.errors import NotFound
-from experiments.locks import lock_keys
+from core.locks import lock_keys
 
 logger = logging.getLogger(__name__)
+
+
+#: The `recruiter_id` of the recruitment row that records the launch.
+LAUNCH = "launch"
 
 
 class LaunchError(Exception):
@@ -23,11 +27,12 @@ def experiment_launch(*, experiment) -> str:
         with transaction.atomic():
             lock_keys("experiment-launch", "experiment-setup")
             experiment.setup()
-            if Recruitment.objects.exists():
+            if Recruitment.objects.filter(recruiter_id=LAUNCH).exists():
                 return "The experiment was already launched; recruitment is open."
             experiment.log("Launching experiment...", "-----")
             details = experiment.recruiter.open_recruitment(n=experiment.initial_recruitment_size) or {}
-            Recruitment(recruiter_id=experiment.recruiter.nickname).save()
+            # The launch itself is recorded apart from the participants recruiters request.
+            Recruitment(recruiter_id=LAUNCH, details={"recruiter": experiment.recruiter.nickname}).save()
             experiment.on_launch()
     except Exception as error:
         logger.exception("Launching the experiment failed.")

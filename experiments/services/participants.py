@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.models import Participant, ParticipantStatus
 from experiments.errors import BadRequest, Refused
-from experiments.locks import lock_keys
+from core.locks import lock_keys
 from experiments.services.quorum import quorum_state
 
 MAX_ID_LENGTH = 50

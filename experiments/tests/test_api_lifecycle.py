@@ -26,8 +26,8 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.fixture
 def recruiter_log(caplog):
     """The recruiters' log lines (hotair logs what a real recruiter would do)."""
-    caplog.set_level(logging.INFO, logger="recruitment.recruiters")
-    return lambda: [record.getMessage() for record in caplog.records if record.name == "recruitment.recruiters"]
+    caplog.set_level(logging.INFO, logger="recruitment")
+    return lambda: [record.getMessage() for record in caplog.records if record.name.startswith("recruitment")]
 
 
 def _participant_with_node(client) -> tuple[int, int]:
@@ -381,7 +381,8 @@ def test_launch_sets_up_and_opens_recruitment_once(client, bartlett):
     assert "/ad?recruiter=hotair" in first["recruitment_msg"]
     assert "Additional details:\n" in first["recruitment_msg"]
     assert again["recruitment_msg"]
-    assert Recruitment.objects.count() == 1
+    assert Recruitment.objects.filter(recruiter_id="launch").count() == 1
+    assert Recruitment.objects.filter(recruiter_id="hotair").count() == 1  # the initial recruit, once
     assert Network.objects.count() == 1
     assert Node.objects.filter(type="war_of_the_ghosts_source").count() == 1
 

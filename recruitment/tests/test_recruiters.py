@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from core.models import Recruitment
 from experiments.config import Configuration
 from recruitment.recruiters import (
     CLOSE_RECRUITMENT_LOG_PREFIX,
@@ -19,6 +20,9 @@ from recruitment.recruiters import (
 )
 
 
+pytestmark = pytest.mark.django_db
+
+
 @pytest.fixture
 def config():
     configuration = Configuration()
@@ -30,9 +34,9 @@ def query(url) -> dict:
     return {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
 
 
-def test_cli_recruit_logs_one_new_ad_url_per_participant(config, caplog):
+def test_cli_recruit_logs_and_records_one_new_ad_url_per_participant(config, caplog):
     recruiter = CLIRecruiter(config, base_url="https://experiment.example.org/")
-    caplog.set_level(logging.INFO, logger="recruitment.recruiters")
+    caplog.set_level(logging.INFO, logger="recruitment")
 
     urls = recruiter.recruit(n=3)
 
@@ -43,6 +47,7 @@ def test_cli_recruit_logs_one_new_ad_url_per_participant(config, caplog):
         assert params["recruiter"] == "cli" and params["mode"] == "sandbox"
         assert params["assignmentId"] and params["hitId"] and params["workerId"]
         assert f"{NEW_RECRUIT_LOG_PREFIX} {url}" in caplog.text
+    assert Recruitment.objects.filter(recruiter_id="cli").count() == 3
 
 
 def test_cli_open_recruitment_returns_urls_and_tells_where_to_find_more(config):
@@ -61,7 +66,7 @@ def test_hotair_always_recruits_in_debug_mode(config):
 
 
 def test_close_recruitment_is_logged(config, caplog):
-    caplog.set_level(logging.INFO, logger="recruitment.recruiters")
+    caplog.set_level(logging.INFO, logger="recruitment")
 
     HotAirRecruiter(config).close_recruitment()
 
@@ -77,7 +82,7 @@ def test_recruiter_can_be_called_like_a_method_for_older_experiments(config):
 def test_by_name_accepts_nickname_or_class_name_and_refuses_others():
     assert by_name("cli") is CLIRecruiter
     assert by_name("HotAirRecruiter") is HotAirRecruiter
-    with pytest.raises(RecruiterError, match="Unknown recruiter 'nope'.*cli, hotair"):
+    with pytest.raises(RecruiterError, match="Unknown recruiter 'nope'.*bots, cli, hotair, multi"):
         by_name("nope")
 
 

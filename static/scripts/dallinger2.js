@@ -60,32 +60,48 @@ var dallinger = (function ($) {
 
   // URL parameters and identity -----------------------------------------------------
 
-  /** The value of a query-string parameter: its text, true if present without a value, or null. */
-  dlgr.getUrlParameter = function (name) {
-    var query = window.location.search.substring(1);
-    if (!query) { return null; }
-    var pairs = query.split("&");
-    for (var i = 0; i < pairs.length; i++) {
-      var pair = pairs[i].split("=");
-      var key = decodeURIComponent(pair[0].replace(/\+/g, " "));
-      if (key === name) {
-        return pair.length === 1 ? true : decodeURIComponent(pair.slice(1).join("=").replace(/\+/g, " "));
-      }
+  /**
+   * A query-string component decoded (`+` is a space). A malformed escape such as a lone
+   * `%` is kept as written: a broken link must not stop the whole client from loading.
+   */
+  function decodeComponent(text) {
+    var spaced = text.replace(/\+/g, " ");
+    try {
+      return decodeURIComponent(spaced);
+    } catch (error) {
+      return spaced;
     }
-    return null;
-  };
+  }
 
-  function urlParameters() {
-    var found = {};
+  /** The query string's parameters in order, as [name, value] with `true` for a bare name. */
+  function urlPairs() {
     var query = window.location.search.substring(1);
+    var found = [];
     if (!query) { return found; }
     var pairs = query.split("&");
     for (var i = 0; i < pairs.length; i++) {
       if (!pairs[i]) { continue; }
       var pair = pairs[i].split("=");
-      found[decodeURIComponent(pair[0].replace(/\+/g, " "))] =
-        pair.length === 1 ? true : decodeURIComponent(pair.slice(1).join("=").replace(/\+/g, " "));
+      found.push([decodeComponent(pair[0]), pair.length === 1 ? true : decodeComponent(pair.slice(1).join("="))]);
     }
+    return found;
+  }
+
+  /** The value of a query-string parameter: its text, true if present without a value, or null. */
+  dlgr.getUrlParameter = function (name) {
+    var pairs = urlPairs();
+    for (var i = 0; i < pairs.length; i++) {
+      if (pairs[i][0] === name) { return pairs[i][1]; }
+    }
+    return null;
+  };
+
+  /** The query string's parameters by name (the first value of each). */
+  function urlParameters() {
+    var found = {};
+    $.each(urlPairs(), function (i, pair) {
+      if (!Object.prototype.hasOwnProperty.call(found, pair[0])) { found[pair[0]] = pair[1]; }
+    });
     return found;
   }
 
@@ -114,10 +130,10 @@ var dallinger = (function ($) {
     var consumed = {};
     $.each(IDENTITY_PARAMETERS, function (field, names) {
       for (var i = 0; i < names.length; i++) {
-        if (params[names[i]] !== undefined && params[names[i]] !== true) {
+        consumed[names[i]] = true;
+        // A bare or empty parameter (`participant_id=` before the participant exists) says nothing.
+        if (fromUrl[field] === undefined && typeof params[names[i]] === "string" && params[names[i]] !== "") {
           fromUrl[field] = params[names[i]];
-          consumed[names[i]] = true;
-          break;
         }
       }
     });
@@ -294,10 +310,16 @@ var dallinger = (function ($) {
     return deferred.promise();
   };
 
-  /** Load the participant of `assignmentId` (to resume a session) into the identity. */
-  dlgr.loadParticipant = function (assignmentId) {
+  /**
+   * Load a participant (to resume a session) into the identity: `assignmentInfo` is an
+   * assignment id, or an object of the recruiter's entry parameters (`{SESSION_ID: ...}`);
+   * without it, the identity's assignment.
+   */
+  dlgr.loadParticipant = function (assignmentInfo) {
     var deferred = $.Deferred();
-    dlgr.post("/load-participant", { assignment_id: assignmentId || dlgr.identity.assignmentId })
+    var data = (assignmentInfo !== null && typeof assignmentInfo === "object") ?
+      assignmentInfo : { assignment_id: assignmentInfo || dlgr.identity.assignmentId };
+    dlgr.post("/load-participant", data)
       .done(function (response) {
         rememberParticipant(response.participant);
         deferred.resolve(response);
@@ -336,13 +358,13 @@ var dallinger = (function ($) {
     return dlgr.get("/node/" + nodeId + "/transmissions", data);
   };
 
-  /** One of the experiment's public properties: resolves with its value. */
+  /**
+   * One of the experiment's public properties. Resolves with the route's answer, whose
+   * `<property>` key holds the value (`data.propname`, as front ends written for
+   * Dallinger read it).
+   */
   dlgr.getExperimentProperty = function (property) {
-    var deferred = $.Deferred();
-    dlgr.get("/experiment/" + property)
-      .done(function (response) { deferred.resolve(response[property]); })
-      .fail(function (rejection) { deferred.reject(rejection); });
-    return deferred.promise();
+    return dlgr.get("/experiment/" + encodeURIComponent(property));
   };
 
   function formAnswers(form) {
@@ -372,6 +394,8 @@ var dallinger = (function ($) {
     }).done(function () {
       dlgr.submitAssignment().done(deferred.resolve).fail(deferred.reject);
     }).fail(function (rejection) {
+      // As upstream: the error page replaces the questionnaire even if the caller adds no .fail().
+      dlgr.error(rejection);
       deferred.reject(rejection);
     });
     return deferred.promise();
@@ -410,7 +434,9 @@ var dallinger = (function ($) {
   $(window).on("beforeunload", function (event) {
     if (dlgr.preventExit) {
       var warning = "Leaving this page will end your participation.";
-      (event.originalEvent || event).returnValue = warning;
+      var original = event.originalEvent || event;
+      original.preventDefault();
+      original.returnValue = warning;
       return warning;
     }
     return undefined;
@@ -433,16 +459,45 @@ var dallinger = (function ($) {
    */
   dlgr.error = function (rejection) {
     dlgr.allowExit();
-    if (rejection && rejection.html) {
-      $("body").html(rejection.html);
+    rejection = rejection || {};
+    var request = { route: rejection.route, status: rejection.status, message: rejection.message };
+    if (rejection.html) {
+      showErrorPage(rejection.html, rejection, $.extend({ data: rejection.data }, request));
       return;
     }
-    var query = "?participant_id=" + encodeURIComponent(dlgr.identity.participantId || "");
-    if (rejection && rejection.message) {
-      query += "&request_data=" + encodeURIComponent(JSON.stringify({ message: rejection.message }));
-    }
+    var query = "?participant_id=" + encodeURIComponent(dlgr.identity.participantId || "") +
+      "&request_data=" + encodeURIComponent(JSON.stringify(request));
     window.location.href = "/error-page" + query;
   };
+
+  /**
+   * Swap the page for the server's error page: its title and body only (the libraries in
+   * its head are loaded already), with the ids the server could not know filled into the
+   * feedback form, so that /handle-error can complete the right participant.
+   */
+  function showErrorPage(html, rejection, request) {
+    var page = new DOMParser().parseFromString(html, "text/html");
+    if (page.title) { document.title = page.title; }
+    $("body").html(page.body ? page.body.innerHTML : html);
+    var form = $("form#error-response, form[action='/handle-error']").first();
+    if (!form.length) { return; }
+    var values = {
+      participant_id: dlgr.identity.participantId,
+      assignment_id: dlgr.identity.assignmentId,
+      hit_id: dlgr.identity.hitId,
+      worker_id: dlgr.identity.workerId,
+      error_text: rejection.message,
+      request_data: JSON.stringify(request)
+    };
+    $.each(values, function (name, value) {
+      if (value === undefined || value === null || value === "") { return; }
+      var input = form.find("[name='" + name + "']");
+      if (!input.length) {
+        input = $("<input type='hidden'>").attr("name", name).appendTo(form);
+      }
+      if (!input.val()) { input.val(value); }
+    });
+  }
 
   return dlgr;
 })(jQuery);

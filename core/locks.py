@@ -1,4 +1,4 @@
-"""Short database locks for rows that several requests compete for.
+"""Short database locks for rows that several requests or workers compete for.
 
 Row locks (`select_for_update`) serialise work on one existing row. For "at most one of
 these may exist" checks on rows that do not exist yet (one working participant per

@@ -1,0 +1,299 @@
+"""Automated participants: HTTP bots and browser bots.
+
+Both kinds go through Dallinger's phases — sign up, participate, sign off (the
+questionnaire), record completion — and report `worker_complete` or `worker_failed`.
+Experiments subclass one of them and write `participate()`.
+
+Unlike Dallinger's, every request is retried a bounded number of times with a timeout,
+and a bot that cannot go on reports failure instead of retrying forever.
+"""
+
+import json
+import logging
+import random
+import time
+import uuid
+from functools import cached_property
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+QUESTION_RESPONSES = {"engagement": 4, "difficulty": 3}
+ID_PARAMETERS = {
+    "assignment_id": ("assignment_id", "assignmentId"),
+    "worker_id": ("worker_id", "workerId"),
+    "hit_id": ("hit_id", "hitId"),
+    "participant_id": ("participant_id",),
+}
+
+
+class BotError(Exception):
+    """A bot could not complete a step (the server refused it, or stayed unreachable)."""
+
+
+def _ids_from_url(url: str) -> dict:
+    query = parse_qs(urlparse(url).query)
+    found = {}
+    for field, names in ID_PARAMETERS.items():
+        for name in names:
+            if query.get(name):
+                found[field] = query[name][0]
+                break
+    return found
+
+
+class _Bot:
+    """What both kinds of bot share: identity, logging, the questionnaire answers."""
+
+    #: Answers given to the standard questionnaire.
+    question_responses = QUESTION_RESPONSES
+
+    def __init__(self, URL, assignment_id="", worker_id="", participant_id="", hit_id=""):
+        if not URL:
+            raise ValueError("A bot needs the URL of the experiment's ad page.")
+        self.URL = URL
+        from_url = _ids_from_url(URL)
+        self.assignment_id = assignment_id or from_url.get("assignment_id") or uuid.uuid4().hex[:16]
+        self.worker_id = worker_id or from_url.get("worker_id") or uuid.uuid4().hex[:16]
+        self.hit_id = hit_id or from_url.get("hit_id") or "bot-hit"
+        self.participant_id = participant_id or from_url.get("participant_id") or ""
+        self.mode = parse_qs(urlparse(URL).query).get("mode", ["debug"])[0]
+        self.unique_id = f"{self.worker_id}:{self.assignment_id}"
+        logger.info("Creating bot with URL: %s", URL)
+
+    @property
+    def host(self) -> str:
+        """The server's scheme and address, without path or query."""
+        parsed = urlparse(self.URL)
+        return f"{parsed.scheme}://{parsed.netloc}"
+
+    def log(self, message: str) -> None:
+        """Log a message tagged with the bot's participant id."""
+        logger.info("%s: %s", self.participant_id or self.worker_id, message)
+
+    def participate(self) -> bool:
+        """Take part in the experiment; True on success. Every bot defines it."""
+        raise NotImplementedError(f"{type(self).__name__}.participate() must be defined.")
+
+
+class HighPerformanceBotBase(_Bot):
+    """A bot that speaks HTTP to the server directly, without a browser.
+
+    `max_attempts` bounds the tries of each request (connection errors and 5xx answers
+    are retried with a growing, jittered delay); `timeout` bounds each request.
+    """
+
+    max_attempts = 5
+    timeout = 10.0
+    retry_delay = 0.25
+
+    def __init__(self, URL, assignment_id="", worker_id="", participant_id="", hit_id=""):
+        super().__init__(URL, assignment_id, worker_id, participant_id, hit_id)
+        self.session = requests.Session()
+
+    @property
+    def driver(self):
+        """HTTP bots have no browser."""
+        raise NotImplementedError("HTTP bots have no web driver.")
+
+    def stochastic_sleep(self, attempt: int = 1) -> None:
+        """Wait before retrying: a short delay that grows with the attempt, with jitter."""
+        time.sleep(self.retry_delay * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """Send a request to the server, retrying connection errors and 5xx answers.
+
+        A 4xx answer is returned as is (the caller decides); BotError when every attempt failed.
+        """
+        url = path if path.startswith("http") else f"{self.host}{path}"
+        last_problem = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.RequestException as error:
+                last_problem = f"{type(error).__name__}: {error}"
+            else:
+                if response.status_code < 500:
+                    return response
+                last_problem = f"HTTP {response.status_code}"
+            if attempt < self.max_attempts:
+                self.stochastic_sleep(attempt)
+        raise BotError(f"{method} {url} failed {self.max_attempts} times ({last_problem}).")
+
+    def request_json(self, method: str, path: str, **kwargs) -> dict:
+        """`request`, then the JSON answer; BotError if the server answered an error envelope."""
+        return self.checked(self.request(method, path, **kwargs))
+
+    def checked(self, response: requests.Response) -> dict:
+        """The JSON of a successful answer; BotError for a refusal or an answer without JSON."""
+        where = f"{response.request.method} {urlparse(response.url).path}"
+        try:
+            body = response.json()
+        except ValueError:
+            raise BotError(f"{where} answered {response.status_code} without JSON.") from None
+        if response.status_code >= 400 or body.get("status") == "error":
+            raise BotError(f"{where} was refused ({response.status_code}): {body.get('message', '')}")
+        return body
+
+    def subscribe_to_quorum_channel(self) -> None:
+        """Hook: listen for quorum messages before signing up (experiments with a waiting room)."""
+
+    def sign_up(self) -> bool:
+        """Create the participant."""
+        self.log("Bot player signing up.")
+        self.subscribe_to_quorum_channel()
+        body = self.request_json(
+            "POST",
+            f"/participant/{self.worker_id}/{self.hit_id}/{self.assignment_id}/{self.mode}",
+            params={"fingerprint_hash": uuid.uuid4().hex, "recruiter": f"bots:{type(self).__name__}"},
+        )
+        self.on_signup(body)
+        return True
+
+    def on_signup(self, data: dict) -> None:
+        """Hook: the server's answer to sign-up; records the participant id."""
+        self.participant_id = data["participant"]["id"]
+
+    def complete_questionnaire(self) -> bool:
+        """Answer the standard questionnaire."""
+        self.request_json(
+            "POST",
+            f"/question/{self.participant_id}",
+            data={"question": "questionnaire", "number": 1, "response": json.dumps(self.question_responses)},
+        )
+        return True
+
+    def sign_off(self) -> bool:
+        """Answer the questionnaire."""
+        self.log("Bot player signing off.")
+        return self.complete_questionnaire()
+
+    def complete_experiment(self, status: str) -> requests.Response:
+        """Report `worker_complete` or `worker_failed`."""
+        self.log(f"Bot player completing experiment: {status}.")
+        return self.request("GET", f"/{status}", params={"participant_id": self.participant_id})
+
+    def run_experiment(self) -> bool:
+        """Sign up, participate, sign off and report; True when the bot completed successfully.
+
+        A step that fails (a refusal, an unreachable server, an error in `participate`) is
+        logged and reported as `worker_failed`.
+        """
+        succeeded = False
+        try:
+            try:
+                self.sign_up()
+                succeeded = bool(self.participate()) and self.sign_off()
+            except BotError as error:
+                self.log(f"Bot failed: {error}")
+            except Exception:
+                logger.exception("%s: the bot's participate() failed.", self.participant_id or self.worker_id)
+            if self.participant_id:
+                self.complete_experiment("worker_complete" if succeeded else "worker_failed")
+        except BotError as error:
+            self.log(f"Could not report completion: {error}")
+            succeeded = False
+        finally:
+            self.session.close()
+        return succeeded
+
+
+class BotBase(_Bot):
+    """A bot that takes part through the real pages in a browser (Selenium).
+
+    `webdriver_type` (configuration; default `chrome`, Debian's headless Chromium) picks
+    the browser; `webdriver_url` points to a remote Selenium server instead.
+    """
+
+    #: Seconds to wait for each page element.
+    wait_seconds = 10
+
+    def __init__(self, URL, assignment_id="", worker_id="", participant_id="", hit_id="", *, config=None):
+        super().__init__(URL, assignment_id, worker_id, participant_id, hit_id)
+        self.config = config
+
+    @cached_property
+    def driver(self):
+        """The Selenium driver, created on first use."""
+        from bots.webdriver import create_driver
+
+        get = self.config.get if self.config is not None else (lambda key, default=None: default)
+        return create_driver(get("webdriver_type", "chrome"), get("webdriver_url"))
+
+    def wait_for(self, element_id: str, seconds: float | None = None):
+        """The element with this id, once it can be clicked."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ready
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, seconds or self.wait_seconds).until(
+            ready.element_to_be_clickable((By.ID, element_id))
+        )
+
+    def sign_up(self) -> bool:
+        """Open the ad, begin, consent, and start from the instructions page."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self.driver.get(self.URL)
+            self.wait_for("begin").click()
+            self.wait_for("consent").click()
+            self.wait_for("begin").click()
+            self.participant_id = self.driver.execute_script("return dallinger.identity.participantId") or ""
+            return True
+        except WebDriverException as error:
+            logger.error("Error during experiment sign up: %s", error.msg or error)
+            return False
+
+    def complete_questionnaire(self) -> None:
+        """Choose this bot's answers in the questionnaire form."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        for name, value in self.question_responses.items():
+            fields = self.driver.find_elements(By.NAME, name)
+            if not fields:
+                continue
+            field = fields[0]
+            if field.tag_name == "select":
+                Select(field).select_by_value(str(value))
+            else:
+                field.clear()
+                field.send_keys(str(value))
+
+    def sign_off(self) -> bool:
+        """Answer and send the questionnaire, which submits the assignment."""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.support import expected_conditions as ready
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        try:
+            submit = self.wait_for("submit-questionnaire", seconds=20)
+            self.participant_id = (
+                self.driver.execute_script("return dallinger.identity.participantId") or self.participant_id
+            )
+            self.complete_questionnaire()
+            submit.click()
+            WebDriverWait(self.driver, 20).until(ready.url_contains("/recruiter-exit"))
+            return True
+        except WebDriverException as error:
+            logger.error("Error during experiment sign off: %s", error.msg or error)
+            return False
+
+    def complete_experiment(self, status: str) -> None:
+        """Report `worker_failed` (a completed questionnaire has already reported completion)."""
+        if status == "worker_complete" or not self.participant_id:
+            return
+        requests.get(f"{self.host}/{status}", params={"participant_id": self.participant_id}, timeout=10)
+
+    def run_experiment(self) -> bool:
+        """Sign up, participate, sign off; report failure if any step fails; always close the browser."""
+        try:
+            succeeded = self.sign_up() and bool(self.participate()) and self.sign_off()
+            if not succeeded:
+                self.complete_experiment("worker_failed")
+            return succeeded
+        finally:
+            self.driver.quit()

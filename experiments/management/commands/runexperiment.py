@@ -1,0 +1,294 @@
+"""`manage.py runexperiment <name-or-path>`: run an experiment end to end on this machine.
+
+The equivalent of `dallinger debug`: prepares the database, starts the web server (HTTP and
+websockets) and a task worker, launches the experiment and recruits. With `--bots N` it
+follows the bots to the end and exits; otherwise it serves people until Ctrl-C.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import webbrowser
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from core.record import clear_record
+from experiments.loader import ExperimentLoadError, load_experiment
+from experiments.running.processes import ChildProcess, port_is_free, wait_for_port
+from experiments.running.progress import snapshot
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+class Interrupted(Exception):
+    """The run was stopped with Ctrl-C (SIGINT) or SIGTERM."""
+
+
+class Command(BaseCommand):
+    help = "Run an experiment end to end: database, web server, worker, launch and recruitment."
+
+    def add_arguments(self, parser):
+        parser.add_argument("experiment", help="a bundled demo's name, an installed experiment, or a folder")
+        parser.add_argument("--bots", type=int, metavar="N", help="recruit N bots and follow them to the end")
+        parser.add_argument("--bot-type", choices=("http", "browser"), default="http", help="the kind of bot")
+        parser.add_argument("--recruiter", help="the recruiter to use (default: the experiment's configuration)")
+        parser.add_argument("--port", type=int, default=8000, help="the web server's port (default 8000)")
+        parser.add_argument("--no-browser", action="store_true", help="do not open a browser for participants")
+        parser.add_argument("--timeout", type=float, help="give up after this many seconds (default 600 with bots)")
+        parser.add_argument(
+            "--export", nargs="?", const="", metavar="PATH", help="export the data at the end (to PATH)"
+        )
+        parser.add_argument(
+            "--set", action="append", default=[], metavar="KEY=VALUE", help="override a configuration value"
+        )
+        parser.add_argument("--workers", type=int, default=4, help="tasks (bots) the worker runs at once")
+        parser.add_argument("--keep-data", action="store_true", help="keep the data of earlier runs")
+
+    def handle(self, *args, **options):
+        run = Run(self, options)
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def interrupt(signum, frame):
+            raise Interrupted
+
+        for sig in previous:
+            signal.signal(sig, interrupt)
+        exit_status = 0
+        try:
+            run.start()
+            if options["bots"]:
+                run.follow_bots()
+            else:
+                run.serve_people()
+        except Interrupted:
+            self.stdout.write("\nStopping.")
+            exit_status = 130 if options["bots"] else 0
+        except BaseException:
+            run.stop(keep_logs=True)
+            raise
+        finally:
+            for sig in previous:
+                signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        run.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if exit_status:
+            sys.exit(exit_status)
+
+
+class Run:
+    """One run of an experiment: its settings, its child processes, and what it prints."""
+
+    def __init__(self, command: Command, options: dict):
+        self.command = command
+        self.options = options
+        self.port = options["port"]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.children: list[ChildProcess] = []
+        self.started = time.monotonic()
+        self.folder = Path(tempfile.mkdtemp(prefix="dallinger-run-"))
+
+    # Output ------------------------------------------------------------------------------
+
+    def say(self, text: str, style=None) -> None:
+        """Print a line for the experimenter."""
+        self.command.stdout.write(style(text) if style else text)
+
+    def elapsed(self) -> str:
+        return f"{time.monotonic() - self.started:6.1f}s"
+
+    # Starting ------------------------------------------------------------------------------
+
+    def overrides(self) -> dict:
+        """Configuration values this run sets, as environment variables for every process."""
+        values = {}
+        for item in self.options["set"]:
+            key, separator, value = item.partition("=")
+            if not separator or not key.strip():
+                raise CommandError(f"--set takes KEY=VALUE, not {item!r}.")
+            values[key.strip()] = value
+        if self.options["recruiter"]:
+            values["recruiter"] = self.options["recruiter"]
+        if self.options["bots"]:
+            if self.options["bots"] < 1:
+                raise CommandError("--bots needs a positive number.")
+            values.setdefault("recruiter", "bots")
+            values["max_bots"] = str(self.options["bots"])
+            values["bot_type"] = self.options["bot_type"]
+        return values
+
+    def start(self) -> None:
+        """Load the experiment, prepare the database, start the processes, launch."""
+        overrides = self.overrides()
+        os.environ.update(overrides)
+        try:
+            loaded = load_experiment(self.options["experiment"])
+        except (ExperimentLoadError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        self.loaded = loaded
+        if self.options["bots"] and loaded.config.get("recruiter") not in ("bots", "multi"):
+            raise CommandError("--bots needs the bots (or multi) recruiter; drop --recruiter or use bots.")
+        if not port_is_free(self.port):
+            raise CommandError(f"Port {self.port} is already in use: choose another with --port.")
+
+        self.say(f"Experiment {loaded.name} ({loaded.experiment_class.__name__}) from {loaded.directory}")
+        call_command("migrate", interactive=False, verbosity=0)
+        if not self.options["keep_data"]:
+            clear_record()
+        database = settings.DATABASES["default"]
+        where = "PostgreSQL" if database["ENGINE"].endswith("postgresql") else f"SQLite ({database['NAME']})"
+        self.say(f"Database: {where}; tasks: {'Redis' if settings.REDIS_URL else 'a local queue'}")
+
+        env = self.child_environment(overrides)
+        python = sys.executable
+        web = ChildProcess(
+            "web",
+            [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "dallinger_project.asgi:application"],
+            env,
+            self.folder / "web.log",
+        )
+        self.children.append(web)
+        worker = ChildProcess(
+            "worker",
+            [
+                python, "-m", "celery", "-A", "dallinger_project", "worker", "--pool", "threads",
+                "--concurrency", str(self.options["workers"]), "--loglevel", "INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            env,
+            self.folder / "worker.log",
+        )  # fmt: skip
+        self.children.append(worker)
+        if not wait_for_port(self.port, web, timeout=60):
+            raise CommandError(f"The web server did not start. Its output:\n{web.log_tail()}")
+        self.launch()
+
+    def child_environment(self, overrides: dict) -> dict:
+        env = dict(os.environ)
+        env.update(overrides)
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "dallinger_project.settings"),
+                "DALLINGER_EXPERIMENT": str(self.loaded.directory),
+                "DALLINGER_BASE_URL": self.base_url,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if not settings.REDIS_URL:
+            queue = self.folder / "tasks"
+            queue.mkdir(exist_ok=True)
+            env["DALLINGER_TASK_QUEUE_DIR"] = str(queue)
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            env["DALLINGER_SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
+        return env
+
+    def request(self, method: str, path: str) -> dict:
+        """A JSON request to the run's server."""
+        call = urllib.request.Request(self.base_url + path, method=method, data=b"" if method == "POST" else None)
+        try:
+            with urllib.request.urlopen(call, timeout=30) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            try:
+                return json.loads(error.read())
+            except ValueError:
+                return {"status": "error", "message": f"HTTP {error.code}"}
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            return {"status": "error", "message": str(error)}
+
+    def launch(self) -> None:
+        answer = self.request("POST", "/launch")
+        if answer.get("status") != "success":
+            raise CommandError(f"Launching failed: {answer.get('message', answer)}")
+        self.say(f"Launched. {answer['recruitment_msg'].splitlines()[-1]}")
+
+    # Following -----------------------------------------------------------------------------
+
+    def check_children(self) -> None:
+        for child in self.children:
+            if not child.running:
+                raise CommandError(f"The {child.name} process stopped unexpectedly. Its output:\n{child.log_tail()}")
+
+    def follow_bots(self) -> None:
+        """Print progress until the experiment is complete; CommandError on timeout or a stall."""
+        timeout = self.options["timeout"] or 600
+        stall_limit = max(60.0, timeout / 5)
+        last, last_change = None, time.monotonic()
+        while True:
+            self.check_children()
+            progress = snapshot()
+            if progress != last:
+                self.say(f"[{self.elapsed()}] {progress.line()}")
+                last, last_change = progress, time.monotonic()
+            summary = self.request("GET", "/summary")
+            if summary.get("completed"):
+                break
+            if time.monotonic() - self.started > timeout:
+                raise CommandError(f"Timed out after {timeout:.0f} s before the experiment completed: {progress.line()}")
+            if time.monotonic() - last_change > stall_limit:
+                raise CommandError(f"No progress for {stall_limit:.0f} s: {progress.line()}.")
+            time.sleep(0.5)
+        self.finish(last)
+
+    def finish(self, progress) -> None:
+        self.say(
+            f"Experiment complete in {time.monotonic() - self.started:.1f} s: "
+            f"{progress.participants} participants ({progress.line()}), {progress.nodes} nodes.",
+            self.command.style.SUCCESS,
+        )
+        self.export()
+
+    def export(self) -> None:
+        if self.options["export"] is None:
+            return
+        from experiments.export import export_data
+
+        destination = Path(self.options["export"] or f"data/{self.loaded.name}-{time.strftime('%Y%m%d-%H%M%S')}.zip")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        path = export_data(destination, experiment_id=self.loaded.config.get("id") or self.loaded.name)
+        self.say(f"Data exported to {path}")
+
+    def serve_people(self) -> None:
+        """Print where participants and the experimenter go, then serve until Ctrl-C."""
+        password = secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        admin, _ = user_model.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(password)
+        admin.save()
+        recruiter = self.loaded.config.get("recruiter") or "hotair"
+        entry = f"{self.base_url}/ad?generate_tokens&recruiter={recruiter}"
+        self.say(f"Participants start at: {entry}")
+        self.say(f"Dashboard: {self.base_url}/dashboard/ (user admin, password {password})")
+        self.say("Press Ctrl-C to stop.")
+        if not self.options["no_browser"]:
+            webbrowser.open(entry)
+        timeout = self.options["timeout"]
+        while not timeout or time.monotonic() - self.started < timeout:
+            self.check_children()
+            time.sleep(0.5)
+        self.say("Time is up.")
+
+    # Stopping ------------------------------------------------------------------------------
+
+    def stop(self, keep_logs: bool = False) -> None:
+        """Stop every child process (web first, then the worker); remove the run's files unless
+        `keep_logs` (after a failure, the logs tell what happened)."""
+        for child in self.children:
+            child.stop()
+        self.children = []
+        if keep_logs:
+            self.command.stderr.write(f"The processes' logs are in {self.folder}")
+            return
+        shutil.rmtree(self.folder, ignore_errors=True)

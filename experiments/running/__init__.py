@@ -1,0 +1,1 @@
+"""Running an experiment from the command line: its processes and its progress."""

@@ -1,0 +1,98 @@
+"""The participant pages: the ad's checks, pages by name, and caching."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+AD = "/ad?recruiter=hotair&hitId=h1&assignmentId=a1&workerId=w1&mode=debug"
+
+
+@pytest.fixture(autouse=True)
+def bartlett(use_experiment):
+    return use_experiment("bartlett1932")
+
+
+def test_ad_invites_with_the_configured_title_and_a_begin_link_carrying_the_ids(client):
+    response = client.get(AD)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Stories retold" in html
+    assert 'href="/consent?recruiter=hotair&amp;hitId=h1&amp;assignmentId=a1&amp;workerId=w1&amp;mode=debug"' in html
+
+
+def test_ad_accepts_prolific_entry_parameters(client):
+    response = client.get("/ad?recruiter=hotair&PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1&mode=debug")
+
+    assert response.status_code == 200
+    assert 'id="begin"' in response.content.decode()
+
+
+def test_ad_preview_has_no_begin_button(client):
+    response = client.get("/ad?hitId=h1&assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE&mode=sandbox")
+
+    assert response.status_code == 200
+    assert 'id="begin"' not in response.content.decode()
+    assert "preview" in response.content.decode()
+
+
+def test_ad_without_ids_explains_the_link_is_incomplete(client):
+    response = client.get("/ad?workerId=w1")
+
+    assert response.status_code == 400
+    assert "missing the assignment details" in response.content.decode()
+
+
+def test_ad_refuses_a_worker_who_took_part_under_another_assignment(client, make_participant):
+    make_participant(worker_id="w1", assignment_id="earlier")
+
+    response = client.get(AD)
+
+    assert response.status_code == 403
+    assert "already taken part" in response.content.decode()
+
+
+def test_ad_lets_a_working_participant_come_back_to_the_same_assignment(client, make_participant):
+    make_participant(worker_id="w1", assignment_id="a1")
+
+    assert client.get(AD).status_code == 200
+
+
+def test_generate_tokens_redirects_to_an_ad_with_fresh_ids(client):
+    response = client.get("/ad?generate_tokens")
+
+    assert response.status_code == 302
+    query = parse_qs(urlparse(response["Location"]).query)
+    assert {"hitId", "assignmentId", "workerId", "mode", "recruiter"} <= set(query)
+    assert query["recruiter"] == ["hotair"]
+
+
+@pytest.mark.parametrize("page", ["/consent", "/instructions", "/exp", "/questionnaire", "/waiting", "/complete"])
+def test_pages_render_and_are_never_cached(client, page):
+    response = client.get(page + "?participant_id=1")
+
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert "/static/scripts/dallinger2.js" in response.content.decode()
+
+
+def test_experiment_page_overrides_the_platforms(client):
+    html = client.get("/exp").content.decode()
+
+    assert 'id="finish-reading"' in html  # bartlett1932's own exp.html
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/a/b/c", "/" + "x" * 300, "/static-../etc"])
+def test_unknown_pages_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_error_page_answers_get_and_post(client, make_participant):
+    participant = make_participant()
+
+    for method in (client.get, client.post):
+        response = method("/error-page", {"participant_id": participant.pk})
+        assert response.status_code == 200
+        assert f'name="participant_id" value="{participant.pk}"' in response.content.decode()

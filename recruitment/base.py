@@ -1,0 +1,171 @@
+"""The recruiter interface, and the two recruiters that recruit nobody for real: cli and hotair.
+
+A recruiter opens recruitment, recruits more participants, closes recruitment, approves and
+rewards participants, and decides where a participant goes when they finish. Each one is
+constructed with the experiment's configuration (`experiments.config.Configuration`) and the
+public base URL of the server.
+"""
+
+import logging
+import secrets
+
+from core.models import Recruitment
+
+logger = logging.getLogger(__name__)
+
+# Other components (the run command, log readers) look for these prefixes.
+NEW_RECRUIT_LOG_PREFIX = "New participant requested:"
+CLOSE_RECRUITMENT_LOG_PREFIX = "Close recruitment."
+
+
+def generate_random_id(length: int = 16) -> str:
+    """A random identifier for generated worker, assignment and HIT ids."""
+    return secrets.token_hex(length // 2)
+
+
+#: Recruiter classes by nickname (filled by `register`).
+RECRUITERS: dict = {}
+
+
+def register(recruiter_class):
+    """Class decorator: make a recruiter findable by its nickname."""
+    RECRUITERS[recruiter_class.nickname] = recruiter_class
+    return recruiter_class
+
+
+def record_recruitments(nickname: str, count: int) -> None:
+    """Write one `recruitment` row per participant requested from the recruiter `nickname`."""
+    Recruitment.objects.bulk_create([Recruitment(recruiter_id=nickname) for _ in range(count)])
+
+
+def recruited_count(nickname: str) -> int:
+    """How many participants have been requested from the recruiter `nickname` so far."""
+    return Recruitment.objects.filter(recruiter_id=nickname).count()
+
+
+class RecruiterError(Exception):
+    """A recruiter cannot do what it was asked (bad configuration, service refusal)."""
+
+
+class Recruiter:
+    """The interface every recruiter implements; the defaults do nothing."""
+
+    nickname = ""
+    #: Where participants submit their work at the end, for recruiters with an external site.
+    external_submission_url = None
+    #: The page `/recruiter-exit` shows.
+    exit_template = "exit_thanks.html"
+
+    def __init__(self, config, base_url: str = "http://localhost:8000"):
+        self.config = config
+        self.base_url = base_url.rstrip("/")
+
+    def __call__(self):
+        # Older experiments call `self.recruiter()` as a method.
+        return self
+
+    def open_recruitment(self, n: int = 1) -> dict:
+        """Start recruiting `n` participants: `{"items": [urls...], "message": "..."}`."""
+        raise NotImplementedError
+
+    def recruit(self, n: int = 1) -> list:
+        """Recruit `n` more participants; returns the URLs or ids created, if any."""
+        raise NotImplementedError
+
+    def close_recruitment(self) -> None:
+        """Stop recruiting."""
+        raise NotImplementedError
+
+    def approve_hit(self, assignment_id: str) -> bool:
+        """Approve a finished assignment (so the participant is paid their base pay)."""
+        return True
+
+    def reward_bonus(self, participant, amount: float, reason: str) -> None:
+        """Pay `participant` a bonus of `amount` dollars."""
+        raise NotImplementedError
+
+    def notify_recruited(self, participant) -> None:
+        """Told when a recruited participant joins the experiment."""
+
+    def notify_using(self, participant) -> None:
+        """Told when a participant is chosen to take part (e.g. to grant a qualification)."""
+
+    def rejects_questionnaire_from(self, participant) -> str | None:
+        """An error message if this participant may no longer submit a questionnaire, else None."""
+        return None
+
+    def submitted_event(self) -> str | None:
+        """The notification event that finishing an assignment triggers here (None: the recruiter's
+        own service sends it)."""
+        return "AssignmentSubmitted"
+
+    def exit_page_context(self, participant) -> dict:
+        """What the recruiter-exit page needs to send the participant off."""
+        return {"recruiter": self.nickname, "participant": participant}
+
+    def _ad_url(self, mode: str) -> str:
+        return (
+            f"{self.base_url}/ad?recruiter={self.nickname}&assignmentId={generate_random_id()}"
+            f"&hitId={generate_random_id()}&workerId={generate_random_id()}&mode={mode}"
+        )
+
+
+@register
+class CLIRecruiter(Recruiter):
+    """Writes a new participant URL to the log for each participant requested."""
+
+    nickname = "cli"
+
+    def open_recruitment(self, n: int = 1) -> dict:
+        logger.info("Opening recruitment.")
+        return {
+            "items": self.recruit(n),
+            "message": f'Search for "{NEW_RECRUIT_LOG_PREFIX}" in the logs for further recruitment URLs.',
+        }
+
+    def recruit(self, n: int = 1) -> list:
+        urls = [self._ad_url(self._mode()) for _ in range(n)]
+        record_recruitments(self.nickname, len(urls))
+        for url in urls:
+            logger.info("%s %s", NEW_RECRUIT_LOG_PREFIX, url)
+        return urls
+
+    def close_recruitment(self) -> None:
+        logger.info(CLOSE_RECRUITMENT_LOG_PREFIX)
+
+    def approve_hit(self, assignment_id: str) -> bool:
+        logger.info("Assignment %s has been marked for approval", assignment_id)
+        return True
+
+    def reward_bonus(self, participant, amount: float, reason: str) -> None:
+        logger.info(
+            'Award $%.2f for assignment %s, with reason "%s"', amount, participant.assignment_id, reason
+        )
+
+    def _mode(self) -> str:
+        return self.config.get("mode", "debug")
+
+
+@register
+class HotAirRecruiter(CLIRecruiter):
+    """The debugging recruiter: like `cli`, but always in debug mode and pays nobody."""
+
+    nickname = "hotair"
+
+    def open_recruitment(self, n: int = 1) -> dict:
+        logger.info("Opening recruitment.")
+        return {
+            "items": self.recruit(n),
+            "message": "Recruitment requests will open browser windows automatically.",
+        }
+
+    def reward_bonus(self, participant, amount: float, reason: str) -> None:
+        logger.info(
+            'Were this a real recruiter, it would award $%.2f for assignment %s, with reason "%s"',
+            amount,
+            participant.assignment_id,
+            reason,
+        )
+
+    def _mode(self) -> str:
+        return "debug"
