@@ -23,12 +23,12 @@ from pathlib import Path
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from core.models import Info, Network, Node, Notification, Participant, Question, Recruitment
-from core.models import Transformation, Transmission, Vector
+from core.models import Participant
+from core.record import MODELS_DEPENDENTS_FIRST
 from experiments.export_csv import CSVFormatError, read_records, write_record
 
 #: The exported tables' models, in an order where every row's foreign keys come earlier.
-MODELS = (Network, Participant, Node, Vector, Info, Transmission, Transformation, Question, Notification, Recruitment)
+MODELS = tuple(reversed(MODELS_DEPENDENTS_FIRST))
 TABLES = tuple(model._meta.db_table for model in MODELS)
 _MODEL_OF = dict(zip(TABLES, MODELS))
 

@@ -242,12 +242,10 @@ class Run:
         self.finish(last)
 
     def finish(self, progress) -> None:
-        self.say(
-            f"Experiment complete in {time.monotonic() - self.started:.1f} s: "
-            f"{progress.participants} participants ({progress.line()}), {progress.nodes} nodes.",
-            self.command.style.SUCCESS,
-        )
-        self.export()
+        statuses = ", ".join(f"{count} {status}" for status, count in progress.statuses) or "none"
+        self.say(f"Experiment complete in {time.monotonic() - self.started:.1f} s.", self.command.style.SUCCESS)
+        self.say(f"  participants  {statuses}")
+        self.say(f"  networks      {progress.networks_full} of {progress.networks} full, {progress.nodes} nodes")
 
     def export(self) -> None:
         if self.options["export"] is None:
