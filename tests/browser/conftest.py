@@ -7,29 +7,17 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from bots.webdriver import chrome_options
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1024,900",
-)
 
 
 def chrome_driver() -> webdriver.Chrome:
-    """A new headless Chromium session driven by Debian's chromedriver."""
-    options = webdriver.ChromeOptions()
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    """A new headless Chromium session, configured as the browser bots' (with console logs kept)."""
+    options = chrome_options()
+    options.add_argument("--window-size=1024,900")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
-    return webdriver.Chrome(service=service, options=options)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
 
 
 @pytest.fixture(scope="session")
