@@ -50,8 +50,10 @@ def _create_node_in(experiment, participant, network_pk, details, properties) ->
     if network.full or network.failed:
         raise _NetworkTaken
     node = experiment.create_node(participant=participant, network=network)
-    _apply_fields(node, details, properties)
-    node.save()
+    if node.pk is None or details is not None or properties:
+        # Dallinger experiments may return an unsaved node from create_node.
+        _apply_fields(node, details, properties)
+        node.save()
     experiment.add_node_to_network(node=node, network=network)
     experiment.node_post_request(participant=participant, node=node)
     return node
