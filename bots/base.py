@@ -296,4 +296,5 @@ class BotBase(_Bot):
                 self.complete_experiment("worker_failed")
             return succeeded
         finally:
-            self.driver.quit()
+            if "driver" in self.__dict__:  # a browser that failed to start is not started again to quit it
+                self.driver.quit()

@@ -110,15 +110,21 @@ def node_received_infos(*, experiment, node_id, info_type) -> list:
 
 
 def node_transmissions(*, experiment, node_id, direction: str, status: str) -> list:
-    """The node's transmissions; reading pending incoming ones marks them received (as Dallinger)."""
+    """The node's transmissions; reading pending incoming ones marks them received (as Dallinger).
+
+    The pending ones are received first and answered as received, so the answer holds exactly
+    what this request received: a transmission arriving meanwhile is never marked received
+    without being answered, nor answered as received by two concurrent readers.
+    """
     with transaction.atomic():
         node = node_get(node_id=node_id)
-        transmissions = node.transmissions(direction=direction, status=status)
+        received = []
         if direction in ("incoming", "all") and status in ("pending", "all") and not node.failed:
-            # Answer them as they now are (Dallinger's session shares the objects, so its
-            # answer shows them received too).
-            received = {transmission.pk: transmission for transmission in node.receive()}
-            transmissions = [received.get(transmission.pk, transmission) for transmission in transmissions]
+            received = node.receive()
+        # Listed after receiving: those just received are no longer pending, so add them back.
+        listed = node.transmissions(direction=direction, status=status)
+        answer = {transmission.pk: transmission for transmission in [*listed, *received]}
+        transmissions = sorted(answer.values(), key=lambda transmission: (transmission.creation_time, transmission.pk))
         experiment.transmission_get_request(node=node, transmissions=transmissions)
     return transmissions
 

@@ -67,13 +67,13 @@ class Command(BaseCommand):
         exit_status = 0
         try:
             run.start()
-            if options["bots"]:
+            if options["bots"] is not None:
                 run.follow_bots()
             else:
                 run.serve_people()
         except Interrupted:
             self.stdout.write("\nStopping.")
-            exit_status = 130 if options["bots"] else 0
+            exit_status = 130 if options["bots"] is not None else 0
         except BaseException:
             run.stop(keep_logs=True)
             raise
@@ -97,13 +97,14 @@ class Run:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.children: list[ChildProcess] = []
         self.started = time.monotonic()
-        self.folder = Path(tempfile.mkdtemp(prefix="dallinger-run-"))
+        self.folder: Path | None = None  # the children's logs and task queue, made when they start
 
     # Output ------------------------------------------------------------------------------
 
     def say(self, text: str, style=None) -> None:
-        """Print a line for the experimenter."""
+        """Print a line for the experimenter (at once, also when the output is a pipe or a file)."""
         self.command.stdout.write(style(text) if style else text)
+        self.command.stdout.flush()
 
     def elapsed(self) -> str:
         return f"{time.monotonic() - self.started:6.1f}s"
@@ -120,7 +121,7 @@ class Run:
             values[key.strip()] = value
         if self.options["recruiter"]:
             values["recruiter"] = self.options["recruiter"]
-        if self.options["bots"]:
+        if self.options["bots"] is not None:
             if self.options["bots"] < 1:
                 raise CommandError("--bots needs a positive number.")
             values.setdefault("recruiter", "bots")
@@ -137,7 +138,7 @@ class Run:
         except (ExperimentLoadError, ValueError) as error:
             raise CommandError(str(error)) from None
         self.loaded = loaded
-        if self.options["bots"] and loaded.config.get("recruiter") not in ("bots", "multi"):
+        if self.options["bots"] is not None and loaded.config.get("recruiter") not in ("bots", "multi"):
             raise CommandError("--bots needs the bots (or multi) recruiter; drop --recruiter or use bots.")
         if not port_is_free(self.port):
             raise CommandError(f"Port {self.port} is already in use: choose another with --port.")
@@ -146,10 +147,16 @@ class Run:
         call_command("migrate", interactive=False, verbosity=0)
         if not self.options["keep_data"]:
             clear_record()
+            if settings.REDIS_URL:
+                # Tasks left on Redis by an earlier run must not act on this one.
+                from dallinger_project.celery import app
+
+                app.control.purge()
         database = settings.DATABASES["default"]
         where = "PostgreSQL" if database["ENGINE"].endswith("postgresql") else f"SQLite ({database['NAME']})"
         self.say(f"Database: {where}; tasks: {'Redis' if settings.REDIS_URL else 'a local queue'}")
 
+        self.folder = Path(tempfile.mkdtemp(prefix="dallinger-run-"))
         env = self.child_environment(overrides)
         python = sys.executable
         web = ChildProcess(
@@ -162,7 +169,7 @@ class Run:
         worker = ChildProcess(
             "worker",
             [
-                python, "-m", "celery", "-A", "dallinger_project", "worker", "--pool", "threads",
+                python, "-m", "celery", "-A", "experiments.running.worker", "worker", "--pool", "threads",
                 "--concurrency", str(self.options["workers"]), "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
@@ -215,6 +222,10 @@ class Run:
 
     # Following -----------------------------------------------------------------------------
 
+    def child(self, name: str) -> ChildProcess:
+        """The child process called `name`."""
+        return next(child for child in self.children if child.name == name)
+
     def check_children(self) -> None:
         for child in self.children:
             if not child.running:
@@ -237,15 +248,19 @@ class Run:
             if time.monotonic() - self.started > timeout:
                 raise CommandError(f"Timed out after {timeout:.0f} s before the experiment completed: {progress.line()}")
             if time.monotonic() - last_change > stall_limit:
-                raise CommandError(f"No progress for {stall_limit:.0f} s: {progress.line()}.")
+                raise CommandError(
+                    f"No progress for {stall_limit:.0f} s: {progress.line()}.\n"
+                    f"The worker's last output (the bots run there):\n{self.child('worker').log_tail()}"
+                )
             time.sleep(0.5)
-        self.finish(last)
+        self.finish(snapshot())  # a fresh count: the last one may predate the completion
 
     def finish(self, progress) -> None:
         statuses = ", ".join(f"{count} {status}" for status, count in progress.statuses) or "none"
         self.say(f"Experiment complete in {time.monotonic() - self.started:.1f} s.", self.command.style.SUCCESS)
         self.say(f"  participants  {statuses}")
         self.say(f"  networks      {progress.networks_full} of {progress.networks} full, {progress.nodes} nodes")
+        self.export()
 
     def export(self) -> None:
         if self.options["export"] is None:
@@ -281,11 +296,14 @@ class Run:
     # Stopping ------------------------------------------------------------------------------
 
     def stop(self, keep_logs: bool = False) -> None:
-        """Stop every child process (web first, then the worker); remove the run's files unless
-        `keep_logs` (after a failure, the logs tell what happened)."""
-        for child in self.children:
+        """Stop every child process (the worker first, so that bots in flight end against a live
+        server instead of retrying an absent one); remove the run's files unless `keep_logs`
+        (after a failure, the logs tell what happened)."""
+        for child in reversed(self.children):
             child.stop()
         self.children = []
+        if self.folder is None:
+            return
         if keep_logs:
             self.command.stderr.write(f"The processes' logs are in {self.folder}")
             return
