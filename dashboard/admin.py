@@ -1,3 +1,111 @@
+"""The experimental record in the admin: read-only tables to browse and search during a run.
+
+Rows are never edited or deleted here (the record is append-only; objects are failed, not
+removed); the dashboard's own monitoring views build on these tables.
+"""
+
 from django.contrib import admin
 
-# Register your models here.
+from core.models import (
+    Info,
+    Network,
+    Node,
+    Notification,
+    Participant,
+    Question,
+    Recruitment,
+    Transformation,
+    Transmission,
+    Vector,
+)
+
+admin.site.site_header = "Experiment dashboard"
+admin.site.site_title = "Experiment dashboard"
+admin.site.index_title = "The experimental record"
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Browse-only: no adding, changing or deleting rows of the record."""
+
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Participant)
+class ParticipantAdmin(RecordAdmin):
+    list_display = ("id", "status", "recruiter_id", "assignment_id", "hit_id", "mode", "base_pay", "bonus",
+                    "creation_time", "end_time", "failed")  # fmt: skip
+    list_filter = ("status", "recruiter_id", "mode", "failed")
+    search_fields = ("=id", "assignment_id", "hit_id")
+
+
+@admin.register(Network)
+class NetworkAdmin(RecordAdmin):
+    list_display = ("id", "type", "role", "max_size", "full", "creation_time", "failed")
+    list_filter = ("type", "role", "full", "failed")
+
+
+@admin.register(Node)
+class NodeAdmin(RecordAdmin):
+    list_display = ("id", "type", "network_id", "participant_id", "creation_time", "failed")
+    list_filter = ("type", "failed")
+    search_fields = ("=id", "=network__id", "=participant__id")
+
+
+@admin.register(Info)
+class InfoAdmin(RecordAdmin):
+    list_display = ("id", "type", "origin_id", "network_id", "short_contents", "creation_time", "failed")
+    list_filter = ("type", "failed")
+    search_fields = ("=id", "=origin__id", "contents")
+
+    @admin.display(description="contents")
+    def short_contents(self, info):
+        text = info.contents or ""
+        return text if len(text) <= 80 else text[:77] + "…"
+
+
+@admin.register(Vector)
+class VectorAdmin(RecordAdmin):
+    list_display = ("id", "origin_id", "destination_id", "network_id", "creation_time", "failed")
+    list_filter = ("failed",)
+
+
+@admin.register(Transmission)
+class TransmissionAdmin(RecordAdmin):
+    list_display = ("id", "info_id", "origin_id", "destination_id", "status", "creation_time", "receive_time",
+                    "failed")  # fmt: skip
+    list_filter = ("status", "failed")
+
+
+@admin.register(Transformation)
+class TransformationAdmin(RecordAdmin):
+    list_display = ("id", "type", "info_in_id", "info_out_id", "node_id", "creation_time", "failed")
+    list_filter = ("type", "failed")
+
+
+@admin.register(Question)
+class QuestionAdmin(RecordAdmin):
+    list_display = ("id", "participant_id", "number", "question", "response", "creation_time")
+    search_fields = ("=participant__id", "question")
+
+
+@admin.register(Notification)
+class NotificationAdmin(RecordAdmin):
+    list_display = ("id", "event_type", "assignment_id", "creation_time")
+    list_filter = ("event_type",)
+    search_fields = ("assignment_id",)
+
+
+@admin.register(Recruitment)
+class RecruitmentAdmin(RecordAdmin):
+    list_display = ("id", "recruiter_id", "creation_time")
+    list_filter = ("recruiter_id",)

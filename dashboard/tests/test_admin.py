@@ -1,0 +1,45 @@
+"""The dashboard needs a login, and lists the record read-only."""
+
+import pytest
+from django.urls import reverse
+
+from core.models import Participant
+
+pytestmark = pytest.mark.django_db
+
+RECORD_PAGES = ("participant", "network", "node", "info", "vector", "transmission", "transformation",
+                "question", "notification", "recruitment")  # fmt: skip
+
+
+def test_dashboard_needs_a_login(client):
+    response = client.get("/dashboard/core/participant/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/dashboard/login/")
+
+
+@pytest.mark.parametrize("model", RECORD_PAGES)
+def test_each_table_of_the_record_is_listed(admin_client, make_participant, model):
+    make_participant()
+
+    response = admin_client.get(f"/dashboard/core/{model}/")
+
+    assert response.status_code == 200
+
+
+def test_participants_list_shows_status_but_not_the_worker_id(admin_client, make_participant):
+    participant = make_participant(worker_id="secret-worker-123", status="approved")
+
+    html = admin_client.get("/dashboard/core/participant/").content.decode()
+
+    assert "approved" in html and participant.assignment_id in html
+    assert "secret-worker-123" not in html
+
+
+def test_the_record_cannot_be_changed_or_deleted_from_the_dashboard(admin_client, make_participant):
+    participant = make_participant()
+
+    assert admin_client.get("/dashboard/core/participant/add/").status_code == 403
+    delete = reverse("admin:core_participant_delete", args=[participant.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Participant.objects.filter(pk=participant.pk).exists()
