@@ -171,3 +171,23 @@ def test_one_participant_asking_five_times_at_once_gets_at_most_one_node_per_net
         if status != 200:
             assert_refused_for_lack_of_network(status, body)
     assert_networks_consistent()
+
+
+def test_one_long_chain_takes_a_crowd_without_deadlocks(live_server, use_experiment):
+    """Joining one chain transmits and receives while the chain's row is locked; committing
+    rows that refer to the network must not deadlock with the next joiner's lock."""
+    use_experiment("bartlett1932", num_participants=30)
+    client = LiveClient(live_server.url)
+    assert client.post("/launch")[0] == 200
+    participants = [
+        client.post(f"/participant/w{n}/hit/a{n}/debug")[1]["participant"]["id"] for n in range(30)
+    ]
+
+    results = client.post_all_at_once([f"/node/{participant}" for participant in participants])
+
+    assert Counter(status for status, _ in results) == Counter({200: 30}), [
+        body for status, body in results if status != 200
+    ]
+    chain = Chain.objects.get()
+    assert chain.full and chain.size() == 31
+    assert Vector.objects.filter(network=chain).count() == 30

@@ -19,7 +19,7 @@ def node_create_for_participant(*, experiment, participant_id, details=None, pro
     skipped and another chosen. Refused (403) when no network is left.
     """
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().filter(pk=as_id(participant_id)).first()
+        participant = Participant.objects.select_for_update(no_key=True).filter(pk=as_id(participant_id)).first()
         if participant is None:
             raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
         if participant.status != ParticipantStatus.WORKING:
@@ -46,7 +46,9 @@ def node_create_for_participant(*, experiment, participant_id, details=None, pro
 
 
 def _create_node_in(experiment, participant, network_pk, details, properties) -> Node:
-    network = Network.objects.select_for_update().get(pk=network_pk)
+    # NO KEY UPDATE: serialises joins without conflicting with the KEY SHARE locks that
+    # committing rows referring to this network takes (a plain FOR UPDATE deadlocks there).
+    network = Network.objects.select_for_update(no_key=True).get(pk=network_pk)
     if network.full or network.failed:
         raise _NetworkTaken
     node = experiment.create_node(participant=participant, network=network)

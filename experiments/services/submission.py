@@ -31,7 +31,7 @@ MINIMUM_BONUS = 0.01
 def _lock_participant(participant_id) -> Participant:
     if participant_id in (None, ""):
         raise BadRequest("participant_id is required.")
-    participant = Participant.objects.select_for_update().filter(pk=as_id(participant_id)).first()
+    participant = Participant.objects.select_for_update(no_key=True).filter(pk=as_id(participant_id)).first()
     if participant is None:
         raise BadRequest(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
     return participant
@@ -175,7 +175,7 @@ def notification_process(*, experiment, notification_id) -> Participant | None:
 
 
 def _participant_for(notification) -> Participant | None:
-    queryset = Participant.objects.select_for_update()
+    queryset = Participant.objects.select_for_update(no_key=True)
     participant_id = notification.details.get("participant_id")
     if participant_id is not None:
         return queryset.filter(pk=as_id(participant_id)).first()

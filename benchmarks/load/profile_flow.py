@@ -1,0 +1,193 @@
+"""Where a flow request's time goes: queries and milliseconds per step, and a CPU profile.
+
+    .venv/bin/python scripts/services.py -- .venv/bin/python benchmarks/load/profile_flow.py
+
+Runs the Bartlett1932 flow in process through Django's test client (the whole middleware and
+view stack, no web server) against the database in DATABASE_URL with the benchmark
+experiment, one participant at a time: counts the SQL statements of each step, times each
+step (wall and process CPU), and profiles a batch of participants with cProfile. Writes
+benchmarks/results/profile-<name>.json and .md.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.load.flow import QUESTION_RESPONSE, RETELLING, STEPS  # noqa: E402
+
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+
+
+def setup_django(experiment: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
+    os.environ["DALLINGER_EXPERIMENT"] = experiment
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def participant(client, number: int, measure) -> None:
+    """One participant through the flow; `measure(step, callable)` runs and records each request."""
+    worker = f"profile-{os.getpid()}-{number}"
+    answer = measure("participant", lambda: client.post(f"/participant/{worker}/hit/{worker}-a/debug"))
+    participant_id = answer["participant"]["id"]
+    node_id = measure("node", lambda: client.post(f"/node/{participant_id}"))["node"]["id"]
+    measure("received_infos", lambda: client.get(f"/node/{node_id}/received_infos"))
+    measure("info", lambda: client.post(f"/info/{node_id}", {"contents": RETELLING, "info_type": "Info"}))
+    measure("infos", lambda: client.get(f"/node/{node_id}/infos"))
+    measure(
+        "question",
+        lambda: client.post(
+            f"/question/{participant_id}", {"question": "questionnaire", "response": QUESTION_RESPONSE, "number": 1}
+        ),
+    )
+    measure("worker_complete", lambda: client.get(f"/worker_complete?participant_id={participant_id}"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--experiment", default=str(REPO_ROOT / "benchmarks" / "load" / "experiment"))
+    parser.add_argument("--participants", type=int, default=200, help="participants measured (default 200)")
+    parser.add_argument("--profiled", type=int, default=200, help="participants under cProfile (default 200)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a configuration value")
+    parser.add_argument("--name", default="flow", help="results go to profile-<name>.json and .md")
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
+    options = parser.parse_args(argv)
+    for item in options.set:
+        key, _, value = item.partition("=")
+        os.environ[key.strip()] = value
+    if not os.environ.get("DATABASE_URL"):
+        raise SystemExit("Set DATABASE_URL (run under scripts/services.py).")
+    setup_django(options.experiment)
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    assert client.post("/launch").status_code == 200
+    queries = {step: [] for step in STEPS}
+    wall = {step: [] for step in STEPS}
+    cpu = {step: [] for step in STEPS}
+    statements = {step: {} for step in STEPS}
+
+    def measured(step, call):
+        # The query log is a bounded deque (9,000 entries): once full, CaptureQueriesContext's
+        # index slicing miscounts, so start each step with an empty log.
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = call()
+            wall[step].append(time.perf_counter() - started)
+            cpu[step].append(time.process_time() - started_cpu)
+        assert response.status_code == 200, (step, response.status_code, response.content[:300])
+        queries[step].append(len(captured.captured_queries))
+        for query in captured.captured_queries:
+            kind = query["sql"].split(None, 1)[0].upper()
+            statements[step][kind] = statements[step].get(kind, 0) + 1
+        return response.json()
+
+    def plain(step, call):
+        response = call()
+        assert response.status_code == 200, (step, response.status_code)
+        return response.json()
+
+    for number in range(20):  # warm caches, the experiment's import, the connection
+        participant(client, -1 - number, plain)
+    for number in range(options.participants):
+        participant(client, number, measured)
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for number in range(options.profiled):
+        participant(client, 100_000 + number, plain)
+    profiler.disable()
+    profiled_seconds = time.perf_counter() - started
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.sort_stats("cumulative").print_stats(45)
+    tottime = io.StringIO()
+    pstats.Stats(profiler, stream=tottime).sort_stats("tottime").print_stats(30)
+
+    per_step = {}
+    for step in STEPS:
+        count = len(wall[step])
+        per_step[step] = {
+            "queries": round(statistics.mean(queries[step]), 2),
+            "statements": {kind: round(total / count, 2) for kind, total in sorted(statements[step].items())},
+            "wall_ms_median": round(1000 * statistics.median(wall[step]), 2),
+            "cpu_ms_median": round(1000 * statistics.median(cpu[step]), 2),
+        }
+    total_queries = sum(entry["queries"] for entry in per_step.values())
+    total_wall = sum(entry["wall_ms_median"] for entry in per_step.values())
+    total_cpu = sum(entry["cpu_ms_median"] for entry in per_step.values())
+    result = {
+        "experiment": Path(options.experiment).name,
+        "settings": options.set,
+        "participants": options.participants,
+        "per_step": per_step,
+        "per_participant": {
+            "requests": len(STEPS),
+            "queries": round(total_queries, 1),
+            "wall_ms": round(total_wall, 1),
+            "cpu_ms": round(total_cpu, 1),
+        },
+        "profiled": {"participants": options.profiled, "seconds": round(profiled_seconds, 2)},
+    }
+    options.results.mkdir(parents=True, exist_ok=True)
+    (options.results / f"profile-{options.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = [
+        "# Where a flow request's time goes",
+        "",
+        "Written by `benchmarks/load/profile_flow.py`: the flow in process through Django's test client",
+        f"(middleware and views, no web server), one participant at a time, {options.participants} participants,",
+        f"experiment `{Path(options.experiment).name}`{' with ' + ', '.join(options.set) if options.set else ''},",
+        "against throwaway PostgreSQL; medians. CPU is this process's (Python) CPU; wall minus CPU is mostly",
+        "waiting for PostgreSQL.",
+        "",
+        "| step | SQL statements | by kind | wall ms | CPU ms |",
+        "|---|---|---|---|---|",
+    ]
+    for step, entry in per_step.items():
+        kinds = ", ".join(f"{kind} {count:g}" for kind, count in entry["statements"].items())
+        lines.append(f"| {step} | {entry['queries']:g} | {kinds} | {entry['wall_ms_median']} | {entry['cpu_ms_median']} |")
+    lines += [
+        f"| **participant (7 requests)** | **{total_queries:g}** | | **{total_wall:.1f}** | **{total_cpu:.1f}** |",
+        "",
+        f"cProfile over {options.profiled} participants ({profiled_seconds:.1f} s with the profiler's overhead), "
+        "top functions by cumulative time:",
+        "",
+        "```",
+        *stream.getvalue().strip().splitlines()[:70],
+        "```",
+        "",
+        "By own time:",
+        "",
+        "```",
+        *tottime.getvalue().strip().splitlines()[:50],
+        "```",
+        "",
+    ]
+    (options.results / f"profile-{options.name}.md").write_text("\n".join(lines))
+    print("\n".join(lines[:20]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
