@@ -19,13 +19,14 @@ Web servers, each run with `web_processes` processes:
 import importlib.util
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from experiments.running.processes import ChildProcess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"
@@ -189,57 +190,11 @@ def background_specs(options: LayoutOptions, state_dir: Path, python: str = sys.
     return specs
 
 
-class Child:
-    """A running process of the layout, in its own process group, its output in a log file."""
-
-    def __init__(self, spec: ProcessSpec, env: dict, log_dir: Path):
-        self.spec = spec
-        self.log_path = log_dir / f"{spec.name}.log"
-        self._log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            spec.argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            pass_fds=spec.pass_fds, start_new_session=True,
-        )  # fmt: skip
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def log_tail(self, lines: int = 20) -> str:
-        """The end of the process's output."""
-        self._log.flush()
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def terminate(self) -> None:
-        """SIGTERM to the process group (gunicorn, daphne and Celery all shut down gracefully on it)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-
-    def wait(self, grace: float) -> None:
-        """Wait up to `grace` seconds, then SIGKILL whatever is left of the group."""
-        try:
-            self.process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        self._log.close()
+def start_child(spec: ProcessSpec, env: dict, log_dir: Path) -> ChildProcess:
+    """Start a process of the layout in its own process group, its output in `<name>.log`."""
+    return ChildProcess(
+        spec.name, spec.argv, env, log_dir / f"{spec.name}.log", cwd=REPO_ROOT, pass_fds=spec.pass_fds
+    )
 
 
 class Layout:
@@ -249,7 +204,7 @@ class Layout:
         self.options = options
         self.env = {**env, **options.extra_env, "PYTHONUNBUFFERED": "1"}
         self.log_dir = log_dir
-        self.children: list[Child] = []
+        self.children: list[ChildProcess] = []
         self._sockets: list[socket.socket] = []
 
     def start(self, timeout: float = 60.0) -> None:
@@ -260,7 +215,7 @@ class Layout:
             web.append(proxy_spec(self.options, self.log_dir))
         try:
             for spec in [*web, *background_specs(self.options, self.log_dir)]:
-                self.children.append(Child(spec, self.env, self.log_dir))
+                self.children.append(start_child(spec, self.env, self.log_dir))
         finally:
             # The children hold their own copies of the listening socket.
             for sock in self._sockets:

@@ -15,14 +15,26 @@ class ChildProcess:
     together, and keeps a terminal's Ctrl-C for the run itself to handle.
     """
 
-    def __init__(self, name: str, command: list[str], env: dict, log_path: Path):
+    def __init__(self, name: str, command: list[str], env: dict, log_path: Path, cwd=None, pass_fds=()):
         self.name = name
         self.command = command
         self.log_path = log_path
         self._log = open(log_path, "ab")
         self.process = subprocess.Popen(
-            command, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            pass_fds=pass_fds,
+            start_new_session=True,
         )
+
+    @property
+    def pid(self) -> int:
+        """The child's process id (also its process group's)."""
+        return self.process.pid
 
     @property
     def running(self) -> bool:
@@ -40,10 +52,18 @@ class ChildProcess:
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM to the whole group, then SIGKILL after `grace` seconds if anything is left."""
+        self.terminate()
+        self.wait(grace)
+
+    def terminate(self) -> None:
+        """SIGTERM to the whole group (so several children can be asked to stop at once)."""
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+
+    def wait(self, grace: float) -> None:
+        """Wait up to `grace` seconds, then SIGKILL whatever is left of the group."""
         try:
             self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
