@@ -53,7 +53,13 @@ _MISSING = object()
 class Configuration:
     """Registered keys and their values from each source; see the module docstring."""
 
+    _versions = 0
+    #: Changes whenever a key is registered, loaded or set: what was read from the
+    #: configuration before (an experiment's `configure()`) may be out of date.
+    version: int
+
     def __init__(self):
+        self._bump_version()
         self._parameters: dict[str, Parameter] = {}
         self._aliases: dict[str, str] = {}
         self._overrides = Layer(OVERRIDES)
@@ -63,6 +69,11 @@ class Configuration:
         self.ready = False
         for key in BUILT_IN_KEYS:
             self.register(key.name, key.type, key.synonyms, key.sensitive, key.validators)
+
+    def _bump_version(self) -> None:
+        # Class-level counter, so a reset in place (`__init__` again) never reuses a number.
+        Configuration._versions += 1
+        self.version = Configuration._versions
 
     # Registration ---------------------------------------------------------------------
 
@@ -107,6 +118,7 @@ class Configuration:
             layer.values.pop(name, None)
             if value is not _MISSING:
                 layer.values[name] = value
+        self._bump_version()
 
     def register_extra_parameters(self, experiment) -> bool:
         """Call `experiment.extra_parameters()` (an experiment module or class) if it has one."""
@@ -170,6 +182,7 @@ class Configuration:
             logger.debug("Keys in %s not registered by this experiment: %s", layers[-1].name, ", ".join(ignored))
         self._layers = layers
         self.ready = True
+        self._bump_version()
         logger.debug("Configuration loaded from %s", ", ".join(layer.name for layer in layers))
 
     def _unknown_keys(self, layer: Layer) -> list[str]:
@@ -253,6 +266,7 @@ class Configuration:
         name = self.canonical(key)
         self._overrides.values[name] = self._convert(self._parameters[name], value, self._overrides, name)
         self._overrides.raw[name] = value  # so that registering the key again re-checks it
+        self._bump_version()
 
     def source_of(self, key) -> str | None:
         """Where the current value of `key` comes from: `set()`, `the environment`, a file's path,

@@ -1,15 +1,21 @@
 """The experiment this server runs, loaded once per process from `DALLINGER_EXPERIMENT`."""
 
 import functools
+import threading
 
 from django.conf import settings
 from django.db import transaction
 
 from core.models import Network
 
-from experiments.loader import LoadedExperiment, load_default, load_experiment
 from core.locks import lock_keys
+from experiments.config import get_config
+from experiments.loader import LoadedExperiment, load_default, load_experiment
 from experiments.session import session
+
+# One experiment instance per thread, kept while its networks exist and its class and
+# configuration stay the same (see `experiment()`).
+_instances = threading.local()
 
 
 @functools.cache
@@ -29,15 +35,29 @@ def reload() -> LoadedExperiment:
 
 
 def experiment():
-    """A new instance of the active Experiment class, as Dallinger builds one per request.
+    """The active Experiment, constructed as Dallinger constructs it: `Experiment(session)`.
 
-    Dallinger experiments set up their networks in `__init__` (`if session: self.setup()`).
+    Dallinger builds a new instance for every request, and experiments set up their networks
+    in `__init__` (`if session: self.setup()`, where `setup` lists every network to see
+    whether any exists). Here an instance is kept per thread once its networks exist, and
+    built again when the experiment class or the configuration changes or the networks are
+    gone; so a request costs one `EXISTS` query instead of a construction and a network
+    listing. Hooks therefore must not rely on attributes set by an earlier request (they
+    could not in Dallinger either: each instance saw one request).
+
     Until some network exists, construction holds a lock, so two first requests cannot
     both create the networks.
     """
     experiment_class = active().experiment_class
+    key = (experiment_class, get_config().version)
     if Network.objects.exists():
-        return experiment_class(session)
+        cached = getattr(_instances, "cached", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        instance = experiment_class(session)
+        _instances.cached = (key, instance)
+        return instance
+    _instances.cached = None
     with transaction.atomic():
         lock_keys("experiment-setup")
         return experiment_class(session)

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from core.models import Network, Node, Participant
+from core.record import clear_record
 from core.nodes import Source
 from experiments import runtime
 
@@ -50,3 +51,50 @@ def test_create_participant_override_with_the_older_signature_still_works(client
     participant = Participant.objects.get(assignment_id="A1")
     assert participant.details == {"made_by": "old signature"}
     assert participant.entry_information == {"colour": "blue"}
+
+
+@pytest.mark.django_db
+def test_a_thread_keeps_its_experiment_while_the_networks_and_configuration_stay(use_experiment):
+    loaded = use_experiment("bartlett1932")
+    first = runtime.experiment()  # sets the networks up
+    second = runtime.experiment()
+
+    assert runtime.experiment() is second
+    assert Network.objects.count() == 1
+
+    loaded.config.set("num_participants", 7)
+    rebuilt = runtime.experiment()
+    assert rebuilt is not second
+    assert rebuilt.num_participants == 7
+    assert first is not second  # built during set-up, before any network existed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_experiment_whose_networks_are_gone_is_built_again_and_sets_them_up(use_experiment):
+    use_experiment("bartlett1932")
+    runtime.experiment()
+    kept = runtime.experiment()
+    clear_record()
+
+    assert runtime.experiment() is not kept
+    assert Network.objects.count() == 1
+    assert Source.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_has_its_own_experiment_instance(use_experiment):
+    use_experiment("bartlett1932")
+    runtime.experiment()
+    here = runtime.experiment()
+    there = []
+
+    def other_thread():
+        there.append(runtime.experiment())
+        connection.close()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+
+    assert there[0] is not here
+    assert runtime.experiment() is here
