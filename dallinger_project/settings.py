@@ -150,6 +150,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes database connections around each task unless this many
+# tasks have run; dallinger_project/celery.py handles connections as requests do instead.
+CELERY_DB_REUSE_MAX = 2**31
 
 # Passwords, i18n, static files --------------------------------------------------
 

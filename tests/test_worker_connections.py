@@ -1,0 +1,76 @@
+"""A Celery worker reuses its threads' database connections from one task to the next.
+
+A real worker process (thread pool, as in the production layout) takes tasks from Redis
+and runs them against the test database; PostgreSQL counts the sessions opened meanwhile.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from core.models import Notification
+from core.record import clear_record
+from experiments.running.processes import ChildProcess
+from tests.web_servers import PROJECT_DIR, server_environment
+
+EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "fifty_slots"
+TASKS = 40
+THREADS = 2
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    # The tests' session runs tasks eagerly; send_task goes to the broker all the same.
+    pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+]
+
+
+def sessions_opened() -> int:
+    """Sessions PostgreSQL has opened on this database since its statistics began."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def wait_for(condition, timeout: float, worker: ChildProcess) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; the worker's log:\n{worker.log_tail(40)}")
+        time.sleep(0.2)
+
+
+def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip("needs PostgreSQL and Redis")
+    clear_record()
+    environment = server_environment(settings_dict=dict(connection.settings_dict), experiment=EXPERIMENT)
+    environment["REDIS_URL"] = os.environ["REDIS_URL"]
+    command = [sys.executable, "-m", "celery", "-A", "dallinger_project", "worker", "--pool", "threads",
+               "--concurrency", str(THREADS), "--without-gossip", "--without-mingle", "--without-heartbeat",
+               "--queues", queue := f"connections-{os.getpid()}"]  # fmt: skip
+    worker = ChildProcess("worker", command, environment, tmp_path / "worker.log", cwd=PROJECT_DIR)
+    try:
+        from dallinger_project.celery import app
+
+        # The worker's first task sets the experiment up; wait for it before counting.
+        app.send_task("experiments.tasks.recruit_after_submission", queue=queue)
+        recruits = Notification.objects.filter(event_type="call:recruit")
+        wait_for(lambda: recruits.count() == 1, 60, worker)
+        before = sessions_opened()
+
+        for _ in range(TASKS):
+            app.send_task("experiments.tasks.recruit_after_submission", queue=queue)
+        wait_for(lambda: recruits.count() == 1 + TASKS, 60, worker)
+
+        opened = sessions_opened() - before
+    finally:
+        worker.stop()
+    # Our own statistics reads add none (this connection is open already); each worker
+    # thread may open one connection, and the test's reads of the table above share one.
+    assert opened <= THREADS, f"{opened} sessions opened for {TASKS} tasks"
