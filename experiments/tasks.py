@@ -25,34 +25,48 @@ def _recruiter(experiment, participant):
     return participant_recruiter(experiment=experiment, participant=participant)
 
 
-@shared_task
-def approve_assignment(participant_id: int) -> None:
-    """Tell the participant's recruiter to approve the assignment (base pay)."""
-    participant = Participant.objects.get(pk=participant_id)
-    experiment = _experiment()
-    _recruiter(experiment, participant).approve_hit(participant.assignment_id)
+#: What `settle_submission` recruits afterwards: the experiment decides (its `recruit()`
+#: hook), or one participant replaces the submitter whose work was not accepted.
+RECRUIT_MORE = "more"
+RECRUIT_REPLACEMENT = "replacement"
 
 
 @shared_task
-def pay_bonus(participant_id: int, reason: str) -> None:
-    """Pay the participant the bonus recorded on their row."""
+def settle_submission(participant_id: int, bonus_reason: str | None, recruit: str) -> None:
+    """The recruiter's part of a processed submission, in Dallinger's order: approve the
+    assignment (base pay), pay the bonus recorded on the participant's row when
+    `bonus_reason` is given, then recruit (RECRUIT_MORE or RECRUIT_REPLACEMENT).
+
+    One task per submission. A step that fails is logged and the later steps still run;
+    the task then fails with the first error.
+    """
     participant = Participant.objects.get(pk=participant_id)
     experiment = _experiment()
-    _recruiter(experiment, participant).reward_bonus(participant, participant.bonus, reason)
+    recruiter = _recruiter(experiment, participant)
+    steps = [("approval", lambda: recruiter.approve_hit(participant.assignment_id))]
+    if bonus_reason is not None:
+        steps.append(("bonus", lambda: recruiter.reward_bonus(participant, participant.bonus, bonus_reason)))
+    if recruit == RECRUIT_MORE:
+        steps.append(("recruitment", experiment.recruit))
+    elif recruit == RECRUIT_REPLACEMENT:
+        steps.append(("replacement", lambda: recruiter.recruit(n=1)))
+    errors = []
+    for name, step in steps:
+        try:
+            step()
+        except Exception as error:
+            logger.exception("The %s after participant %s's submission failed.", name, participant_id)
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
 @shared_task
 def recruit_replacement(participant_id: int) -> None:
-    """Recruit one participant to replace one whose work was not accepted."""
+    """Recruit one participant to replace one who could not take part."""
     participant = Participant.objects.get(pk=participant_id)
     experiment = _experiment()
     _recruiter(experiment, participant).recruit(n=1)
-
-
-@shared_task
-def recruit_after_submission() -> None:
-    """Let the experiment decide whether to recruit more participants (its `recruit()` hook)."""
-    _experiment().recruit()
 
 
 @shared_task

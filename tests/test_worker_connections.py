@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from core.models import Notification
+from core.models import Notification, Participant
 from core.record import clear_record
 from experiments.running.processes import ChildProcess
 from tests.web_servers import PROJECT_DIR, server_environment
@@ -49,6 +49,9 @@ def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         pytest.skip("needs PostgreSQL and Redis")
     clear_record()
+    participant_id = Participant.objects.create(
+        worker_id="w", assignment_id="a", unique_id="w:a", hit_id="h", mode="debug", recruiter_id="hotair"
+    ).pk
     environment = server_environment(settings_dict=dict(connection.settings_dict), experiment=EXPERIMENT)
     environment["REDIS_URL"] = os.environ["REDIS_URL"]
     command = [sys.executable, "-m", "celery", "-A", "dallinger_project", "worker", "--pool", "threads",
@@ -59,13 +62,13 @@ def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
         from dallinger_project.celery import app
 
         # The worker's first task sets the experiment up; wait for it before counting.
-        app.send_task("experiments.tasks.recruit_after_submission", queue=queue)
+        app.send_task("experiments.tasks.settle_submission", (participant_id, None, "more"), queue=queue)
         recruits = Notification.objects.filter(event_type="call:recruit")
         wait_for(lambda: recruits.count() == 1, 60, worker)
         before = sessions_opened()
 
         for _ in range(TASKS):
-            app.send_task("experiments.tasks.recruit_after_submission", queue=queue)
+            app.send_task("experiments.tasks.settle_submission", (participant_id, None, "more"), queue=queue)
         wait_for(lambda: recruits.count() == 1 + TASKS, 60, worker)
 
         opened = sessions_opened() - before

@@ -2,7 +2,7 @@
 
 Each flow locks the participant's row, so the same submission arriving several times at
 once is processed once. Calls to the recruiter (approval, bonus, more recruitment) are
-enqueued as background tasks when the transaction commits.
+enqueued as one background task when the transaction commits.
 """
 
 import logging
@@ -61,15 +61,15 @@ def participant_submit(*, experiment, participant_id) -> Participant:
 def _process_submission(experiment, participant) -> None:
     """Check, pay and approve a submitted participant (inside a transaction, row locked).
 
-    Order: submitted → base pay approved → data check → attention check → bonus →
-    approved → `submission_successful` → the experiment's `recruit()`. A participant who
-    fails a check is replaced.
+    Order: submitted → data check → attention check → bonus → approved →
+    `submission_successful`. A participant who fails a check is replaced. The recruiter's
+    part (approving the base pay, paying the bonus, recruiting next) is one background task,
+    sent when the transaction commits.
     """
     participant.status = ParticipantStatus.SUBMITTED
     participant.end_time = participant.end_time or timezone.now()
     participant.base_pay = experiment.config.get("base_payment")
     participant.save(update_fields=["status", "end_time", "base_pay"])
-    _on_commit(tasks.approve_assignment, participant.pk)
 
     if not experiment.data_check(participant=participant):
         _fail_check(experiment, participant, ParticipantStatus.BAD_DATA, experiment.data_check_failed)
@@ -82,17 +82,16 @@ def _process_submission(experiment, participant) -> None:
     participant.bonus = float(bonus)
     participant.status = ParticipantStatus.APPROVED
     participant.save(update_fields=["bonus", "status"])
-    if participant.bonus >= MINIMUM_BONUS:
-        _on_commit(tasks.pay_bonus, participant.pk, experiment.bonus_reason())
     experiment.submission_successful(participant=participant)
-    _on_commit(tasks.recruit_after_submission)
+    bonus_reason = experiment.bonus_reason() if participant.bonus >= MINIMUM_BONUS else None
+    _on_commit(tasks.settle_submission, participant.pk, bonus_reason, tasks.RECRUIT_MORE)
 
 
 def _fail_check(experiment, participant, status, hook) -> None:
     participant.status = status
     participant.save(update_fields=["status"])
     hook(participant=participant)
-    _on_commit(tasks.recruit_replacement, participant.pk)
+    _on_commit(tasks.settle_submission, participant.pk, None, tasks.RECRUIT_REPLACEMENT)
 
 
 def _on_commit(task, *args) -> None:
