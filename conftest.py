@@ -9,6 +9,18 @@ from core.models import Network, Node, Participant
 _worker_numbers = itertools.count(1)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked `postgres` when the tests run on SQLite (no DATABASE_URL)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run the tests with scripts/test")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def make_network(db):
     """Create and save a network: `make_network(Chain, max_size=3)`."""

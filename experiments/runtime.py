@@ -4,7 +4,7 @@ import functools
 import threading
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.models import Network
 
@@ -34,6 +34,14 @@ def reload() -> LoadedExperiment:
     return active()
 
 
+def _networks_exist() -> bool:
+    # Runs on every request: plain SQL, no query to build (Network.objects.exists() would).
+    table = connection.ops.quote_name(Network._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
+        return cursor.fetchone() is not None
+
+
 def experiment():
     """The active Experiment, constructed as Dallinger constructs it: `Experiment(session)`.
 
@@ -50,7 +58,7 @@ def experiment():
     """
     experiment_class = active().experiment_class
     key = (experiment_class, get_config().version)
-    if Network.objects.exists():
+    if _networks_exist():
         cached = getattr(_instances, "cached", None)
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -1,6 +1,6 @@
 """Networks: the groups of nodes that information passes between."""
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from core.models.shared import SharedMixin
 from core.polymorphism import PolymorphicModel
@@ -157,9 +157,26 @@ class Network(PolymorphicModel, SharedMixin):
 
     def calculate_full(self) -> None:
         """Recompute and store `full`: at least `max_size` live nodes (a max_size of 0 is always full)."""
+        connection = connections[self._state.db or DEFAULT_DB_ALIAS]
+        if self.pk is not None and type(self).size is Network.size and connection.features.can_return_columns_from_insert:
+            # The count and the update in one statement (this runs for every new node).
+            self.full = self._count_and_store_full(connection)
+            return
         self.full = self.size() >= (self.max_size or 0)
         if self.pk is not None:
             type(self).objects.filter(pk=self.pk).update(full=self.full)
+
+    def _count_and_store_full(self, connection) -> bool:
+        quote = connection.ops.quote_name
+        node_meta = self.all_nodes.model._meta
+        sql = (
+            f"UPDATE {quote(self._meta.db_table)} SET {quote('full')} = ("
+            f"SELECT COUNT(*) FROM {quote(node_meta.db_table)} WHERE {quote(node_meta.get_field('network').column)} = %s"
+            f" AND NOT {quote('failed')}) >= %s WHERE {quote('id')} = %s RETURNING {quote('full')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.pk, self.max_size or 0, self.pk])
+            return bool(cursor.fetchone()[0])
 
     @property
     def failure_cascade(self) -> list:

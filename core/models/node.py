@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from core.models.participant import ParticipantStatus
@@ -62,7 +62,9 @@ class Node(PolymorphicModel, SharedMixin):
         adding = self._state.adding
         if adding:
             self._check_new()
-        with transaction.atomic():
+        # No savepoint (as Django's own multi-table saves): a database error here spoils the
+        # enclosing transaction in any case.
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
             if adding:
                 self.network.calculate_full()
@@ -387,6 +389,9 @@ class Node(PolymorphicModel, SharedMixin):
         transmission_class = self.all_incoming_transmissions.model
         if what is not None and not isinstance(what, transmission_class):
             raise ValueError(f"Nodes cannot receive {what!r}")
+        if what is None and type(self).update is Node.update:
+            # Nothing to do with the infos: one statement marks and returns the pending ones.
+            return self._mark_pending_received(transmission_class)
         with transaction.atomic():
             pending = transmission_class.objects.select_for_update(of=("self",)).filter(
                 destination=self, status="pending", failed=False
@@ -406,6 +411,23 @@ class Node(PolymorphicModel, SharedMixin):
                 what.status, what.receive_time = "received", now
             self.update([transmission.info for transmission in received])
         return received
+
+    def _mark_pending_received(self, transmission_class) -> list:
+        """Mark every pending live transmission to this node received, in one
+        `UPDATE ... RETURNING`: a concurrent caller waits for the rows and then finds them
+        no longer pending, so each is received once. Oldest first."""
+        meta = transmission_class._meta
+        quote = connections[self._state.db or DEFAULT_DB_ALIAS].ops.quote_name
+        columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET {quote('status')} = %s, {quote('receive_time')} = %s"
+            f" WHERE {quote(meta.get_field('destination').column)} = %s AND {quote('status')} = %s"
+            f" AND NOT {quote('failed')} RETURNING {columns}"
+        )
+        now = timezone.now()
+        parameters = ["received", now, self.pk, "pending"]
+        received = list(transmission_class.objects.using(self._state.db).raw(sql, parameters))
+        return sorted(received, key=lambda transmission: (transmission.creation_time, transmission.pk))
 
     def update(self, infos) -> None:
         """Hook: react to newly received infos. Does nothing by default."""

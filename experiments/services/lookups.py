@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from core.fetch import by_pk
 from core.models import Info, Network, Node, Participant
 from experiments.errors import BadRequest, NotFound, Refused
 
@@ -17,7 +18,7 @@ def as_id(value) -> int:
 
 def participant_get(*, participant_id) -> Participant:
     """The participant with this id; Refused (403) if there is none."""
-    participant = Participant.objects.filter(pk=as_id(participant_id)).first()
+    participant = by_pk(Participant, as_id(participant_id))
     if participant is None:
         raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
     return participant
@@ -27,7 +28,7 @@ def participant_get_for_exit(*, participant_id) -> Participant:
     """The participant leaving the experiment; BadRequest if no id, NotFound (404) if unknown."""
     if participant_id in (None, ""):
         raise BadRequest("participant_id is required.")
-    participant = Participant.objects.filter(pk=as_id(participant_id)).first()
+    participant = by_pk(Participant, as_id(participant_id))
     if participant is None:
         raise NotFound(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
     return participant
@@ -36,7 +37,7 @@ def participant_get_for_exit(*, participant_id) -> Participant:
 def node_get(*, node_id, participant=None) -> Node:
     """The node with this id; BadRequest (400) if there is none (its error page names
     `participant`, the asking node's, when given)."""
-    node = Node.objects.filter(pk=as_id(node_id)).first()
+    node = by_pk(Node, as_id(node_id))
     if node is None:
         raise BadRequest(f"There is no node with id {node_id}.", error_code="node_not_found", participant=participant)
     return node
@@ -44,7 +45,7 @@ def node_get(*, node_id, participant=None) -> Node:
 
 def network_get(*, network_id) -> Network:
     """The network with this id; Refused (403) if there is none."""
-    network = Network.objects.filter(pk=as_id(network_id)).first()
+    network = by_pk(Network, as_id(network_id))
     if network is None:
         raise Refused(f"There is no network with id {network_id}.", error_code="network_not_found")
     return network
@@ -53,7 +54,7 @@ def network_get(*, network_id) -> Network:
 def info_get(*, info_id, participant=None) -> Info:
     """The info with this id; BadRequest (400) if there is none (its error page names
     `participant`, the asking node's, when given)."""
-    info = Info.objects.filter(pk=as_id(info_id)).first()
+    info = by_pk(Info, as_id(info_id))
     if info is None:
         raise BadRequest(f"There is no info with id {info_id}.", error_code="info_not_found", participant=participant)
     return info

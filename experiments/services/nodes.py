@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from core.fetch import by_pk
 from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.errors import BadRequest, Refused
 from experiments.services.lookups import as_id, node_get, refused_by_the_model
@@ -19,7 +20,7 @@ def node_create_for_participant(*, experiment, participant_id, details=None, pro
     skipped and another chosen. Refused (403) when no network is left.
     """
     with transaction.atomic():
-        participant = Participant.objects.select_for_update(no_key=True).filter(pk=as_id(participant_id)).first()
+        participant = by_pk(Participant, as_id(participant_id), lock="no_key_update")
         if participant is None:
             raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
         if participant.status != ParticipantStatus.WORKING:
@@ -48,8 +49,8 @@ def node_create_for_participant(*, experiment, participant_id, details=None, pro
 def _create_node_in(experiment, participant, network_pk, details, properties) -> Node:
     # NO KEY UPDATE: serialises joins without conflicting with the KEY SHARE locks that
     # committing rows referring to this network takes (a plain FOR UPDATE deadlocks there).
-    network = Network.objects.select_for_update(no_key=True).get(pk=network_pk)
-    if network.full or network.failed:
+    network = by_pk(Network, network_pk, lock="no_key_update")
+    if network is None or network.full or network.failed:
         raise _NetworkTaken
     node = experiment.create_node(participant=participant, network=network)
     if node.pk is None or details is not None or properties:

@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from core.fetch import by_pk
 from core.models import Notification, Participant, ParticipantStatus
 from experiments import tasks
 from experiments.errors import BadRequest
@@ -31,7 +32,7 @@ MINIMUM_BONUS = 0.01
 def _lock_participant(participant_id) -> Participant:
     if participant_id in (None, ""):
         raise BadRequest("participant_id is required.")
-    participant = Participant.objects.select_for_update(no_key=True).filter(pk=as_id(participant_id)).first()
+    participant = by_pk(Participant, as_id(participant_id), lock="no_key_update")
     if participant is None:
         raise BadRequest(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
     return participant
