@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 
+from core.fetch import by_pk
 from core.models import Participant
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,9 @@ def settle_submission(participant_id: int, bonus_reason: str | None, recruit: st
     One task per submission. A step that fails is logged and the later steps still run;
     the task then fails with the first error.
     """
-    participant = Participant.objects.get(pk=participant_id)
+    participant = by_pk(Participant, participant_id)
+    if participant is None:
+        raise Participant.DoesNotExist(f"There is no participant with id {participant_id}.")
     experiment = _experiment()
     recruiter = _recruiter(experiment, participant)
     steps = [("approval", lambda: recruiter.approve_hit(participant.assignment_id))]

@@ -28,6 +28,34 @@ def flatten(items) -> list:
     return flat
 
 
+class _OutgoingVectors:
+    """A node's live outgoing vectors for one `transmit`, each read at most once: all of them
+    with their destinations (when a node class names the targets), or those to given nodes."""
+
+    def __init__(self, node):
+        self.node = node
+        self.by_destination = None
+
+    def destinations(self) -> list:
+        """The nodes this node has a live vector to, oldest first (as `neighbors`)."""
+        if self.by_destination is None:
+            vectors = self.node.all_outgoing_vectors.filter(failed=False).select_related("destination")
+            self.by_destination = {vector.destination_id: vector for vector in vectors}
+        nodes = [vector.destination for vector in self.by_destination.values()]
+        return sorted(nodes, key=lambda node: (node.creation_time, node.pk))
+
+    def to(self, targets) -> dict:
+        """The live vectors to `targets`, by destination id."""
+        if self.by_destination is not None:
+            return self.by_destination
+        return {
+            vector.destination_id: vector
+            for vector in self.node.all_outgoing_vectors.filter(
+                failed=False, destination_id__in=[target.pk for target in targets]
+            )
+        }
+
+
 def unique(items) -> list:
     """`items` without repeats (compared by identity of the row), first occurrence first."""
     seen, result = set(), []
@@ -315,16 +343,12 @@ class Node(PolymorphicModel, SharedMixin):
 
     def _transmit(self, what, to_whom) -> list:
         infos = unique(self._resolve_infos(what))
-        targets = unique(self._resolve_targets(to_whom))
+        outgoing = _OutgoingVectors(self)
+        targets = unique(self._resolve_targets(to_whom, outgoing))
         if not infos or not targets:
             return []
         transmission_class = self.all_outgoing_transmissions.model
-        vectors = {
-            vector.destination_id: vector
-            for vector in self.all_outgoing_vectors.filter(
-                failed=False, destination_id__in=[target.pk for target in targets]
-            )
-        }
+        vectors = outgoing.to(targets)
         new_transmissions = []
         for info in infos:
             for target in targets:
@@ -353,16 +377,17 @@ class Node(PolymorphicModel, SharedMixin):
                 raise ValueError(f"{self!r} cannot transmit {item!r}: it is neither an Info nor an Info class.")
         return resolved
 
-    def _resolve_targets(self, to_whom) -> list:
+    def _resolve_targets(self, to_whom, outgoing) -> list:
         resolved = []
         for item in flatten(to_whom):
             if item is None:
                 default = self._to_whom()
                 if default is None:
                     raise ValueError(f"{self!r}._to_whom() returned None; it must name whom to transmit to.")
-                resolved.extend(self._resolve_targets(default))
+                resolved.extend(self._resolve_targets(default, outgoing))
             elif is_subclass(item, Node):
-                resolved.extend(self.neighbors(direction="to", type=item))
+                # neighbors(direction="to", type=item), read with the vectors they need.
+                resolved.extend(node for node in outgoing.destinations() if isinstance(node, item))
             elif isinstance(item, Node):
                 resolved.append(item)
             else:

@@ -2,11 +2,24 @@
 
 from functools import cached_property
 
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from experiments import runtime
 from experiments.api.params import Parameters
+
+
+class JSONUnlessAskedForHTML(DefaultContentNegotiation):
+    """JSON, the first renderer, at once for the requests of front ends and bots; DRF's full
+    negotiation only when a browser asks for HTML (the browsable API) or a `format` is named."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wants_html = "html" in request.META.get("HTTP_ACCEPT", "")
+        if wants_html or format_suffix or api_settings.URL_FORMAT_OVERRIDE in request.query_params:
+            return super().select_renderer(request, renderers, format_suffix)
+        return renderers[0], renderers[0].media_type
 
 
 class ExperimentAPIView(APIView):
@@ -14,6 +27,7 @@ class ExperimentAPIView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    content_negotiation_class = JSONUnlessAskedForHTML
 
     @cached_property
     def experiment(self):

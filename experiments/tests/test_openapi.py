@@ -41,3 +41,18 @@ def test_browsable_api_renders_a_route_as_html(client, use_experiment):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"unfilled_networks" in response.content
+
+
+@pytest.mark.django_db
+def test_a_route_answers_json_unless_html_or_a_format_is_asked_for(client, use_experiment):
+    use_experiment("bartlett1932")
+
+    as_browser = client.get("/summary?format=api")
+    as_front_end = client.get("/summary", HTTP_ACCEPT="application/json, text/javascript, */*; q=0.01")
+    # Dallinger answers JSON whatever the Accept header says; so does this server.
+    as_anything = client.get("/summary", HTTP_ACCEPT="application/xml")
+
+    assert as_browser["Content-Type"].startswith("text/html")
+    assert as_front_end["Content-Type"] == "application/json"
+    assert as_anything.status_code == 200
+    assert as_anything.json()["status"] == "success"
