@@ -9,12 +9,14 @@ pay their work, whom to recruit next. Attribute and method names are Dallinger's
 import logging
 import random
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Count
 from django.urls.resolvers import RoutePattern
 
 from core import infos, networks, nodes, transformations
+from core.fetch import by_pk
 from core.models import Info, Network, Node, Participant, Transformation
 from experiments.config import get_config
 from recruitment.recruiters import from_config
@@ -65,6 +67,13 @@ def experiment_route(rule: str, methods=("GET",)):
         return function
 
     return mark
+
+
+class _NetworkChoice(NamedTuple):
+    """What the default network choice looks at, without loading the whole row."""
+
+    pk: int
+    role: str
 
 
 class Experiment:
@@ -185,16 +194,26 @@ class Experiment:
         `choose_network`.
         """
         joined = Node.objects.filter(participant=participant).values("network_id")
-        legal = list(Network.objects.filter(full=False, failed=False).exclude(pk__in=joined).order_by("id"))
-        if not legal:
+        legal = Network.objects.filter(full=False, failed=False).exclude(pk__in=joined).order_by("id")
+        if type(self).choose_network is Experiment.choose_network:
+            # The default choice needs ids and roles only: load the one network chosen,
+            # not every legal one (this runs for every new node).
+            candidates = [_NetworkChoice(pk, role) for pk, role in legal.values_list("pk", "role")]
+        else:
+            candidates = list(legal)
+        if not candidates:
             self.log("No networks available, returning None", participant.pk)
             return None
         self.log(
-            f"{len(legal)} networks out of {self.practice_repeats + self.experiment_repeats} available",
+            f"{len(candidates)} networks out of {self.practice_repeats + self.experiment_repeats} available",
             participant.pk,
         )
-        practice = [network for network in legal if network.role == "practice"]
-        chosen = practice[0] if practice else self.choose_network(legal, participant)
+        practice = [network for network in candidates if network.role == "practice"]
+        chosen = practice[0] if practice else self.choose_network(candidates, participant)
+        if isinstance(chosen, _NetworkChoice):
+            chosen = by_pk(Network, chosen.pk)
+            if chosen is None:  # deleted meanwhile
+                return None
         self.log(f"Assigned to network: {chosen.pk}", participant.pk)
         return chosen
 

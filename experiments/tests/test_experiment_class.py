@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from core import infos, nodes, transformations
 from core.models import Info, Network, Node, Participant, Question, Transformation
 from core.models.participant import ParticipantStatus
-from core.networks import Chain, Empty
+from core.networks import Chain, Empty, Star
 from experiments.experiment import Experiment, experiment_route
 from experiments.session import session
 
@@ -269,6 +269,15 @@ def test_the_default_choice_is_one_of_the_available_networks(make_network, make_
     available = {make_network(role="experiment").pk for _ in range(4)}
 
     assert Experiment().get_network_for_participant(make_participant()).pk in available
+
+
+def test_the_default_choice_is_the_whole_network_row_with_its_class(make_network, make_participant):
+    star = make_network(Star, role="experiment", max_size=7, details={"arm": "b"})
+
+    chosen = Experiment().get_network_for_participant(make_participant())
+
+    assert type(chosen) is Star
+    assert (chosen.pk, chosen.max_size, chosen.details, chosen.role) == (star.pk, 7, {"arm": "b"}, "experiment")
 
 
 def test_a_participant_never_rejoins_a_network_even_after_their_node_failed(make_network, make_participant):
