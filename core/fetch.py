@@ -1,10 +1,10 @@
-"""Loading one row by its primary key, without building a query each time.
+"""Loading rows on the hot path without building a query each time.
 
-Every request of the participant flow starts by looking up the row its URL names (a
-participant, a node...). Through the ORM, `Model.objects.filter(pk=...).first()` builds,
-compiles and converts a new query each time, which costs several times the database's
-own work. `by_pk` keeps each model's SQL and its value converters and only executes:
-the result is the same instance the ORM would load (polymorphic rows get their class).
+Every request of the participant flow looks up the row its URL names (a participant, a
+node...), and front ends poll a node's infos. Through the ORM, each such query is built,
+compiled and converted anew, which costs several times the database's own work. `by_pk`
+and `rows_where` keep each model's column list and value converters and only execute:
+the results are the instances the ORM would load (polymorphic rows get their class).
 """
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 #: Row locks `by_pk` can take, as `select_for_update` would write them on PostgreSQL.
 LOCKS = {"update": " FOR UPDATE", "no_key_update": " FOR NO KEY UPDATE"}
 
+_selects: dict = {}
 _statements: dict = {}
 
 
@@ -24,37 +25,69 @@ def by_pk(model, pk, *, lock: str | None = None, using: str = DEFAULT_DB_ALIAS):
     `type` decides its class, and a proxy subclass does not narrow the lookup.
     """
     connection = connections[using]
+    select = _select(model, using)
     key = (model, lock, using)
-    statement = _statements.get(key)
-    if statement is None:
-        statement = _statements[key] = _prepare(model, lock, connection)
-    sql, field_names, converters = statement
+    sql = _statements.get(key)
+    if sql is None:
+        if lock is not None and lock not in LOCKS:
+            raise ValueError(f"Unknown lock {lock!r}: use one of {', '.join(LOCKS)}.")
+        sql = f"{select.sql} WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s"
+        if lock is not None and connection.features.has_select_for_update:
+            sql += LOCKS[lock]
+        _statements[key] = sql
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for index, column, field_converters in converters:
-        for converter in field_converters:
-            values[index] = converter(values[index], column, connection)
-    return model.from_db(using, field_names, values)
+    return None if row is None else select.instance(row, connection)
 
 
-def _prepare(model, lock, connection) -> tuple:
-    if lock is not None and lock not in LOCKS:
-        raise ValueError(f"Unknown lock {lock!r}: use one of {', '.join(LOCKS)}.")
-    meta = model._meta
+def rows_where(model, where: str, params, *, using: str = DEFAULT_DB_ALIAS) -> list:
+    """The `model` rows matching `where`, oldest first (by creation time, then id), as the
+    model API lists rows.
+
+    `where` is SQL over the model's own columns with %s placeholders for `params`; it
+    must not embed values.
+    """
+    connection = connections[using]
+    select = _select(model, using)
     quote = connection.ops.quote_name
-    fields = meta.concrete_fields
-    columns = ", ".join(f"{quote(meta.db_table)}.{quote(field.column)}" for field in fields)
-    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-    if lock is not None and connection.features.has_select_for_update:
-        sql += LOCKS[lock]
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((index, column, found))
-    return sql, [field.attname for field in fields], converters
+    sql = f"{select.sql} WHERE {where} ORDER BY {quote('creation_time')}, {quote('id')}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return [select.instance(row, connection) for row in found]
+
+
+class _Select:
+    """A model's `SELECT <every column> FROM <table>`, and how to turn a row into an instance."""
+
+    def __init__(self, model, using):
+        connection = connections[using]
+        meta = model._meta
+        quote = connection.ops.quote_name
+        fields = meta.concrete_fields
+        columns = ", ".join(f"{quote(meta.db_table)}.{quote(field.column)}" for field in fields)
+        self.model, self.using = model, using
+        self.sql = f"SELECT {columns} FROM {quote(meta.db_table)}"
+        self.field_names = [field.attname for field in fields]
+        self.converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                self.converters.append((index, column, found))
+
+    def instance(self, row, connection):
+        values = list(row)
+        for index, column, converters in self.converters:
+            for converter in converters:
+                values[index] = converter(values[index], column, connection)
+        return self.model.from_db(self.using, self.field_names, values)
+
+
+def _select(model, using) -> _Select:
+    key = (model, using)
+    select = _selects.get(key)
+    if select is None:
+        select = _selects[key] = _Select(model, using)
+    return select

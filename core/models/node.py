@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from core.models.participant import ParticipantStatus
 from core.models.shared import SharedMixin
-from core.polymorphism import PolymorphicModel
+from core.fetch import rows_where
+from core.polymorphism import PolymorphicModel, registry
 from core.validation import check_failed, failed_filter, is_subclass, type_filter
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,17 @@ def flatten(items) -> list:
     for item in items:
         flat.extend(flatten(item))
     return flat
+
+
+def _infos_where(info_class, type, conditions, params, using) -> list:
+    """Infos (of `type` and its subclasses) matching every SQL condition, oldest first."""
+    if type is not info_class._polymorphic_base:
+        identities = registry.identities(type)
+        if not identities:
+            return []
+        conditions = [*conditions, f"type IN ({', '.join(['%s'] * len(identities))})"]
+        params = [*params, *identities]
+    return rows_where(info_class, " AND ".join(conditions), params, using=using or DEFAULT_DB_ALIAS)
 
 
 class _OutgoingVectors:
@@ -221,11 +233,11 @@ class Node(PolymorphicModel, SharedMixin):
         if not is_subclass(type, info_class):
             raise TypeError(f"Cannot get infos of type {type} as it is not a valid type.")
         check_failed(failed, f"{failed} is not a valid infos failed")
-        return list(
-            info_class.objects.filter(origin=self, **failed_filter(failed), **type_filter(type)).order_by(
-                "creation_time", "id"
-            )
-        )
+        conditions, params = ["origin_id = %s"], [self.pk]
+        if failed != "all":
+            conditions.append("failed = %s")
+            params.append(bool(failed))
+        return _infos_where(info_class, type, conditions, params, self._state.db)
 
     def received_infos(self, type=None, failed=None) -> list:
         """Infos this node has received through live transmissions, oldest first."""
@@ -238,12 +250,12 @@ class Node(PolymorphicModel, SharedMixin):
         type = type or info_class
         if not is_subclass(type, info_class):
             raise TypeError(f"Cannot get infos of type {type} as it is not a valid type.")
-        received = self.all_incoming_transmissions.filter(status="received", failed=False)
-        return list(
-            info_class.objects.filter(pk__in=received.values("info_id"), **type_filter(type)).order_by(
-                "creation_time", "id"
-            )
+        transmissions = self.all_incoming_transmissions.model._meta.db_table
+        received = (
+            f"id IN (SELECT info_id FROM {transmissions}"
+            " WHERE destination_id = %s AND status = %s AND NOT failed)"
         )
+        return _infos_where(info_class, type, [received], [self.pk, "received"], self._state.db)
 
     def transmissions(self, direction="outgoing", status="all", failed=False) -> list:
         """Transmissions sent ("outgoing"), received ("incoming") or both ("all"), oldest first."""
