@@ -29,15 +29,16 @@ def flatten(items) -> list:
     return flat
 
 
-def _infos_where(info_class, type, conditions, params, using) -> list:
-    """Infos (of `type` and its subclasses) matching every SQL condition, oldest first."""
-    if type is not info_class._polymorphic_base:
+def _rows_of_type(base, type, conditions, params, using) -> list:
+    """Rows of `base`'s table of class `type` (or a subclass) matching every SQL condition,
+    oldest first."""
+    if type is not base._polymorphic_base:
         identities = registry.identities(type)
         if not identities:
             return []
         conditions = [*conditions, f"type IN ({', '.join(['%s'] * len(identities))})"]
         params = [*params, *identities]
-    return rows_where(info_class, " AND ".join(conditions), params, using=using or DEFAULT_DB_ALIAS)
+    return rows_where(base, " AND ".join(conditions), params, using=using or DEFAULT_DB_ALIAS)
 
 
 class _OutgoingVectors:
@@ -173,16 +174,16 @@ class Node(PolymorphicModel, SharedMixin):
                 "You should not pass a failed argument to neighbors(). Neighbors only follows "
                 "vectors that have not failed; to find nodes linked by failed vectors, use vectors()."
             )
-        vectors = self.all_outgoing_vectors.model.objects.filter(failed=False)
-        to_them = models.Q(pk__in=vectors.filter(origin=self).values("destination_id"))
-        from_them = models.Q(pk__in=vectors.filter(destination=self).values("origin_id"))
-        condition = {
-            "to": to_them,
-            "from": from_them,
-            "either": to_them | from_them,
-            "both": to_them & from_them,
+        vectors = self.all_outgoing_vectors.model._meta.db_table
+        to_them = f"id IN (SELECT destination_id FROM {vectors} WHERE origin_id = %s AND NOT failed)"
+        from_them = f"id IN (SELECT origin_id FROM {vectors} WHERE destination_id = %s AND NOT failed)"
+        condition, count = {
+            "to": (to_them, 1),
+            "from": (from_them, 1),
+            "either": (f"({to_them} OR {from_them})", 2),
+            "both": (f"{to_them} AND {from_them}", 2),
         }[direction]
-        return list(Node.objects.filter(condition, **type_filter(type)).order_by("creation_time", "id"))
+        return _rows_of_type(Node, type, [condition], [self.pk] * count, self._state.db)
 
     def is_connected(self, whom, direction="to", failed=None):
         """Whether a live vector links this node and `whom` (a node, or a list giving a list of booleans).
@@ -237,7 +238,7 @@ class Node(PolymorphicModel, SharedMixin):
         if failed != "all":
             conditions.append("failed = %s")
             params.append(bool(failed))
-        return _infos_where(info_class, type, conditions, params, self._state.db)
+        return _rows_of_type(info_class, type, conditions, params, self._state.db)
 
     def received_infos(self, type=None, failed=None) -> list:
         """Infos this node has received through live transmissions, oldest first."""
@@ -255,7 +256,7 @@ class Node(PolymorphicModel, SharedMixin):
             f"id IN (SELECT info_id FROM {transmissions}"
             " WHERE destination_id = %s AND status = %s AND NOT failed)"
         )
-        return _infos_where(info_class, type, [received], [self.pk, "received"], self._state.db)
+        return _rows_of_type(info_class, type, [received], [self.pk, "received"], self._state.db)
 
     def transmissions(self, direction="outgoing", status="all", failed=False) -> list:
         """Transmissions sent ("outgoing"), received ("incoming") or both ("all"), oldest first."""
