@@ -8,12 +8,11 @@ room for `num_participants` participants (default a million) so that no chain fi
 a run and every participant takes the whole flow. Participants are spread over the chains at
 random (the default `choose_network`).
 
-Like Bartlett1932 (and Dallinger's own demos), the experiment checks for its networks on
-every construction with `if not self.networks()`, which loads every network row on every
-request; `lean_setup = true` checks with one `EXISTS` query instead, to measure that cost.
+Like Bartlett1932 (and Dallinger's own demos), the experiment checks for its networks with
+`if not self.networks()` when it is constructed (once per server thread, see
+`experiments.runtime.experiment`).
 """
 
-from core.models import Network
 from core.networks import Chain
 from experiments.config import get_config
 from experiments.experiment import Experiment
@@ -26,7 +25,6 @@ def extra_parameters():
     config = get_config()
     config.register("num_participants", int, [], False)
     config.register("num_chains", int, [], False)
-    config.register("lean_setup", bool, [], False)
 
 
 class LoadBenchmark(Experiment):
@@ -47,11 +45,7 @@ class LoadBenchmark(Experiment):
 
     def setup(self):
         """Create the chains once, each with a story source at its head."""
-        if self.config.get("lean_setup", False):
-            exists = Network.objects.exists()
-        else:
-            exists = bool(self.networks())  # as Bartlett1932 does: loads every network
-        if not exists:
+        if not self.networks():
             super().setup()
             for network in self.networks():
                 self.models.BenchmarkStorySource(network=network).save()
