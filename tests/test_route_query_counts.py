@@ -58,11 +58,16 @@ def queries_per_step(client, worker: str) -> dict:
     return counts
 
 
-def test_each_route_of_the_flow_runs_the_same_queries_for_10_or_500_nodes(client, use_experiment):
+@pytest.fixture
+def chain_of_ten(client, use_experiment):
+    """Bartlett1932 launched, its experiment instance built, ten finished participants in its chain."""
     use_experiment("bartlett1932", num_participants=1000)
     client.post("/launch")
     queries_per_step(client, "warm-up")  # builds this thread's experiment instance
     grow_chain(10)
+
+
+def test_each_route_of_the_flow_runs_the_same_queries_for_10_or_500_nodes(client, chain_of_ten):
     small = queries_per_step(client, "first")
 
     grow_chain(490)
@@ -71,3 +76,24 @@ def test_each_route_of_the_flow_runs_the_same_queries_for_10_or_500_nodes(client
     assert set(small) == set(STEPS)
     assert large == small
     assert Node.objects.filter(network__type="chain").count() == 1 + 1 + 10 + 1 + 490 + 1
+
+
+#: Statements each request of the flow may run at most (Bartlett1932, one chain), from the
+#: load benchmark's profile (benchmarks/results/profile-flow.md). Each statement costs web
+#: CPU in every request: a change that adds one to a route should change this on purpose.
+STATEMENT_BUDGET = {
+    "participant": 8,
+    "node": 21,
+    "received_infos": 3,
+    "info": 5,
+    "infos": 3,
+    "question": 5,
+    "worker_complete": 6,
+}
+
+
+def test_each_route_of_the_flow_stays_within_its_statement_budget(client, chain_of_ten):
+    counts = queries_per_step(client, "measured")
+
+    over = {step: (count, STATEMENT_BUDGET[step]) for step, count in counts.items() if count > STATEMENT_BUDGET[step]}
+    assert not over, f"statements (run, budget): {over}"
