@@ -41,9 +41,9 @@ def by_pk(model, pk, *, lock: str | None = None, using: str = DEFAULT_DB_ALIAS):
     return None if row is None else select.instance(row, connection)
 
 
-def rows_where(model, where: str, params, *, using: str = DEFAULT_DB_ALIAS) -> list:
-    """The `model` rows matching `where`, oldest first (by creation time, then id), as the
-    model API lists rows.
+def rows_where(model, where: str, params, *, newest_first=False, limit=None, using=DEFAULT_DB_ALIAS) -> list:
+    """The `model` rows matching `where`, oldest first (by creation time, then id) as the
+    model API lists rows, or newest first; at most `limit` of them.
 
     `where` is SQL over the model's own columns with %s placeholders for `params`; it
     must not embed values.
@@ -51,7 +51,10 @@ def rows_where(model, where: str, params, *, using: str = DEFAULT_DB_ALIAS) -> l
     connection = connections[using]
     select = _select(model, using)
     quote = connection.ops.quote_name
-    sql = f"{select.sql} WHERE {where} ORDER BY {quote('creation_time')}, {quote('id')}"
+    direction = " DESC" if newest_first else ""
+    sql = f"{select.sql} WHERE {where} ORDER BY {quote('creation_time')}{direction}, {quote('id')}{direction}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()

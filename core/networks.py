@@ -9,6 +9,7 @@ import random
 
 from django.db.models import Count, Q
 
+from core.fetch import rows_where
 from core.models import Network, Node
 from core.nodes import Agent, Source
 
@@ -20,6 +21,16 @@ class NetworkRuleError(ValueError):
 def _others(network, node):
     """The network's live nodes other than `node`, oldest first."""
     return Node.objects.filter(network=network, failed=False).exclude(pk=node.pk).order_by("creation_time", "id")
+
+
+def _newest_other(network, node):
+    """The network's newest live node other than `node` (`_others(...).last()`, on every
+    chain join, in one kept query), or None."""
+    where, params = "network_id = %s AND NOT failed", [network.pk]
+    if node.pk is not None:
+        where, params = f"{where} AND id <> %s", [*params, node.pk]
+    newest = rows_where(Node, where, params, newest_first=True, limit=1, using=network._state.db or "default")
+    return newest[0] if newest else None
 
 
 def _weighted_choice(candidates, weights):
@@ -58,7 +69,7 @@ class Chain(Network):
 
     def add_node(self, node) -> None:
         """Connect the newest earlier node to `node`."""
-        parent = _others(self, node).last()
+        parent = _newest_other(self, node)
         if isinstance(node, Source) and parent is not None:
             raise NetworkRuleError("Chain network already has nodes, can't add a source.")
         if parent is not None:

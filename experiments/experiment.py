@@ -12,6 +12,7 @@ import uuid
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 from django.urls.resolvers import RoutePattern
 
@@ -67,6 +68,19 @@ def experiment_route(rule: str, methods=("GET",)):
         return function
 
     return mark
+
+
+def _open_networks_for(participant) -> list[tuple[int, str]]:
+    """(id, role) of every live network with room that `participant` has no node in, by id."""
+    networks, nodes = Network._meta.db_table, Node._meta.db_table
+    sql = (
+        f"SELECT id, role FROM {networks} WHERE NOT {connection.ops.quote_name('full')} AND NOT failed"
+        f" AND NOT EXISTS (SELECT 1 FROM {nodes} WHERE {nodes}.network_id = {networks}.id"
+        f" AND {nodes}.participant_id = %s) ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [participant.pk])
+        return cursor.fetchall()
 
 
 class _NetworkChoice(NamedTuple):
@@ -193,14 +207,13 @@ class Experiment:
         failed one); practice networks first (lowest id), then one chosen by
         `choose_network`.
         """
-        joined = Node.objects.filter(participant=participant).values("network_id")
-        legal = Network.objects.filter(full=False, failed=False).exclude(pk__in=joined).order_by("id")
         if type(self).choose_network is Experiment.choose_network:
             # The default choice needs ids and roles only: load the one network chosen,
             # not every legal one (this runs for every new node).
-            candidates = [_NetworkChoice(pk, role) for pk, role in legal.values_list("pk", "role")]
+            candidates = [_NetworkChoice(pk, role) for pk, role in _open_networks_for(participant)]
         else:
-            candidates = list(legal)
+            joined = Node.objects.filter(participant=participant).values("network_id")
+            candidates = list(Network.objects.filter(full=False, failed=False).exclude(pk__in=joined).order_by("id"))
         if not candidates:
             self.log("No networks available, returning None", participant.pk)
             return None

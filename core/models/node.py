@@ -215,10 +215,18 @@ class Node(PolymorphicModel, SharedMixin):
 
     def _live_links(self, ids) -> tuple[set, set]:
         """Of the nodes `ids`, those this node has a live vector to, and those with one to it (one query)."""
-        links = self.all_outgoing_vectors.model.objects.filter(
-            models.Q(origin=self, destination_id__in=ids) | models.Q(destination=self, origin_id__in=ids),
-            failed=False,
-        ).values_list("origin_id", "destination_id")
+        ids = [pk for pk in ids if pk is not None]
+        if not ids:
+            return set(), set()
+        marks = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"SELECT origin_id, destination_id FROM {self.all_outgoing_vectors.model._meta.db_table}"
+            f" WHERE NOT failed AND ((origin_id = %s AND destination_id IN ({marks}))"
+            f" OR (destination_id = %s AND origin_id IN ({marks})))"
+        )
+        with connections[self._state.db or DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(sql, [self.pk, *ids, self.pk, *ids])
+            links = cursor.fetchall()
         to_ids, from_ids = set(), set()
         for origin_id, destination_id in links:
             if origin_id == self.pk:

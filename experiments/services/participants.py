@@ -2,9 +2,10 @@
 
 import inspect
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from core.fetch import rows_where
 from core.models import Participant, ParticipantStatus
 from experiments.errors import BadRequest, Refused
 from core.locks import lock_keys
@@ -53,16 +54,11 @@ def participant_create(
         if not experiment.config.get("allow_repeat_worker_ids", False):
             # The same assignment again, while the worker has not finished it, is a restart,
             # handled as a reassignment below; anything else means they already took part.
-            earlier_work = Participant.objects.filter(worker_id=worker_id).exclude(
-                assignment_id=assignment_id, status__in=UNFINISHED
-            )
-            if earlier_work.exists():
+            if _has_taken_part(worker_id, assignment_id):
                 raise Refused(
                     "You have already taken part in this experiment.", error_code="worker_already_participated"
                 )
-        earlier = list(
-            Participant.objects.filter(assignment_id=assignment_id, status=ParticipantStatus.WORKING).order_by("id")
-        )
+        earlier = rows_where(Participant, "assignment_id = %s AND status = %s", [assignment_id, "working"])
         arguments = {
             "worker_id": worker_id,
             "hit_id": hit_id,
@@ -85,6 +81,18 @@ def participant_create(
             experiment.assignment_reassigned(previous)
         quorum = _quorum_state(experiment, participant)
     return participant, quorum
+
+
+def _has_taken_part(worker_id: str, assignment_id: str) -> bool:
+    """Whether the worker has a participant other than an unfinished one on this assignment."""
+    unfinished = ", ".join(["%s"] * len(UNFINISHED))
+    sql = (
+        f"SELECT 1 FROM {Participant._meta.db_table} WHERE worker_id = %s"
+        f" AND NOT (assignment_id = %s AND status IN ({unfinished})) LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [worker_id, assignment_id, *UNFINISHED])
+        return cursor.fetchone() is not None
 
 
 def _quorum_state(experiment, participant) -> dict | None:
