@@ -23,7 +23,8 @@ from experiments import urls
 from tests.malformed_requests import EITHER, NOT_ALLOWED, REFUSE, ROUTES, Case, Route, cases_for, encodings_for
 from tests.malformed_requests import required_values, resolve
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The record snapshots use PostgreSQL functions (md5, string_agg).
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 TRACEBACK_MARKERS = (b"Traceback (most recent call last)", b"Exception Value:", b"Server Error (500)")
 

@@ -290,6 +290,7 @@ def assert_run_files_removed(run_tmp: Path) -> None:
 # Bots to the end --------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_http_bots_retell_the_story_along_a_chain_on_postgresql_and_redis(tmp_path, run_tmp):
     # Given PostgreSQL (the test database), Redis, and a chain with five places
@@ -323,6 +324,7 @@ def test_http_bots_retell_the_story_along_a_chain_on_the_embedded_default(tmp_pa
     assert_run_files_removed(run_tmp)
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_browser_bots_press_the_button_and_fill_in_the_questionnaire(tmp_path, run_tmp):
     # Given the push-button experiment, and the answers its browser bot gives
@@ -469,6 +471,7 @@ def test_zero_bots_is_refused_with_a_readable_message(tmp_path, run_tmp):
 # manage.py bot --------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_the_bot_command_takes_part_against_a_running_server(
     live_server, transactional_db, use_experiment, tmp_path, run_tmp
 ):

@@ -14,6 +14,8 @@ from experiments import runtime
 PACKAGES = Path(__file__).parent / "experiments"
 
 
+# Threads need a database they can share: the SQLite test database lives in one connection's memory.
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racing_first_requests_set_the_experiment_up_once(use_experiment):
     use_experiment("bartlett1932")
@@ -81,6 +83,7 @@ def test_an_experiment_whose_networks_are_gone_is_built_again_and_sets_them_up(u
     assert Source.objects.count() == 1
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_each_thread_has_its_own_experiment_instance(use_experiment):
     use_experiment("bartlett1932")
