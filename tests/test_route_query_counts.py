@@ -15,7 +15,7 @@ STEPS = ("participant", "node", "received_infos", "info", "infos", "question", "
 def grow_chain(size: int) -> None:
     """Put `size` finished participants' agents at the end of the (only) chain, in bulk."""
     chain = Chain.objects.get()
-    chain.max_size = size + 10
+    chain.max_size = Node.objects.filter(network=chain).count() + size + 10  # room left: never fills here
     chain.save()
     previous = Node.objects.filter(network=chain).order_by("id").last()
     participants = Participant.objects.bulk_create(

@@ -157,26 +157,35 @@ class Network(PolymorphicModel, SharedMixin):
 
     def calculate_full(self) -> None:
         """Recompute and store `full`: at least `max_size` live nodes (a max_size of 0 is always full)."""
-        connection = connections[self._state.db or DEFAULT_DB_ALIAS]
-        if self.pk is not None and type(self).size is Network.size and connection.features.can_return_columns_from_insert:
-            # The count and the update in one statement (this runs for every new node).
-            self.full = self._count_and_store_full(connection)
+        if self.pk is not None and type(self).size is Network.size:
+            # Counted and compared in one statement (this runs for every new node); the row
+            # is written only when `full` changes, so joins do not leave a dead row version
+            # behind each time for every later read of the network table to step over.
+            self.full, stored = self._count_full()
+            if self.full != stored:
+                type(self).objects.filter(pk=self.pk).update(full=self.full)
             return
         self.full = self.size() >= (self.max_size or 0)
         if self.pk is not None:
             type(self).objects.filter(pk=self.pk).update(full=self.full)
 
-    def _count_and_store_full(self, connection) -> bool:
+    def _count_full(self) -> tuple[bool, bool]:
+        """Whether the network has `max_size` live nodes, and the `full` stored in its row."""
+        connection = connections[self._state.db or DEFAULT_DB_ALIAS]
         quote = connection.ops.quote_name
         node_meta = self.all_nodes.model._meta
         sql = (
-            f"UPDATE {quote(self._meta.db_table)} SET {quote('full')} = ("
-            f"SELECT COUNT(*) FROM {quote(node_meta.db_table)} WHERE {quote(node_meta.get_field('network').column)} = %s"
-            f" AND NOT {quote('failed')}) >= %s WHERE {quote('id')} = %s RETURNING {quote('full')}"
+            f"SELECT (SELECT COUNT(*) FROM {quote(node_meta.db_table)}"
+            f" WHERE {quote(node_meta.get_field('network').column)} = %s AND NOT {quote('failed')}) >= %s,"
+            f" {quote('full')} FROM {quote(self._meta.db_table)} WHERE {quote('id')} = %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.pk, self.max_size or 0, self.pk])
-            return bool(cursor.fetchone()[0])
+            row = cursor.fetchone()
+        if row is None:  # the row is gone: nothing to store
+            full = self.size() >= (self.max_size or 0)
+            return full, full
+        return bool(row[0]), bool(row[1])
 
     @property
     def failure_cascade(self) -> list:

@@ -1,6 +1,8 @@
 """Node creation rules and the Node query API: vectors, neighbours, connections, infos, transmissions."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.infos import Gene, Meme
 from core.models import Info, Network, Node, Transformation, Transmission, Vector
@@ -102,6 +104,22 @@ def test_creating_nodes_recomputes_network_full_counting_the_new_node(make_netwo
 
     assert full_after_first is False
     assert network.full is True
+    assert Network.objects.get(pk=network.pk).full is True
+
+
+def test_a_new_node_writes_its_network_row_only_when_full_changes(make_network):
+    network = make_network(max_size=2)
+
+    with CaptureQueriesContext(connection) as first:
+        Node(network=network).save()
+    with CaptureQueriesContext(connection) as second:
+        Node(network=network).save()
+
+    def network_writes(captured):
+        return [query["sql"] for query in captured if query["sql"].startswith('UPDATE "network"')]
+
+    assert network_writes(first) == []  # still not full: the row is left alone
+    assert len(network_writes(second)) == 1
     assert Network.objects.get(pk=network.pk).full is True
 
 
