@@ -41,18 +41,22 @@ def by_pk(model, pk, *, lock: str | None = None, using: str = DEFAULT_DB_ALIAS):
     return None if row is None else select.instance(row, connection)
 
 
-def rows_where(model, where: str, params, *, newest_first=False, limit=None, using=DEFAULT_DB_ALIAS) -> list:
-    """The `model` rows matching `where`, oldest first (by creation time, then id) as the
-    model API lists rows, or newest first; at most `limit` of them.
+def rows_where(
+    model, where: str, params, *, order_by=("creation_time", "id"), newest_first=False, limit=None, using=None
+) -> list:
+    """The `model` rows matching `where`, oldest first (by creation time, then id, as the
+    model API lists rows; or by the columns `order_by`), or newest first; at most `limit`.
 
     `where` is SQL over the model's own columns with %s placeholders for `params`; it
     must not embed values.
     """
+    using = using or DEFAULT_DB_ALIAS
     connection = connections[using]
     select = _select(model, using)
     quote = connection.ops.quote_name
     direction = " DESC" if newest_first else ""
-    sql = f"{select.sql} WHERE {where} ORDER BY {quote('creation_time')}{direction}, {quote('id')}{direction}"
+    order = ", ".join(f"{quote(column)}{direction}" for column in order_by)
+    sql = f"{select.sql} WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:

@@ -29,7 +29,7 @@ def _newest_other(network, node):
     where, params = "network_id = %s AND NOT failed", [network.pk]
     if node.pk is not None:
         where, params = f"{where} AND id <> %s", [*params, node.pk]
-    newest = rows_where(Node, where, params, newest_first=True, limit=1, using=network._state.db or "default")
+    newest = rows_where(Node, where, params, newest_first=True, limit=1, using=network._state.db)
     return newest[0] if newest else None
 
 

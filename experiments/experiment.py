@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.urls.resolvers import RoutePattern
 
 from core import infos, networks, nodes, transformations
-from core.fetch import by_pk
+from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, Transformation
 from experiments.config import get_config
 from recruitment.recruiters import from_config
@@ -193,12 +193,15 @@ class Experiment:
         """Networks by role ("practice", "experiment" or "all") and fullness (True, False or "all")."""
         if full not in ("all", True, False):
             raise ValueError(f"full must be boolean or all, it cannot be {full}")
-        queryset = Network.objects.all()
+        conditions, params = ["1 = 1"], []
         if role != "all":
-            queryset = queryset.filter(role=role)
+            conditions.append("role = %s")
+            params.append(role)
         if full != "all":
-            queryset = queryset.filter(full=bool(full))
-        return list(queryset.order_by("id"))
+            conditions.append(f"{connection.ops.quote_name('full')} = %s")
+            params.append(bool(full))
+        # Kept SQL (core.fetch): experiments call this on every submission (`recruit()`).
+        return rows_where(Network, " AND ".join(conditions), params, order_by=("id",))
 
     def get_network_for_participant(self, participant):
         """The network `participant` should join next, or None.

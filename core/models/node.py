@@ -38,7 +38,7 @@ def _rows_of_type(base, type, conditions, params, using) -> list:
             return []
         conditions = [*conditions, f"type IN ({', '.join(['%s'] * len(identities))})"]
         params = [*params, *identities]
-    return rows_where(base, " AND ".join(conditions), params, using=using or DEFAULT_DB_ALIAS)
+    return rows_where(base, " AND ".join(conditions), params, using=using)
 
 
 class _OutgoingVectors:
