@@ -5,6 +5,8 @@ import inspect
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.fetch import insert_row, update_row
+
 
 def json_details_default() -> dict:
     """A fresh empty dict for `details`."""
@@ -34,6 +36,23 @@ class SharedMixin(models.Model):
 
     class Meta:
         abstract = True
+
+    # Every record row is written through these: the SQL is kept per model and field list
+    # instead of compiled by the ORM on each save (see core/fetch.py).
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        if not raw:
+            rows = insert_row(self, using, fields, returning_fields)
+            if rows is not None:
+                return rows
+        return super()._do_insert(manager, using, fields, returning_fields, raw)
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        if values and not self._meta.select_on_save:
+            changed = update_row(self, using, pk_val, values)
+            if changed is not None:
+                return changed > 0
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
 
     @property
     def failure_cascade(self) -> list:

@@ -1,9 +1,10 @@
-"""`by_pk` loads the same instance as the ORM, with its class, values and lock."""
+"""Kept SQL (core.fetch): rows load and save as through the ORM, with their class, values and locks."""
 
 import threading
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 
 from core.fetch import by_pk
 from core.models import Info, Network, Node, Participant
@@ -67,3 +68,39 @@ def test_a_locked_row_waits_for_the_holder_to_commit(make_network):
     thread.join()
 
     assert order == ["holder reads", "holder commits", "second reads"]
+
+
+def test_saving_writes_every_field_as_the_orm_reads_it(make_network):
+    network = make_network(Chain, max_size=4)
+    agent = Agent(network=network, details={"answer": [1, "two", None]}, property1="p1")
+    agent.save()
+
+    stored = Node.objects.get(pk=agent.pk)
+    assert agent.pk is not None
+    assert (type(stored), stored.details, stored.property1, stored.network_id) == (
+        Agent, {"answer": [1, "two", None]}, "p1", network.pk,
+    )  # fmt: skip
+    assert stored.creation_time == agent.creation_time
+
+    agent.property2 = "changed"
+    agent.details = {"answer": 42}
+    agent.save(update_fields=["property2", "details"])
+
+    again = Node.objects.get(pk=agent.pk)
+    assert (again.property2, again.details, again.property1) == ("changed", {"answer": 42}, "p1")
+
+
+def test_an_expression_in_a_save_goes_through_the_orm(make_network):
+    network = make_network(Chain, max_size=4)
+    network.max_size = F("max_size") + 3
+    network.save(update_fields=["max_size"])
+
+    assert Network.objects.get(pk=network.pk).max_size == 7
+
+
+def test_saving_a_row_that_is_gone_is_refused_as_by_the_orm(make_network):
+    network = make_network(Chain)
+    Network.objects.filter(pk=network.pk).delete()
+
+    with pytest.raises(Exception, match="did not affect any rows"):
+        network.save(update_fields=["role"])
