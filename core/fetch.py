@@ -102,44 +102,6 @@ def _select(model, using) -> _Select:
 
 # Writing one row -------------------------------------------------------------------------
 
-_inserts: dict = {}
-
-
-def insert_row(instance, using: str, fields, returning_fields):
-    """INSERT `instance`'s `fields` and return `[row of returning_fields]`, as Django's
-    `Model._do_insert` does, with the statement kept per model and field list; None when
-    a value is an expression or a field needs its own placeholder (the ORM handles those)."""
-    connection = connections[using]
-    if not connection.features.can_return_columns_from_insert or any(
-        hasattr(field, "get_placeholder") or field.get_db_converters(connection) for field in returning_fields
-    ):
-        return None
-    values = []
-    for field in fields:
-        value = field.pre_save(instance, True)
-        if hasattr(value, "resolve_expression"):
-            return None
-        values.append(field.get_db_prep_save(value, connection=connection))
-    if any(hasattr(field, "get_placeholder") for field in fields):
-        return None
-    key = (type(instance)._meta.concrete_model, using, tuple(field.column for field in fields),
-           tuple(field.column for field in returning_fields))  # fmt: skip
-    sql = _inserts.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        meta = instance._meta
-        columns = ", ".join(quote(field.column) for field in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        returning = ", ".join(quote(field.column) for field in returning_fields)
-        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
-        if returning:
-            sql += f" RETURNING {returning}"
-        _inserts[key] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return [cursor.fetchone()] if returning_fields else []
-
-
 def update_row(instance, using: str, pk, values) -> int | None:
     """UPDATE the row `pk` with `values` (Django's `(field, model, value)` triples); the
     number of rows changed, or None when a value is an expression (the ORM handles those)."""
