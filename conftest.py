@@ -73,6 +73,16 @@ def make_node(network):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_experiment_instance():
+    """Each test builds its own experiment instance (the server keeps one per thread)."""
+    from experiments import runtime
+
+    runtime.forget_instances()
+    yield
+    runtime.forget_instances()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_tasks_run_in_process():
     """Background tasks run in the test process, when their transaction commits.

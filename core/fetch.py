@@ -102,9 +102,12 @@ def _select(model, using) -> _Select:
 
 # Writing one row -------------------------------------------------------------------------
 
-def update_row(instance, using: str, pk, values) -> int | None:
-    """UPDATE the row `pk` with `values` (Django's `(field, model, value)` triples); the
-    number of rows changed, or None when a value is an expression (the ORM handles those)."""
+def update_row(model, using: str, pk, values) -> int | None:
+    """UPDATE `model`'s row `pk` with `values` (Django's `(field, model, value)` triples); the
+    number of rows changed, or None when a value is an expression (the ORM handles those).
+
+    `model` is the one whose table holds the fields: with multi-table inheritance Django
+    saves a parent's columns through the parent's manager."""
     connection = connections[using]
     assignments, params = [], []
     quote = connection.ops.quote_name
@@ -115,7 +118,7 @@ def update_row(instance, using: str, pk, values) -> int | None:
             value = value.prepare_database_save(field)
         assignments.append(f"{quote(field.column)} = %s")
         params.append(field.get_db_prep_save(value, connection=connection))
-    meta = instance._meta
+    meta = model._meta
     sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {quote(meta.pk.column)} = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, pk])

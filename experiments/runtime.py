@@ -34,12 +34,19 @@ def reload() -> LoadedExperiment:
     return active()
 
 
-def _networks_exist() -> bool:
-    # Runs on every request: plain SQL, no query to build (Network.objects.exists() would).
-    table = connection.ops.quote_name(Network._meta.db_table)
+def _first_network_created():
+    """When the oldest network was created (None without networks): one indexed lookup that
+    tells whether networks exist and whether they are still the ones an instance saw (a
+    cleared and set-up-again record has newer ones). Plain SQL: it runs on every request."""
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
-        return cursor.fetchone() is not None
+        cursor.execute(f"SELECT MIN({quote('creation_time')}) FROM {quote(Network._meta.db_table)}")
+        return cursor.fetchone()[0]
+
+
+def forget_instances() -> None:
+    """Drop this thread's kept experiment instance (tests start each case with a fresh one)."""
+    _instances.cached = None
 
 
 def experiment():
@@ -49,16 +56,19 @@ def experiment():
     in `__init__` (`if session: self.setup()`, where `setup` lists every network to see
     whether any exists). Here an instance is kept per thread once its networks exist, and
     built again when the experiment class or the configuration changes or the networks are
-    gone; so a request costs one `EXISTS` query instead of a construction and a network
-    listing. Hooks therefore must not rely on attributes set by an earlier request (they
-    could not in Dallinger either: each instance saw one request).
+    gone; so a request costs one indexed query instead of a construction and a network
+    listing. Networks count as gone when the oldest one is not the one the instance saw (the
+    record was cleared, perhaps by another process, and set up again). Hooks therefore must
+    not rely on attributes set by an earlier request (they could not in Dallinger either:
+    each instance saw one request).
 
     Until some network exists, construction holds a lock, so two first requests cannot
     both create the networks.
     """
     experiment_class = active().experiment_class
-    key = (experiment_class, get_config().version)
-    if _networks_exist():
+    first_network = _first_network_created()
+    key = (experiment_class, get_config().version, first_network)
+    if first_network is not None:
         cached = getattr(_instances, "cached", None)
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -1,7 +1,9 @@
 """Background tasks of the experiment runtime: recruiter calls and notification processing.
 
-Each takes ids, rebuilds what it needs from the database, and is safe to run twice.
-Without Redis they run in process as soon as the transaction that enqueued them commits.
+Each takes ids and rebuilds what it needs from the database. Tasks are acknowledged when
+they finish (a worker that dies mid-task leaves the task to another), except the one that
+pays: it runs at most once. Without Redis or a task folder they run in process as soon as
+the transaction that enqueued them commits.
 """
 
 import logging
@@ -32,7 +34,9 @@ RECRUIT_MORE = "more"
 RECRUIT_REPLACEMENT = "replacement"
 
 
-@shared_task
+# Acknowledged on receipt: a payment is never repeated. A worker killed mid-task loses the
+# rest of it; Celery logs that, and the experimenter can pay by hand.
+@shared_task(acks_late=False)
 def settle_submission(participant_id: int, bonus_reason: str | None, recruit: str) -> None:
     """The recruiter's part of a processed submission, in Dallinger's order: approve the
     assignment (base pay), pay the bonus recorded on the participant's row when

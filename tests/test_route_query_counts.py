@@ -83,7 +83,7 @@ def test_each_route_of_the_flow_runs_the_same_queries_for_10_or_500_nodes(client
 #: CPU in every request: a change that adds one to a route should change this on purpose.
 STATEMENT_BUDGET = {
     "participant": 8,
-    "node": 21,
+    "node": 23,
     "received_infos": 3,
     "info": 5,
     "infos": 3,

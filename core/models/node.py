@@ -103,9 +103,7 @@ class Node(PolymorphicModel, SharedMixin):
         adding = self._state.adding
         if adding:
             self._check_new()
-        # No savepoint (as Django's own multi-table saves): a database error here spoils the
-        # enclosing transaction in any case.
-        with transaction.atomic(savepoint=False):
+        with transaction.atomic():
             super().save(*args, **kwargs)
             if adding:
                 self.network.calculate_full()
@@ -435,7 +433,8 @@ class Node(PolymorphicModel, SharedMixin):
         transmission_class = self.all_incoming_transmissions.model
         if what is not None and not isinstance(what, transmission_class):
             raise ValueError(f"Nodes cannot receive {what!r}")
-        if what is None and type(self).update is Node.update:
+        returning = connections[self._state.db or DEFAULT_DB_ALIAS].features.can_return_columns_from_insert
+        if what is None and type(self).update is Node.update and returning:
             # Nothing to do with the infos: one statement marks and returns the pending ones.
             return self._mark_pending_received(transmission_class)
         with transaction.atomic():

@@ -42,7 +42,7 @@ class SharedMixin(models.Model):
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         if values and not self._meta.select_on_save:
-            changed = update_row(self, using, pk_val, values)
+            changed = update_row(base_qs.model, using, pk_val, values)
             if changed is not None:
                 return changed > 0
         return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from core.fetch import by_pk
-from core.models import Info, Network, Node, Participant
+from core.models import Info, Network, Node, Participant, Vector
 from core.networks import Chain
 from core.nodes import Agent
 
@@ -104,3 +104,37 @@ def test_saving_a_row_that_is_gone_is_refused_as_by_the_orm(make_network):
 
     with pytest.raises(Exception, match="did not affect any rows"):
         network.save(update_fields=["role"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subclass_with_its_own_table_updates_its_parent_s_columns_in_the_parent_s_table(make_network):
+    from django.apps import apps
+    from django.db import models
+
+    class WeightedVector(Vector):
+        weight = models.IntegerField(default=0)
+
+        class Meta:
+            app_label = "core"
+            db_table = "test_weighted_vector"
+
+    try:
+        with connection.schema_editor() as editor:
+            editor.create_model(WeightedVector)
+        network = make_network(max_size=5)
+        a, b = Node(network=network), Node(network=network)
+        a.save()
+        b.save()
+        vector = WeightedVector(origin=a, destination=b, network=network, weight=1)
+        vector.save()
+
+        vector.property1, vector.weight = "heavier", 2
+        vector.save()
+
+        vector.refresh_from_db()
+        assert (vector.property1, vector.weight) == ("heavier", 2)
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(WeightedVector)
+        del apps.all_models["core"]["weightedvector"]
+        apps.clear_cache()

@@ -1,7 +1,7 @@
 """Node creation rules and the Node query API: vectors, neighbours, connections, infos, transmissions."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.infos import Gene, Meme
@@ -464,3 +464,17 @@ def test_transformations_reject_bad_type_and_failed(make_node):
     with pytest.raises(ValueError, match="is not a valid transformation failed"):
         node.transformations(failed=None)
 
+
+
+def test_a_failed_node_save_leaves_the_enclosing_transaction_usable(make_network, monkeypatch):
+    network = make_network(max_size=5)
+
+    def explode(self):
+        raise RuntimeError("an experiment's network hook failed")
+
+    monkeypatch.setattr(Network, "calculate_full", explode)
+    with transaction.atomic():
+        with pytest.raises(RuntimeError):
+            Node(network=network).save()
+        # The half-made node was rolled back to its savepoint; the transaction goes on.
+        assert Node.objects.filter(network=network).count() == 0

@@ -10,6 +10,7 @@ from core.models import Network, Node, Participant
 from core.record import clear_record
 from core.nodes import Source
 from experiments import runtime
+from experiments.session import session
 
 PACKAGES = Path(__file__).parent / "experiments"
 
@@ -101,3 +102,16 @@ def test_each_thread_has_its_own_experiment_instance(use_experiment):
 
     assert there[0] is not here
     assert runtime.experiment() is here
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_experiment_is_built_again_when_the_record_was_cleared_and_set_up_elsewhere(use_experiment):
+    loaded = use_experiment("bartlett1932")
+    runtime.experiment()
+    kept = runtime.experiment()
+
+    clear_record()
+    loaded.experiment_class(session)  # another process sets the record up again
+
+    assert Network.objects.count() == 1
+    assert runtime.experiment() is not kept

@@ -56,3 +56,9 @@ def test_without_a_bonus_reason_no_bonus_is_paid(failing_approvals):
         tasks.settle_submission(participant.pk, None, "none")
 
     assert failing_approvals == [("approve_hit", "a")]
+
+
+def test_the_task_that_pays_is_acknowledged_on_receipt_so_never_runs_twice():
+    # With acknowledgement after the task, a worker killed while recruiting would have the
+    # message delivered again, approving and paying the bonus a second time.
+    assert tasks.settle_submission.acks_late is False
