@@ -35,7 +35,7 @@ RECRUIT_REPLACEMENT = "replacement"
 
 
 # Acknowledged on receipt: a payment is never repeated. A worker killed mid-task loses the
-# rest of it; Celery logs that, and the experimenter can pay by hand.
+# rest of it; Celery logs that, and the experimenter pays on the recruiter's own site.
 @shared_task(acks_late=False)
 def settle_submission(participant_id: int, bonus_reason: str | None, recruit: str) -> None:
     """The recruiter's part of a processed submission, in Dallinger's order: approve the
