@@ -47,8 +47,8 @@ def rows_where(
     """The `model` rows matching `where`, oldest first (by creation time, then id, as the
     model API lists rows; or by the columns `order_by`), or newest first; at most `limit`.
 
-    `where` is SQL over the model's own columns with %s placeholders for `params`; it
-    must not embed values.
+    `where` is SQL over the model's own columns with %s placeholders for `params` (empty:
+    every row); it must not embed values.
     """
     using = using or DEFAULT_DB_ALIAS
     connection = connections[using]
@@ -56,7 +56,7 @@ def rows_where(
     quote = connection.ops.quote_name
     direction = " DESC" if newest_first else ""
     order = ", ".join(f"{quote(column)}{direction}" for column in order_by)
-    sql = f"{select.sql} WHERE {where} ORDER BY {order}"
+    sql = f"{select.sql}{f' WHERE {where}' if where else ''} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
@@ -76,6 +76,8 @@ class _Select:
         columns = ", ".join(f"{quote(meta.db_table)}.{quote(field.column)}" for field in fields)
         self.model, self.using = model, using
         self.sql = f"SELECT {columns} FROM {quote(meta.db_table)}"
+        #: The same columns for a `RETURNING` clause.
+        self.returning = ", ".join(quote(field.column) for field in fields)
         self.field_names = [field.attname for field in fields]
         self.converters = []
         for index, field in enumerate(fields):
@@ -100,7 +102,32 @@ def _select(model, using) -> _Select:
     return select
 
 
-# Writing one row -------------------------------------------------------------------------
+# Writing rows ----------------------------------------------------------------------------
+
+
+def update_returning(model, values: dict, where: str, params, *, using=None) -> list:
+    """Set `values` (field name → value) on the `model` rows matching `where` and return
+    them, changed, as instances, in one `UPDATE ... RETURNING` (in no particular order).
+
+    Values are written as the ORM writes them. A database without `RETURNING` (SQLite
+    before 3.35) is refused: check `connection.features.can_return_columns_from_insert`.
+    """
+    using = using or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    select = _select(model, using)
+    quote = connection.ops.quote_name
+    meta = model._meta
+    assignments, prepared = [], []
+    for name, value in values.items():
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        prepared.append(field.get_db_prep_save(value, connection=connection))
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {where} RETURNING {select.returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*prepared, *params])
+        found = cursor.fetchall()
+    return [select.instance(row, connection) for row in found]
+
 
 def update_row(model, using: str, pk, values) -> int | None:
     """UPDATE `model`'s row `pk` with `values` (Django's `(field, model, value)` triples); the

@@ -193,7 +193,7 @@ class Experiment:
         """Networks by role ("practice", "experiment" or "all") and fullness (True, False or "all")."""
         if full not in ("all", True, False):
             raise ValueError(f"full must be boolean or all, it cannot be {full}")
-        conditions, params = ["1 = 1"], []
+        conditions, params = [], []
         if role != "all":
             conditions.append("role = %s")
             params.append(role)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.models.participant import ParticipantStatus
 from core.models.shared import SharedMixin
-from core.fetch import rows_where
+from core.fetch import rows_where, update_returning
 from core.polymorphism import PolymorphicModel, registry
 from core.validation import check_failed, failed_filter, is_subclass, type_filter
 
@@ -461,17 +461,13 @@ class Node(PolymorphicModel, SharedMixin):
         """Mark every pending live transmission to this node received, in one
         `UPDATE ... RETURNING`: a concurrent caller waits for the rows and then finds them
         no longer pending, so each is received once. Oldest first."""
-        meta = transmission_class._meta
-        quote = connections[self._state.db or DEFAULT_DB_ALIAS].ops.quote_name
-        columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
-        sql = (
-            f"UPDATE {quote(meta.db_table)} SET {quote('status')} = %s, {quote('receive_time')} = %s"
-            f" WHERE {quote(meta.get_field('destination').column)} = %s AND {quote('status')} = %s"
-            f" AND NOT {quote('failed')} RETURNING {columns}"
+        received = update_returning(
+            transmission_class,
+            {"status": "received", "receive_time": timezone.now()},
+            "destination_id = %s AND status = %s AND NOT failed",
+            [self.pk, "pending"],
+            using=self._state.db,
         )
-        now = timezone.now()
-        parameters = ["received", now, self.pk, "pending"]
-        received = list(transmission_class.objects.using(self._state.db).raw(sql, parameters))
         return sorted(received, key=lambda transmission: (transmission.creation_time, transmission.pk))
 
     def update(self, infos) -> None:

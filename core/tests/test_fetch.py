@@ -5,9 +5,10 @@ import threading
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
-from core.fetch import by_pk
-from core.models import Info, Network, Node, Participant, Vector
+from core.fetch import by_pk, update_returning
+from core.models import Info, Network, Node, Participant, Transmission, Vector
 from core.networks import Chain
 from core.nodes import Agent
 
@@ -138,3 +139,26 @@ def test_a_subclass_with_its_own_table_updates_its_parent_s_columns_in_the_paren
             editor.delete_model(WeightedVector)
         del apps.all_models["core"]["weightedvector"]
         apps.clear_cache()
+
+
+def test_rows_changed_by_update_returning_store_values_as_the_orm_does(make_network):
+    network = make_network(Chain, max_size=4)
+    a, b = Agent(network=network), Agent(network=network)
+    a.save()
+    b.save()
+    a.connect(b)
+    info = Info(origin=a, contents="story")
+    info.save()
+    a.transmit(what=info, to_whom=b)
+
+    [received] = update_returning(
+        Transmission, {"status": "received", "receive_time": timezone.now()},
+        "destination_id = %s AND status = %s", [b.pk, "pending"],
+    )  # fmt: skip
+
+    # The ORM finds the row by the value it would have written: the stored form is its own
+    # (on SQLite, datetimes are text and a differently written one would not match).
+    assert list(Transmission.objects.filter(receive_time=received.receive_time).values_list("pk", flat=True)) == [
+        received.pk
+    ]
+    assert received.status == "received" and received.info_id == info.pk
