@@ -13,10 +13,10 @@ import logging
 import random
 import time
 import uuid
-from functools import cached_property
 from urllib.parse import parse_qs, urlparse
 
 import requests
+from django.utils.functional import cached_property
 
 logger = logging.getLogger(__name__)
 

@@ -5,12 +5,14 @@ import logging
 from celery import current_app
 from django.db import transaction
 
+from core.background import send_after_commit
 from core.locks import lock_keys
 from recruitment.base import Recruiter, record_recruitments, recruited_count, register
 
 logger = logging.getLogger(__name__)
 
-#: The background task that runs one bot (defined by the experiment runtime).
+#: The background task that runs one bot (defined by the experiment runtime; sent by name,
+#: as the bot classes belong to the experiment, which the worker loads).
 RUN_BOT_TASK = "experiments.tasks.run_bot"
 
 
@@ -39,7 +41,7 @@ class BotRecruiter(Recruiter):
             record_recruitments(self.nickname, len(urls))
             bot_type = self.config.get("bot_type", "http") or "http"
             for url in urls:
-                transaction.on_commit(lambda url=url: _enqueue_bot(url, bot_type))
+                send_after_commit(current_app.signature(RUN_BOT_TASK, args=(url, bot_type)))
         if n == 0:
             logger.info("Bot limit (%s) reached: no more bots recruited.", self.config.get("max_bots"))
         return urls
@@ -52,8 +54,3 @@ class BotRecruiter(Recruiter):
 
     def reward_bonus(self, participant, amount: float, reason: str) -> None:
         logger.info("Bot participant %s would earn a bonus of $%.2f.", participant.pk, amount)
-
-
-def _enqueue_bot(url: str, bot_type: str) -> None:
-    # By name: the bot classes belong to the experiment, which the worker loads.
-    current_app.signature(RUN_BOT_TASK, args=(url, bot_type)).apply_async()

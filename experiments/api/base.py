@@ -1,7 +1,6 @@
 """The base class of every experiment API view."""
 
-from functools import cached_property
-
+from django.utils.functional import cached_property
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.settings import api_settings
@@ -29,6 +28,9 @@ class ExperimentAPIView(APIView):
     permission_classes = [AllowAny]
     content_negotiation_class = JSONUnlessAskedForHTML
 
+    # Django's cached_property, not functools': on Python 3.11 the latter holds one lock for
+    # every view instance while it computes, so a process's request threads would queue here
+    # behind each other's database lookups.
     @cached_property
     def experiment(self):
         """The experiment instance for this request (Dallinger builds one per request)."""

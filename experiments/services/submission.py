@@ -2,7 +2,7 @@
 
 Each flow locks the participant's row, so the same submission arriving several times at
 once is processed once. Calls to the recruiter (approval, bonus, more recruitment) are
-enqueued as one background task when the transaction commits.
+sent as one background task when the transaction commits.
 """
 
 import logging
@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from core.background import send_after_commit
 from core.fetch import by_pk
 from core.models import Notification, Participant, ParticipantStatus
 from experiments import tasks
@@ -85,18 +86,14 @@ def _process_submission(experiment, participant) -> None:
     participant.save(update_fields=["bonus", "status"])
     experiment.submission_successful(participant=participant)
     bonus_reason = experiment.bonus_reason() if participant.bonus >= MINIMUM_BONUS else None
-    _on_commit(tasks.settle_submission, participant.pk, bonus_reason, tasks.RECRUIT_MORE)
+    send_after_commit(tasks.settle_submission.s(participant.pk, bonus_reason, tasks.RECRUIT_MORE))
 
 
 def _fail_check(experiment, participant, status, hook) -> None:
     participant.status = status
     participant.save(update_fields=["status"])
     hook(participant=participant)
-    _on_commit(tasks.settle_submission, participant.pk, None, tasks.RECRUIT_REPLACEMENT)
-
-
-def _on_commit(task, *args) -> None:
-    transaction.on_commit(lambda: task.delay(*args))
+    send_after_commit(tasks.settle_submission.s(participant.pk, None, tasks.RECRUIT_REPLACEMENT))
 
 
 def participant_worker_failed(*, experiment, participant_id) -> Participant:
@@ -113,7 +110,7 @@ def participant_worker_failed(*, experiment, participant_id) -> Participant:
             participant.status = ParticipantStatus.REJECTED
             fields.append("status")
             experiment.fail_participant(participant)
-            _on_commit(tasks.recruit_replacement, participant.pk)
+            send_after_commit(tasks.recruit_replacement.s(participant.pk))
         participant.save(update_fields=fields)
     return participant
 
@@ -144,7 +141,7 @@ def notification_record(*, event_type, assignment_id, participant_id=None) -> No
             details={"participant_id": participant_id} if participant_id not in (None, "") else {},
         )
         notification.save()
-        _on_commit(tasks.process_notification, notification.pk)
+        send_after_commit(tasks.process_notification.s(notification.pk))
     return notification
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from core.models import Network, Node, Notification, Participant, ParticipantStatus, Question, Recruitment
 from experiments.tests.api_support import SENDERS, assert_error, create_participant, hook_names, post_form, success
+from recruitment.base import HotAirRecruiter
 from recruitment.recruiters import NEW_RECRUIT_LOG_PREFIX
 
 
@@ -124,6 +125,26 @@ def test_worker_complete_approves_with_the_configured_base_pay(client, bartlett,
     assert stored.end_time is not None
     # Bartlett's recruit() asks for one more participant while its chain is not full.
     assert any(line.startswith(NEW_RECRUIT_LOG_PREFIX) for line in recruiter_log())
+
+
+def test_a_recruiter_failing_after_the_commit_is_logged_and_the_submission_still_succeeds(
+    client, bartlett, committed, monkeypatch, caplog
+):
+    # Without Redis the recruiter is called in process once the submission is saved: its
+    # error must not turn the participant's answer into a server error.
+    def site_down(self, assignment_id):
+        raise RuntimeError("the recruiter's site is down")
+
+    monkeypatch.setattr(HotAirRecruiter, "approve_hit", site_down)
+    participant = create_participant(client)["participant"]
+
+    body = success(committed(client.get, "/worker_complete", {"participant_id": participant["id"]}))
+
+    assert body == {"status": "success"}
+    assert Participant.objects.get(pk=participant["id"]).status == "approved"
+    [failure] = [record for record in caplog.records if record.name == "core.background"]
+    assert "settle_submission" in failure.getMessage()
+    assert "site is down" in failure.exc_text
 
 
 @pytest.mark.parametrize("send", SENDERS.values(), ids=SENDERS.keys())
