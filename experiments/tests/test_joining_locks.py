@@ -40,17 +40,18 @@ def joining(use_experiment):
     wired, finish = threading.Event(), threading.Event()
     outcome = {}
 
-    class Paused(type(experiment)):
-        def add_node_to_network(self, node, network):
-            super().add_node_to_network(node=node, network=network)
-            wired.set()
-            finish.wait(WAIT_SECONDS)
+    wire = experiment.add_node_to_network
+
+    def wire_then_pause(node, network):
+        wire(node=node, network=network)
+        wired.set()
+        finish.wait(WAIT_SECONDS)
+
+    experiment.add_node_to_network = wire_then_pause
 
     def join():
         try:
-            paused = Paused.__new__(Paused)
-            paused.__dict__.update(experiment.__dict__)
-            outcome["node"] = node_create_for_participant(experiment=paused, participant_id=joiner.pk)
+            outcome["node"] = node_create_for_participant(experiment=experiment, participant_id=joiner.pk)
         except Exception as error:
             outcome["error"] = error
         finally:
