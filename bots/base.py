@@ -137,6 +137,15 @@ class HighPerformanceBotBase(_Bot):
             raise BotError(f"{where} was refused ({response.status_code}): {body.get('message', '')}")
         return body
 
+    def create_node(self) -> dict | None:
+        """POST /node for this participant: the new node, or None when no network has a place
+        left (403), where Dallinger's front end goes straight on to the questionnaire."""
+        created = self.request("POST", f"/node/{self.participant_id}")
+        if created.status_code == 403:
+            self.log("No place is left in the experiment; going straight to the questionnaire.")
+            return None
+        return self.checked(created)["node"]
+
     def subscribe_to_quorum_channel(self) -> None:
         """Hook: listen for quorum messages before signing up (experiments with a waiting room)."""
 

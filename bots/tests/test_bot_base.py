@@ -143,6 +143,27 @@ def test_a_refusal_is_not_retried_and_checked_raises_it():
             bot.checked(response)
 
 
+def test_create_node_gives_the_node_or_none_when_no_place_is_left():
+    node = {"id": 7, "network_id": 2}
+    answers = [(200, {"status": "success", "node": node}), (403, {"status": "error", "message": "full"})]
+    with FakeServer(answers) as server:
+        bot = bot_for(server)
+        bot.participant_id = 3
+
+        assert bot.create_node() == node
+        assert bot.create_node() is None
+        assert server.requests == [("POST", "/node/3"), ("POST", "/node/3")]
+
+
+def test_create_node_raises_any_other_refusal():
+    with FakeServer([(400, {"status": "error", "message": "Participant 3 is approved, not working"})]) as server:
+        bot = bot_for(server)
+        bot.participant_id = 3
+
+        with pytest.raises(BotError, match="not working"):
+            bot.create_node()
+
+
 def test_an_answer_without_json_is_a_bot_error():
     with FakeServer([(200, "<html>not json</html>")]) as server:
         with pytest.raises(BotError, match="without JSON"):

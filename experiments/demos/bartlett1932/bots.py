@@ -14,11 +14,9 @@ class HighPerformanceBot(HighPerformanceBotBase):
     """Takes part over HTTP: gets a node, reads the story it received, sends a retelling."""
 
     def participate(self) -> bool:
-        created = self.request("POST", f"/node/{self.participant_id}")
-        if created.status_code == 403:
-            self.log("No place is left in the experiment; going straight to the questionnaire.")
+        node = self.create_node()
+        if node is None:
             return True
-        node = self.checked(created)["node"]
         infos = self.request_json("GET", f"/node/{node['id']}/received_infos")["infos"]
         if not infos:
             self.log("No story was received.")

@@ -7,11 +7,9 @@ class HighPerformanceBot(HighPerformanceBotBase):
     """Takes part over HTTP: gets a node and records the button press as an Info."""
 
     def participate(self) -> bool:
-        created = self.request("POST", f"/node/{self.participant_id}")
-        if created.status_code == 403:
-            self.log("No place is left in the experiment; going straight to the questionnaire.")
+        node = self.create_node()
+        if node is None:
             return True
-        node = self.checked(created)["node"]
         self.request_json("POST", f"/info/{node['id']}", data={"contents": "Submitted", "info_type": "Info"})
         return True
 
