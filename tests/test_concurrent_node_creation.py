@@ -4,9 +4,6 @@ The requests go to a live server (one thread and one database connection per req
 PostgreSQL, released together by a barrier, so they really race for the same rows.
 """
 
-import http.client
-import json
-import threading
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,65 +12,29 @@ import pytest
 
 from core.models import Network, Node, Participant, Vector
 from core.networks import Chain
+from tests.web_servers import Call, all_at_once, request
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "ten_slots"
 TOTAL_SLOTS = 10
 NETWORK_COUNT = 4
 CROWD = 40
-TIMEOUT_SECONDS = 60
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 class LiveClient:
-    """Plain HTTP to the live server, one new connection per request (as separate browsers)."""
+    """Plain HTTP to the live server, each request on a new connection (as separate browsers)."""
 
     def __init__(self, base_url: str):
-        parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname, parts.port
+        self.port = urlsplit(base_url).port
 
-    def connect(self) -> http.client.HTTPConnection:
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT_SECONDS)
-        connection.connect()
-        return connection
-
-    def post(self, path: str, fields: dict | None = None, connection=None) -> tuple[int, dict]:
+    def post(self, path: str, fields: dict | None = None) -> tuple[int | None, dict]:
         """POST a form; returns the status and the decoded JSON body."""
-        connection = connection or self.connect()
-        try:
-            body = "&".join(f"{key}={value}" for key, value in (fields or {}).items())
-            connection.request(
-                "POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
-            )
-            response = connection.getresponse()
-            raw = response.read()
-        finally:
-            connection.close()
-        try:
-            return response.status, json.loads(raw)
-        except ValueError:
-            return response.status, {"unparsed": raw[:2000].decode(errors="replace")}
+        return request(self.port, Call("POST", path, fields))
 
-    def post_all_at_once(self, paths: list[str]) -> list[tuple[int, dict]]:
+    def post_all_at_once(self, paths: list[str]) -> list[tuple[int | None, dict]]:
         """POST every path from its own thread and connection, all released by one barrier."""
-        barrier = threading.Barrier(len(paths))
-        results: list = [None] * len(paths)
-
-        def run(index: int, path: str) -> None:
-            connection = self.connect()  # connected first, so the requests leave together
-            try:
-                barrier.wait(timeout=TIMEOUT_SECONDS)
-                results[index] = self.post(path, connection=connection)
-            except Exception as error:  # reported by the test, not lost in the thread
-                results[index] = (None, {"exception": repr(error)})
-
-        threads = [threading.Thread(target=run, args=(index, path)) for index, path in enumerate(paths)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(TIMEOUT_SECONDS * 2)
-        assert not any(thread.is_alive() for thread in threads), "a request never finished"
-        return results
+        return all_at_once([self.port], [Call("POST", path) for path in paths])
 
 
 @pytest.fixture

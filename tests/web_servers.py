@@ -110,29 +110,8 @@ class WebServers:
         return request(self.port_for(index), call)
 
     def all_at_once(self, calls: list[Call]) -> list[tuple[int | None, dict]]:
-        """Send every call from its own thread and connection, released together by a barrier,
-        alternating between the servers; the results in the order of `calls`."""
-        barrier = threading.Barrier(len(calls))
-        results: list = [(None, {"exception": "never ran"})] * len(calls)
-
-        def run(index: int, call: Call) -> None:
-            try:
-                # Connected first, so that the requests leave together.
-                connection = http.client.HTTPConnection(HOST, self.port_for(index), timeout=TIMEOUT_SECONDS)
-                connection.connect()
-                barrier.wait(timeout=TIMEOUT_SECONDS)
-                results[index] = send(connection, call)
-            except Exception as error:  # reported by the test, not lost in the thread
-                barrier.abort()
-                results[index] = (None, {"exception": repr(error)})
-
-        threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(TIMEOUT_SECONDS * 2)
-        assert not any(thread.is_alive() for thread in threads), "a request never finished"
-        return results
+        """`all_at_once` over these servers, alternating between them."""
+        return all_at_once(self.ports, calls)
 
     def new_tracebacks(self) -> list[str]:
         """Tracebacks the servers logged since the last call (errors the answers may hide)."""
@@ -143,6 +122,33 @@ class WebServers:
             if "Traceback" in new:
                 found.append(f"{child.name}:\n{new[max(new.index('Traceback') - 500, 0) :][:4000]}")
         return found
+
+
+def all_at_once(ports: list[int], calls: list[Call]) -> list[tuple[int | None, dict]]:
+    """Send every call from its own thread and connection, released together by a barrier,
+    alternating between `ports`; the results (status and decoded JSON body) in the order of
+    `calls`."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [(None, {"exception": "never ran"})] * len(calls)
+
+    def run(index: int, call: Call) -> None:
+        try:
+            # Connected first, so that the requests leave together.
+            connection = http.client.HTTPConnection(HOST, ports[index % len(ports)], timeout=TIMEOUT_SECONDS)
+            connection.connect()
+            barrier.wait(timeout=TIMEOUT_SECONDS)
+            results[index] = send(connection, call)
+        except Exception as error:  # reported by the test, not lost in the thread
+            barrier.abort()
+            results[index] = (None, {"exception": repr(error)})
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT_SECONDS * 2)
+    assert not any(thread.is_alive() for thread in threads), "a request never finished"
+    return results
 
 
 def request(port: int, call: Call) -> tuple[int | None, dict]:
