@@ -40,10 +40,15 @@ def network(make_network):
 
 
 @pytest.fixture
-def make_participant(db):
-    """Create and save a working participant with unique worker and assignment ids."""
+def make_participant(db, client):
+    """Create and save a working participant with unique worker and assignment ids.
 
-    def make(**fields):
+    The test's `client` holds the participant, as the browser that created it would
+    (experiments/binding.py); `make_participant(bound=False)` leaves it unheld.
+    """
+    from experiments.binding import cookie_name, participant_token
+
+    def make(bound=True, **fields):
         number = next(_worker_numbers)
         values = {
             "recruiter_id": "hotair",
@@ -55,6 +60,8 @@ def make_participant(db):
         values.update(fields)
         participant = Participant(**values)
         participant.save()
+        if bound:
+            client.cookies[cookie_name(participant.pk)] = participant_token(participant)
         return participant
 
     return make

@@ -292,10 +292,14 @@ class BotBase(_Bot):
             return False
 
     def complete_experiment(self, status: str) -> None:
-        """Report `worker_failed` (a completed questionnaire has already reported completion)."""
+        """Report `worker_failed` (a completed questionnaire has already reported completion),
+        with the browser's cookies, which show the server that this bot is the participant."""
         if status == "worker_complete" or not self.participant_id:
             return
-        requests.get(f"{self.host}/{status}", params={"participant_id": self.participant_id}, timeout=10)
+        cookies = {cookie["name"]: cookie["value"] for cookie in self.driver.get_cookies()}
+        requests.get(
+            f"{self.host}/{status}", params={"participant_id": self.participant_id}, cookies=cookies, timeout=10
+        )
 
     def run_experiment(self) -> bool:
         """Sign up, participate, sign off; report failure if any step fails; always close the browser."""

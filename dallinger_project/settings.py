@@ -133,6 +133,9 @@ else:
 DALLINGER_TASK_QUEUE_DIR = env.str("DALLINGER_TASK_QUEUE_DIR", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Tasks are acknowledged when they end: one still unacknowledged after this many seconds
+    # lost its worker and is delivered again (every acknowledged-late task is safe to rerun).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 elif DALLINGER_TASK_QUEUE_DIR:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -105,6 +105,9 @@ BUILT_IN_KEYS = (
     BuiltInKey("recruiters", str, validators=(recruiter_counts,)),
     BuiltInKey("allow_repeat_worker_ids", bool, False),
     BuiltInKey("question_max_length", int, 1000, validators=(at_least(1),)),
+    # Participants bound to the browser or bot that created them (experiments/binding.py).
+    BuiltInKey("participant_binding", bool, True),
+    BuiltInKey("accept_unverified_notifications", bool, False),
     # Amazon Mechanical Turk
     BuiltInKey("aws_access_key_id", str, synonyms=("AWS_ACCESS_KEY_ID",), sensitive=True),
     BuiltInKey("aws_secret_access_key", str, synonyms=("AWS_SECRET_ACCESS_KEY",), sensitive=True),

@@ -15,24 +15,25 @@ from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from core.models import Participant
 from experiments import custom_routes, runtime
+from experiments.assets import RESERVED_TEMPLATES
 from experiments.browsers import excluded_by
 from experiments.entry import entry_ids
+from experiments.error_page import render_error_page
+from experiments.services.lookups import has_taken_part, participants_of
 from recruitment.recruiters import generate_random_id
 
 PAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # bounded: longer names are no file's name
 PREVIEW_ASSIGNMENT = "ASSIGNMENT_ID_NOT_AVAILABLE"
 QUESTIONNAIRE_SCALE = range(1, 8)
+#: The platform's pages a participant may be sent to by name (`dallinger.goToPage`).
+PLATFORM_PAGES = frozenset(
+    f"{name}.html" for name in ("consent", "instructions", "exp", "questionnaire", "waiting", "complete")
+)
 
 
 def _refuse(request, message: str, status: int, error_type: str):
-    context = {
-        "message": message,
-        "error_type": error_type,
-        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
-    }
-    return render(request, "error.html", context, status=status)
+    return render_error_page(request, status, message=message, error_type=error_type)
 
 
 @never_cache
@@ -77,8 +78,8 @@ def ad(request):
         )
     preview = assignment_id == PREVIEW_ASSIGNMENT
     if worker_id and not preview and not config.get("allow_repeat_worker_ids", False):
-        earlier = Participant.objects.filter(worker_id=worker_id)
-        if earlier.exclude(assignment_id=assignment_id).exists() or earlier.exclude(status="working").exists():
+        known = participants_of(worker_id=worker_id, assignment_id=assignment_id)
+        if has_taken_part(known, worker_id=worker_id, assignment_id=assignment_id):
             return _refuse(
                 request,
                 "Our records show you have already taken part in this experiment, "
@@ -100,7 +101,19 @@ def ad(request):
     return render(request, "ad.html", context)
 
 
+def _is_participant_page(template_name: str) -> bool:
+    """Whether `/<name>` may show this template: the experiment's own templates, and the
+    platform's participant pages; never another app's (the admin's, the API's) nor a platform
+    template meant only for one route."""
+    if template_name in PLATFORM_PAGES:
+        return True
+    folder = runtime.active().templates_dir
+    return folder is not None and template_name not in RESERVED_TEMPLATES and (folder / template_name).is_file()
+
+
 def _render_page(request, template_name: str):
+    if not _is_participant_page(template_name):
+        raise Http404(f"No page {template_name}")
     try:
         get_template(template_name)
     except TemplateDoesNotExist:

@@ -6,32 +6,31 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.fetch import by_pk
 from core.models import Participant
 from experiments import runtime
+from experiments.binding import Caller
+from experiments.error_page import render_error_page
 from experiments.errors import ExperimentError
 from experiments.services.feedback import error_feedback_record
 from experiments.services.lookups import as_id, participant_get_for_exit
 from experiments.services.recruiting import participant_recruiter
 
 
-def _error(request, error: ExperimentError):
-    context = {
-        "message": error.message,
-        "participant": error.participant,
-        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
-    }
-    return render(request, "error.html", context, status=error.status_code)
-
-
 @never_cache
 @require_http_methods(["GET"])
 def recruiter_exit(request):
-    """GET /recruiter-exit: where the participant goes when they are done, as their recruiter says."""
+    """GET /recruiter-exit: where the participant goes when they are done, as their recruiter says.
+
+    The exit page may carry what the recruiter pays on (a completion code), so only the
+    participant's own browser sees it.
+    """
+    experiment = runtime.experiment()
     try:
         participant = participant_get_for_exit(participant_id=request.GET.get("participant_id"))
+        Caller.of_request(request, experiment.config).require(participant)
     except ExperimentError as error:
-        return _error(request, error)
-    experiment = runtime.experiment()
+        return render_error_page(request, error.status_code, message=error.message, participant=error.participant)
     recruiter = participant_recruiter(experiment=experiment, participant=participant)
     context = recruiter.exit_page_context(participant)
     return render(request, recruiter.exit_template, context)
@@ -50,14 +49,8 @@ def ad_address(request, mode, hit_id):
 def error_page(request):
     """GET or POST /error-page: the error page with the participant's ids and a feedback form."""
     source = request.POST if request.method == "POST" else request.GET
-    participant = Participant.objects.filter(pk=as_id(source.get("participant_id"))).first()
-    context = {
-        "message": "",
-        "participant": participant,
-        "request_data": source.get("request_data", ""),
-        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
-    }
-    return render(request, "error.html", context)
+    participant = by_pk(Participant, as_id(source.get("participant_id")))
+    return render_error_page(request, participant=participant, request_data=source.get("request_data", ""))
 
 
 @csrf_exempt
@@ -65,8 +58,10 @@ def error_page(request):
 @require_http_methods(["POST"])
 def handle_error(request):
     """POST /handle-error: store the participant's feedback, complete their assignment, thank them."""
+    experiment = runtime.experiment()
     _, completed = error_feedback_record(
-        experiment=runtime.experiment(),
+        experiment=experiment,
+        caller=Caller.of_request(request, experiment.config),
         participant_id=request.POST.get("participant_id"),
         feedback=request.POST.get("error_feedback"),
         error_type=request.POST.get("error_type"),
@@ -77,6 +72,6 @@ def handle_error(request):
     )
     context = {
         "completed": completed,
-        "contact_email_on_error": runtime.active().config.get("contact_email_on_error", ""),
+        "contact_email_on_error": experiment.config.get("contact_email_on_error", ""),
     }
     return render(request, "error_complete.html", context)

@@ -1,17 +1,23 @@
 """Background tasks of the experiment runtime: recruiter calls and notification processing.
 
 Each takes ids and rebuilds what it needs from the database. Tasks are acknowledged when
-they finish (a worker that dies mid-task leaves the task to another), except the one that
-pays: it runs at most once. Without Redis or a task folder they run in process as soon as
-the transaction that enqueued them commits.
+they finish, so a worker that dies mid-task leaves the task to another, and each is safe to
+run again; the one that pays reads what is owed from the payment ledger, which makes every
+payout at most once. A bot's run is the exception: it is acknowledged on receipt (a second
+run would be a second participant). Without Redis or a task folder tasks run in process as
+soon as the transaction that enqueued them commits.
 """
 
 import logging
 
 from celery import shared_task
 
+from django.db import transaction
+
 from core.fetch import by_pk
 from core.models import Participant
+from recruitment import ledger
+from recruitment.models import Payment, SubmissionSettlement
 
 logger = logging.getLogger(__name__)
 
@@ -28,42 +34,43 @@ def _recruiter(experiment, participant):
     return participant_recruiter(experiment=experiment, participant=participant)
 
 
-#: What `settle_submission` recruits afterwards: the experiment decides (its `recruit()`
-#: hook), or one participant replaces the submitter whose work was not accepted.
-RECRUIT_MORE = "more"
-RECRUIT_REPLACEMENT = "replacement"
+# Acknowledged when it ends: a worker killed mid-task has the message delivered again, and
+# the ledger (recruitment/ledger.py) makes the rerun pay and recruit only what was not done.
+@shared_task(acks_late=True)
+def settle_submission(participant_id: int) -> None:
+    """The recruiter's part of a processed submission, as its ledger rows say, in Dallinger's
+    order: approve the assignment (base pay), pay the bonus, then recruit (more participants,
+    as the experiment decides, or one replacement).
 
-
-# Acknowledged on receipt: a payment is never repeated. A worker killed mid-task loses the
-# rest of it; Celery logs that, and the experimenter pays on the recruiter's own site.
-@shared_task(acks_late=False)
-def settle_submission(participant_id: int, bonus_reason: str | None, recruit: str) -> None:
-    """The recruiter's part of a processed submission, in Dallinger's order: approve the
-    assignment (base pay), pay the bonus recorded on the participant's row when
-    `bonus_reason` is given, then recruit (RECRUIT_MORE or RECRUIT_REPLACEMENT).
-
-    One task per submission. A step that fails is logged and the later steps still run;
-    the task then fails with the first error.
+    One task per submission, safe to run again. A step that fails is logged and the later
+    steps still run; the task then fails with the first error.
     """
     participant = by_pk(Participant, participant_id)
     if participant is None:
         raise Participant.DoesNotExist(f"There is no participant with id {participant_id}.")
     experiment = _experiment()
     recruiter = _recruiter(experiment, participant)
-    steps = [("approval", lambda: recruiter.approve_hit(participant.assignment_id))]
-    if bonus_reason is not None:
-        steps.append(("bonus", lambda: recruiter.reward_bonus(participant, participant.bonus, bonus_reason)))
-    if recruit == RECRUIT_MORE:
-        steps.append(("recruitment", experiment.recruit))
-    elif recruit == RECRUIT_REPLACEMENT:
-        steps.append(("replacement", lambda: recruiter.recruit(n=1)))
+    send = {
+        Payment.Kind.BASE: lambda payment: recruiter.approve_hit(participant.assignment_id) and None,
+        Payment.Kind.BONUS: lambda payment: recruiter.reward_bonus(participant, float(payment.amount), payment.reason),
+    }
     errors = []
-    for name, step in steps:
+    for payment in ledger.payments_due(participant=participant, kinds=send):
         try:
-            step()
+            ledger.payment_send(payment_id=payment.pk, send=send[payment.kind], external=recruiter.pays_outside)
         except Exception as error:
-            logger.exception("The %s after participant %s's submission failed.", name, participant_id)
+            logger.exception("The %s for participant %s's submission failed.", payment.kind, participant_id)
             errors.append(error)
+    try:
+        with transaction.atomic():
+            recruit = ledger.settlement_claim_recruitment(participant=participant)
+            if recruit == SubmissionSettlement.Recruit.MORE:
+                experiment.recruit()
+            elif recruit == SubmissionSettlement.Recruit.REPLACEMENT:
+                recruiter.recruit(n=1)
+    except Exception as error:
+        logger.exception("The recruitment after participant %s's submission failed.", participant_id)
+        errors.append(error)
     if errors:
         raise errors[0]
 
@@ -76,7 +83,7 @@ def recruit_replacement(participant_id: int) -> None:
     _recruiter(experiment, participant).recruit(n=1)
 
 
-@shared_task
+@shared_task(acks_late=False)
 def run_bot(url: str, bot_type: str = "http") -> bool:
     """Run one of the experiment's bots against the server at `url` (its ad page)."""
     from experiments.bot_classes import bot_class

@@ -55,6 +55,10 @@ class Recruiter:
     external_submission_url = None
     #: The page `/recruiter-exit` shows.
     exit_template = "exit_thanks.html"
+    #: Whether approving and paying move money outside this database (a platform's API). Such
+    #: payouts are recorded as begun before the call, so a crash can never make them twice
+    #: (recruitment/ledger.py); a recruiter that only writes to the database says False.
+    pays_outside = True
 
     def __init__(self, config, base_url: str = "http://localhost:8000"):
         self.config = config
@@ -115,6 +119,7 @@ class CLIRecruiter(Recruiter):
     """Writes a new participant URL to the log for each participant requested."""
 
     nickname = "cli"
+    pays_outside = False
 
     def open_recruitment(self, n: int = 1) -> dict:
         logger.info("Opening recruitment.")

@@ -26,6 +26,7 @@ class BotRecruiter(Recruiter):
     """
 
     nickname = "bots"
+    pays_outside = False
 
     def open_recruitment(self, n: int = 1) -> dict:
         urls = self.recruit(n)

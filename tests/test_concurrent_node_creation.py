@@ -12,7 +12,7 @@ import pytest
 
 from core.models import Network, Node, Participant, Vector
 from core.networks import Chain
-from tests.web_servers import Call, all_at_once, request
+from tests.web_servers import Call, all_at_once, holding, request
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "ten_slots"
 TOTAL_SLOTS = 10
@@ -34,7 +34,12 @@ class LiveClient:
 
     def post_all_at_once(self, paths: list[str]) -> list[tuple[int | None, dict]]:
         """POST every path from its own thread and connection, all released by one barrier."""
-        return all_at_once([self.port], [Call("POST", path) for path in paths])
+        return all_at_once([self.port], [Call("POST", path, cookies=_holding_for(path)) for path in paths])
+
+
+def _holding_for(path: str) -> dict:
+    """The cookies of the browser that created the participant a `/node/<id>` path names."""
+    return holding(int(path.rsplit("/", 1)[1]))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from django.db import connection
 from core.models import Info, Network, Node, Notification, Participant, Transmission, Vector
 from core.networks import Chain, Empty
 from core.record import clear_record
-from tests.web_servers import Call, WebServers, server_environment
+from tests.web_servers import Call, WebServers, holding, server_environment
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "fifty_slots"
 SERVER_COUNT = 2
@@ -84,7 +84,7 @@ def test_two_hundred_participants_racing_for_fifty_places_fill_them_exactly(web)
     participant_ids = create_participants(web, CROWD, prefix="join")
 
     # When all of them ask for a node at once, half at each server
-    results = web.all_at_once([Call("POST", f"/node/{pk}") for pk in participant_ids])
+    results = web.all_at_once([Call("POST", f"/node/{pk}", cookies=holding(pk)) for pk in participant_ids])
 
     # Then fifty get one, every other is refused because no network is left
     assert_all_answered(results, allowed=(200, 403))
@@ -139,7 +139,7 @@ def test_worker_complete_sent_five_times_at_once_is_processed_once(web):
 
     # When each one's /worker_complete is sent five times at once, over both servers
     # (participant after participant, so that the five meet)
-    calls = [Call("POST", "/worker_complete", {"participant_id": pk}) for pk in participant_ids]
+    calls = [Call("POST", "/worker_complete", {"participant_id": pk}, holding(pk)) for pk in participant_ids]
     results = [result for call in calls for result in web.all_at_once([call] * SUBMISSION_REPEATS)]
 
     # Then every request succeeds, and each participant is approved and paid once

@@ -85,7 +85,7 @@ STATEMENT_BUDGET = {
     "participant": 8,
     "node": 23,
     "received_infos": 3,
-    "info": 5,
+    "info": 6,  # one to read the node's participant, whose browser alone may write there
     "infos": 3,
     "question": 5,
     "worker_complete": 6,

@@ -15,6 +15,7 @@ from django.db import connection
 from core.models import Notification, Participant
 from core.record import clear_record
 from experiments.running.processes import ChildProcess
+from recruitment.ledger import settlement_intend
 from tests.web_servers import PROJECT_DIR, server_environment
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "fifty_slots"
@@ -49,9 +50,15 @@ def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         pytest.skip("needs PostgreSQL and Redis")
     clear_record()
-    participant_id = Participant.objects.create(
-        worker_id="w", assignment_id="a", unique_id="w:a", hit_id="h", mode="debug", recruiter_id="hotair"
-    ).pk
+    # A processed submission per task, each owing the recruitment that follows it.
+    participant_ids = []
+    for number in range(TASKS + 1):
+        participant = Participant.objects.create(
+            worker_id=f"w{number}", assignment_id=f"a{number}", unique_id=f"w{number}:a{number}", hit_id="h",
+            mode="debug", recruiter_id="hotair", status="approved",
+        )  # fmt: skip
+        settlement_intend(participant=participant, recruit="more", bonus_reason=None)
+        participant_ids.append(participant.pk)
     environment = server_environment(settings_dict=dict(connection.settings_dict), experiment=EXPERIMENT)
     environment["REDIS_URL"] = os.environ["REDIS_URL"]
     command = [sys.executable, "-m", "celery", "-A", "dallinger_project", "worker", "--pool", "threads",
@@ -62,13 +69,13 @@ def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
         from dallinger_project.celery import app
 
         # The worker's first task sets the experiment up; wait for it before counting.
-        app.send_task("experiments.tasks.settle_submission", (participant_id, None, "more"), queue=queue)
+        app.send_task("experiments.tasks.settle_submission", (participant_ids[0],), queue=queue)
         recruits = Notification.objects.filter(event_type="call:recruit")
         wait_for(lambda: recruits.count() == 1, 60, worker)
         before = sessions_opened()
 
-        for _ in range(TASKS):
-            app.send_task("experiments.tasks.settle_submission", (participant_id, None, "more"), queue=queue)
+        for participant_id in participant_ids[1:]:
+            app.send_task("experiments.tasks.settle_submission", (participant_id,), queue=queue)
         wait_for(lambda: recruits.count() == 1 + TASKS, 60, worker)
 
         opened = sessions_opened() - before

@@ -22,11 +22,21 @@ ASGI_APPLICATION = "dallinger_project.asgi:application"
 
 @dataclass(frozen=True)
 class Call:
-    """One HTTP request: method, path and form fields."""
+    """One HTTP request: method, path, form fields and cookies."""
 
     method: str
     path: str
     fields: dict | None = None
+    cookies: dict | None = None
+
+
+def holding(*participant_ids) -> dict:
+    """The cookies of a browser that created these participants (experiments/binding.py)."""
+    from core.models import Participant
+    from experiments.binding import cookie_name, participant_token
+
+    participants = Participant.objects.filter(pk__in=participant_ids)
+    return {cookie_name(participant.pk): participant_token(participant) for participant in participants}
 
 
 def database_url(settings_dict: dict) -> str:
@@ -168,6 +178,8 @@ def send(connection: http.client.HTTPConnection, call: Call) -> tuple[int, dict]
             path, body, headers = f"{call.path}?{body}" if body else call.path, None, {}
         else:
             path, headers = call.path, {"Content-Type": "application/x-www-form-urlencoded"}
+        if call.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in call.cookies.items())
         connection.request(call.method, path, body=body, headers=headers)
         response = connection.getresponse()
         raw = response.read()

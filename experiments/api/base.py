@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from experiments import runtime
 from experiments.api.params import Parameters
+from experiments.binding import Caller
 
 
 class JSONUnlessAskedForHTML(DefaultContentNegotiation):
@@ -35,6 +36,11 @@ class ExperimentAPIView(APIView):
     def experiment(self):
         """The experiment instance for this request (Dallinger builds one per request)."""
         return runtime.experiment()
+
+    @cached_property
+    def caller(self) -> Caller:
+        """The participants this request's browser or bot may act for (see experiments/binding.py)."""
+        return Caller.of_request(self.request, self.experiment.config)
 
     @cached_property
     def params(self) -> Parameters:

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError, IntegrityError
 from rest_framework import exceptions as drf_exceptions
 
@@ -10,6 +11,10 @@ from experiments.api.responses import error
 from experiments.errors import ExperimentError
 
 logger = logging.getLogger(__name__)
+
+TOO_BIG = "The request body is larger than the server accepts."
+UNREADABLE = "The request could not be read: too many fields, nested too deeply, or malformed."
+NOT_STORABLE = "The data sent could not be stored: check that every value is well-formed and within its limits."
 
 
 def exception_handler(exc, context):
@@ -28,7 +33,17 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         status = 400 if isinstance(exc, drf_exceptions.ParseError) else exc.status_code
         return error(request, message=detail, status=status, error_type=type(exc).__name__)
-    if isinstance(exc, (ValueError, TypeError, NetworkRuleError, DataError, IntegrityError)):
+    if isinstance(exc, RequestDataTooBig):
+        return error(request, message=TOO_BIG, status=413, error_type="RequestDataTooBig")
+    if isinstance(exc, (SuspiciousOperation, RecursionError)):
+        # Too many form fields or files, a malformed multipart body, JSON nested past the parser.
+        logger.warning("Request to %s refused: %s", getattr(request, "path", "?"), exc)
+        return error(request, message=UNREADABLE, status=400, error_type=type(exc).__name__)
+    if isinstance(exc, (DataError, IntegrityError)):
+        # The database's own wording names tables, constraints and SQL: kept for the log only.
+        logger.warning("Request to %s could not be stored: %s", getattr(request, "path", "?"), exc)
+        return error(request, message=NOT_STORABLE, status=400, error_type="DataError")
+    if isinstance(exc, (ValueError, TypeError, NetworkRuleError)):
         # The model API reports broken rules (connect to a Source, transmit without a
         # connection...) with ValueError/TypeError, as Dallinger's does.
         logger.warning("Request to %s refused: %s", getattr(request, "path", "?"), exc, exc_info=True)

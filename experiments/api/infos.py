@@ -22,6 +22,7 @@ class InfoCreateAPI(ExperimentAPIView):
     def post(self, request: Request, node_id):
         info = info_services.info_create(
             experiment=self.experiment,
+            caller=self.caller,
             node_id=node_id,
             contents=self.params.text("contents"),
             info_type=self.params.known_class("info_type", self.experiment.known_classes, Info, default=Info),
@@ -42,7 +43,9 @@ class TrackingEventAPI(ExperimentAPIView):
     """POST /tracking_event/<node_id>: record a front-end event."""
 
     def post(self, request: Request, node_id):
-        event = info_services.tracking_event_create(node_id=node_id, details=self.params.json("details"))
+        event = info_services.tracking_event_create(
+            node_id=node_id, details=self.params.json("details"), caller=self.caller
+        )
         return success(details=event.details)
 
 
@@ -52,6 +55,7 @@ class TransformationCreateAPI(ExperimentAPIView):
     def post(self, request: Request, node_id, info_in_id, info_out_id):
         transformation = info_services.transformation_create(
             experiment=self.experiment,
+            caller=self.caller,
             node_id=node_id,
             info_in_id=info_in_id,
             info_out_id=info_out_id,

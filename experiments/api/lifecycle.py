@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from experiments.api.base import ExperimentAPIView
 from experiments.api.responses import success
+from experiments.errors import Refused
 from experiments.services.lifecycle import LaunchError, experiment_launch, experiment_property, experiment_summary
 from experiments.services.questions import question_create
 from experiments.services.submission import (
@@ -53,6 +54,7 @@ class QuestionCreateAPI(ExperimentAPIView):
             question=self.params.text("question"),
             response=self.params.text("response"),
             number=number,
+            caller=self.caller,
         )
         return success()
 
@@ -61,7 +63,9 @@ class WorkerCompleteAPI(ExperimentAPIView):
     """GET or POST /worker_complete: the participant has finished (safe to repeat)."""
 
     def get(self, request: Request):
-        participant_submit(experiment=self.experiment, participant_id=self.params.text("participant_id"))
+        participant_submit(
+            experiment=self.experiment, participant_id=self.params.text("participant_id"), caller=self.caller
+        )
         return success()
 
     def post(self, request: Request):
@@ -72,20 +76,31 @@ class WorkerFailedAPI(ExperimentAPIView):
     """GET /worker_failed: the participant (a bot) could not take part."""
 
     def get(self, request: Request):
-        participant_worker_failed(experiment=self.experiment, participant_id=self.params.text("participant_id"))
+        participant_worker_failed(
+            experiment=self.experiment, participant_id=self.params.text("participant_id"), caller=self.caller
+        )
         return success(field="status", data="success", request_type="worker failed")
 
 
 class NotificationsAPI(ExperimentAPIView):
-    """GET or POST /notifications: an event from the recruiter, processed in the background."""
+    """POST /notifications: an unverified recruiter event, processed in the background.
+
+    Anyone can send one and it changes a participant's status (a submission approves and pays),
+    so it is refused unless the experiment's configuration turns it on
+    (`accept_unverified_notifications`) for a setup where only trusted callers reach it.
+    Platforms' events arrive through their verified channels instead.
+    """
 
     def post(self, request: Request):
+        if not self.experiment.config.get("accept_unverified_notifications", False):
+            raise Refused(
+                "Unverified notifications are turned off: recruiters' events arrive through their "
+                "verified channels (set accept_unverified_notifications to accept them here).",
+                error_code="notifications_off",
+            )
         notification_record(
             event_type=self.params.text("Event.1.EventType"),
             assignment_id=self.params.text("Event.1.AssignmentId", max_length=10_000),
             participant_id=self.params.text("participant_id"),
         )
         return success()
-
-    def get(self, request: Request):
-        return self.post(request)

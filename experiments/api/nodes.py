@@ -22,6 +22,7 @@ class NodeCreateAPI(ExperimentAPIView):
     def post(self, request: Request, participant_id):
         node = node_services.node_create_for_participant(
             experiment=self.experiment,
+            caller=self.caller,
             participant_id=participant_id,
             details=self.params.json("details"),
             properties=self.params.properties(),
@@ -62,6 +63,7 @@ class NodeConnectAPI(ExperimentAPIView):
     def post(self, request: Request, node_id, other_node_id):
         vectors = node_services.node_connect(
             experiment=self.experiment,
+            caller=self.caller,
             node_id=node_id,
             other_node_id=other_node_id,
             direction=self.params.choice("direction", CONNECT_DIRECTIONS, default="to"),
@@ -93,6 +95,7 @@ class NodeTransmissionsAPI(ExperimentAPIView):
     def get(self, request: Request, node_id):
         transmissions = node_services.node_transmissions(
             experiment=self.experiment,
+            caller=self.caller,
             node_id=node_id,
             direction=self.params.choice("direction", VECTOR_DIRECTIONS, default="incoming"),
             status=self.params.choice("status", TRANSMISSION_STATUSES, default="all"),
@@ -107,6 +110,7 @@ class NodeTransmitAPI(ExperimentAPIView):
         known = self.experiment.known_classes
         transmissions = node_services.node_transmit(
             experiment=self.experiment,
+            caller=self.caller,
             node_id=node_id,
             what=self.params.id_or_class("what", known, Info),
             to_whom=self.params.id_or_class("to_whom", known, Node),

@@ -10,6 +10,7 @@ import json
 from django.http import QueryDict
 from rest_framework.exceptions import UnsupportedMediaType
 
+from core.validation import unstorable
 from experiments.errors import BadRequest
 
 TRUE_WORDS = ("true", "True", "1")
@@ -41,14 +42,15 @@ class Parameters:
         self._sources.append(request.query_params)
 
     def names(self) -> list[str]:
-        """Every parameter name given, body first, each once."""
-        return list(dict.fromkeys(name for source in self._sources for name in source.keys()))
+        """Every parameter name given, body first, each once; BadRequest if one could not be stored."""
+        names = list(dict.fromkeys(name for source in self._sources for name in source.keys()))
+        return [_storable("A parameter name", name) for name in names]
 
     def raw(self, name: str):
-        """The first value given for `name`, or None."""
+        """The first value given for `name`, or None; BadRequest if it could not be stored."""
         for source in self._sources:
             if name in source:
-                return source.get(name)
+                return _storable(name, source.get(name))
         return None
 
     def text(self, name: str, *, required: bool = False, default=None, max_length: int | None = None):
@@ -123,9 +125,11 @@ class Parameters:
                 value = json.loads(value)
             except ValueError:
                 raise BadRequest(f"{name} is not valid JSON.") from None
+            except RecursionError:
+                raise BadRequest(f"{name} is nested too deeply to read.") from None
         if not isinstance(value, dict):
             raise BadRequest(f"{name} must be a JSON object.")
-        return value
+        return _storable(name, value)
 
     def known_class(self, name: str, known_classes: dict, base, *, default=None):
         """A class named by the front end, which must be in `known_classes` and a subclass of `base`."""
@@ -158,3 +162,11 @@ class Parameters:
             if value is not None:
                 found[name] = value
         return found
+
+
+def _storable(name: str, value):
+    """`value`, or BadRequest naming the parameter if the record could not store it."""
+    problem = unstorable(value)
+    if problem:
+        raise BadRequest(f"{name} {problem}.")
+    return value

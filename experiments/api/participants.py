@@ -4,6 +4,7 @@ from rest_framework.request import Request
 
 from experiments.api.base import ExperimentAPIView
 from experiments.api.responses import as_json, success
+from experiments.binding import bind
 from experiments.errors import BadRequest
 from experiments.services.lookups import participant_get
 from experiments.services.participants import participant_create, participant_load
@@ -14,14 +15,16 @@ from recruitment.recruiters import RECRUITERS, RecruiterError, by_name
 NOT_ENTRY_INFORMATION = {"mode", "fingerprint_hash"}
 
 
-def _created(participant, quorum):
+def _created(request, participant, quorum):
     body = as_json(participant)
     body["unique_id"] = participant.unique_id
     body["worker_id"] = participant.worker_id
     payload = {"participant": body}
     if quorum is not None:
         payload["quorum"] = quorum
-    return success(**payload)
+    response = success(**payload)
+    bind(response, participant, request)
+    return response
 
 
 def _recruiter_name(params) -> str | None:
@@ -47,7 +50,7 @@ class ParticipantCreateAPI(ExperimentAPIView):
             recruiter_name=_recruiter_name(self.params),
             fingerprint_hash=self.params.text("fingerprint_hash", max_length=50),
         )
-        return _created(participant, quorum)
+        return _created(request, participant, quorum)
 
 
 class ParticipantEntryAPI(ExperimentAPIView):
@@ -79,14 +82,15 @@ class ParticipantEntryAPI(ExperimentAPIView):
             fingerprint_hash=self.params.text("fingerprint_hash", max_length=50),
             entry_information=entry_information,
         )
-        return _created(participant, quorum)
+        return _created(request, participant, quorum)
 
 
 class ParticipantDetailAPI(ExperimentAPIView):
     """GET /participant/<participant_id>: one participant."""
 
     def get(self, request: Request, participant_id):
-        return success(participant=as_json(participant_get(participant_id=participant_id)))
+        participant = participant_get(participant_id=participant_id)
+        return success(participant=self.caller.visible_json(participant))
 
 
 class ParticipantLoadAPI(ExperimentAPIView):
@@ -96,4 +100,4 @@ class ParticipantLoadAPI(ExperimentAPIView):
         assignment_id = self.params.text("assignment_id") or self.params.text("assignmentId")
         assignment_id = assignment_id or self.params.text("SESSION_ID")
         participant = participant_load(experiment=self.experiment, assignment_id=assignment_id)
-        return success(participant=as_json(participant))
+        return success(participant=self.caller.visible_json(participant))

@@ -1,7 +1,8 @@
 """Dallinger's JSON envelopes: `{"status": "success", ...}` and `{"status": "error", "html": ...}`."""
 
-from django.template.loader import render_to_string
 from rest_framework.response import Response
+
+from experiments.error_page import error_page_html
 
 
 def as_json(objects):
@@ -14,21 +15,6 @@ def as_json(objects):
 def success(status: int = 200, headers=None, **payload) -> Response:
     """A success envelope carrying `payload` (objects already turned into JSON)."""
     return Response({"status": "success", **payload}, status=status, headers=headers)
-
-
-def error_page_html(request, *, message: str, error_type: str = "", participant=None) -> str:
-    """The error page a front end swaps in (`dallinger.error`): ids, contact address, feedback form."""
-    from experiments.runtime import active
-
-    config = active().config
-    context = {
-        "message": message,
-        "error_type": error_type,
-        "participant": participant,
-        "contact_email_on_error": config.get("contact_email_on_error", ""),
-        "request_path": request.path if request is not None else "",
-    }
-    return render_to_string("error.html", context, request=request)
 
 
 def error(request, *, message: str, status: int, error_code=None, participant=None, error_type: str = "") -> Response:

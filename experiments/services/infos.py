@@ -4,6 +4,7 @@ from django.db import transaction
 
 from core.infos import TrackingEvent
 from core.models import Info, Transformation
+from experiments.binding import Caller
 from experiments.errors import BadRequest, Refused
 from experiments.services.lookups import info_get, node_get, refused_by_the_model
 
@@ -20,13 +21,14 @@ def info_get_for_node(*, experiment, node_id, info_id) -> Info:
 
 
 def info_create(
-    *, experiment, node_id, contents, info_type=Info, failed=False, details=None, properties=None
+    *, experiment, node_id, contents, caller: Caller, info_type=Info, failed=False, details=None, properties=None
 ) -> Info:
     """Create an info at a node. A failed node only takes infos created failed."""
     if contents is None:
         raise BadRequest("contents is required to create an info.")
     with transaction.atomic():
         node = node_get(node_id=node_id)
+        caller.require_for_node(node)
         if node.failed and not failed:
             raise Refused(
                 f"Node {node.pk} has failed: only failed infos can be created there.", participant=node.participant
@@ -41,23 +43,33 @@ def info_create(
     return info
 
 
-def tracking_event_create(*, node_id, details) -> TrackingEvent:
+def tracking_event_create(*, node_id, details, caller: Caller) -> TrackingEvent:
     """Record a front-end event for a node."""
     if not isinstance(details, dict):
         raise BadRequest("details must be a JSON object describing the event.")
     with transaction.atomic():
         node = node_get(node_id=node_id)
+        caller.require_for_node(node)
         event = TrackingEvent(origin=node, details=details, failed=node.failed)
         event.save()
     return event
 
 
 def transformation_create(
-    *, experiment, node_id, info_in_id, info_out_id, transformation_type=Transformation, details=None, properties=None
+    *,
+    experiment,
+    node_id,
+    info_in_id,
+    info_out_id,
+    caller: Caller,
+    transformation_type=Transformation,
+    details=None,
+    properties=None,
 ) -> Transformation:
     """Record that `info_out` was made from `info_in` at the node."""
     with transaction.atomic():
         node = node_get(node_id=node_id)
+        caller.require_for_node(node)
         info_in = info_get(info_id=info_in_id, participant=node.participant)
         info_out = info_get(info_id=info_out_id, participant=node.participant)
         if info_out.origin_id != node.pk:

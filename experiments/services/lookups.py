@@ -2,8 +2,10 @@
 
 from contextlib import contextmanager
 
+from django.db.models import Q
+
 from core.fetch import by_pk
-from core.models import Info, Network, Node, Participant
+from core.models import Info, Network, Node, Participant, ParticipantStatus
 from experiments.errors import BadRequest, NotFound, Refused
 
 
@@ -14,6 +16,32 @@ def as_id(value) -> int:
     except (TypeError, ValueError):
         return -1
     return number if 0 < number < 2**63 else -1
+
+
+#: Statuses of a participant who has not finished (nor given up) their assignment.
+UNFINISHED = (ParticipantStatus.WORKING, ParticipantStatus.OVERRECRUITED, ParticipantStatus.REPLACED)
+
+
+def participants_of(*, worker_id: str, assignment_id: str) -> list[Participant]:
+    """The participants of this worker, and those on this assignment: what decides whether the
+    worker may start it (see `has_taken_part` and `assignment_held_by_another`)."""
+    return list(Participant.objects.filter(Q(worker_id=worker_id) | Q(assignment_id=assignment_id)).order_by("id"))
+
+
+def has_taken_part(participants, *, worker_id: str, assignment_id: str) -> bool:
+    """Whether, among `participants_of` the worker, one shows they already took part: one on
+    another assignment, or one that finished this one. (An unfinished participant on this
+    assignment is a restart, not a repeat.)"""
+    return any(
+        participant.worker_id == worker_id
+        and not (participant.assignment_id == assignment_id and participant.status in UNFINISHED)
+        for participant in participants
+    )
+
+
+def assignment_held_by_another(participants, *, worker_id: str, assignment_id: str) -> bool:
+    """Whether, among `participants_of` the worker, another worker's holds this assignment."""
+    return any(p.assignment_id == assignment_id and p.worker_id != worker_id for p in participants)
 
 
 def participant_get(*, participant_id) -> Participant:

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from core.fetch import by_pk
 from core.models import Network, Node, Participant, ParticipantStatus
+from experiments.binding import Caller
 from experiments.errors import BadRequest, Refused
 from experiments.services.lookups import as_id, node_get, refused_by_the_model
 
@@ -12,7 +13,7 @@ class _NetworkTaken(Exception):
     """The chosen network filled up (or failed) before this participant could join it."""
 
 
-def node_create_for_participant(*, experiment, participant_id, details=None, properties=None) -> Node:
+def node_create_for_participant(*, experiment, participant_id, caller: Caller, details=None, properties=None) -> Node:
     """Give a working participant a node in the network the experiment chooses for them.
 
     The chosen network's row is locked while the node is created and wired, so
@@ -23,6 +24,7 @@ def node_create_for_participant(*, experiment, participant_id, details=None, pro
         participant = by_pk(Participant, as_id(participant_id), lock="no_key_update")
         if participant is None:
             raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+        caller.require(participant)
         if participant.status != ParticipantStatus.WORKING:
             raise BadRequest(
                 f"Participant {participant.pk} is {participant.status}, not working: no node can be made.",
@@ -85,10 +87,11 @@ def node_vectors(*, experiment, node_id, direction: str, failed) -> list:
     return vectors
 
 
-def node_connect(*, experiment, node_id, other_node_id, direction: str) -> list:
-    """Connect two nodes; returns the new vectors."""
+def node_connect(*, experiment, node_id, other_node_id, direction: str, caller: Caller) -> list:
+    """Connect two nodes; returns the new vectors. The caller acts for the first node's participant."""
     with transaction.atomic():
         node = node_get(node_id=node_id)
+        caller.require_for_node(node)
         other = node_get(node_id=other_node_id, participant=node.participant)
         with refused_by_the_model(node):
             vectors = node.connect(whom=other, direction=direction)
@@ -112,17 +115,19 @@ def node_received_infos(*, experiment, node_id, info_type) -> list:
     return infos
 
 
-def node_transmissions(*, experiment, node_id, direction: str, status: str) -> list:
+def node_transmissions(*, experiment, node_id, direction: str, status: str, caller: Caller) -> list:
     """The node's transmissions; reading pending incoming ones marks them received (as Dallinger).
 
     The pending ones are received first and answered as received, so the answer holds exactly
     what this request received: a transmission arriving meanwhile is never marked received
-    without being answered, nor answered as received by two concurrent readers.
+    without being answered, nor answered as received by two concurrent readers. Receiving
+    changes the node's record, so only its participant's caller may ask for pending ones.
     """
     with transaction.atomic():
         node = node_get(node_id=node_id)
         received = []
         if direction in ("incoming", "all") and status in ("pending", "all") and not node.failed:
+            caller.require_for_node(node)
             received = node.receive()
         # Listed after receiving: those just received are no longer pending, so add them back.
         listed = node.transmissions(direction=direction, status=status)
@@ -132,10 +137,11 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str) -> l
     return transmissions
 
 
-def node_transmit(*, experiment, node_id, what, to_whom, details=None, properties=None) -> list:
+def node_transmit(*, experiment, node_id, what, to_whom, caller: Caller, details=None, properties=None) -> list:
     """Send infos from the node; `what` and `to_whom` are ids, known classes or None."""
     with transaction.atomic():
         node = node_get(node_id=node_id)
+        caller.require_for_node(node)
         what = _resolve_id(what, node.all_infos.model, "info", node)
         to_whom = _resolve_id(to_whom, Node, "node", node)
         with refused_by_the_model(node):

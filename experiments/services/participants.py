@@ -2,18 +2,17 @@
 
 import inspect
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from core.fetch import rows_where
 from core.models import Participant, ParticipantStatus
+from core.validation import unstorable
 from experiments.errors import BadRequest, Refused
 from core.locks import lock_keys
+from experiments.services.lookups import assignment_held_by_another, has_taken_part, participants_of
 from experiments.services.quorum import quorum_state
 
 MAX_ID_LENGTH = 50
-#: Statuses of a participant who has not finished (nor given up) their assignment.
-UNFINISHED = (ParticipantStatus.WORKING, ParticipantStatus.OVERRECRUITED, ParticipantStatus.REPLACED)
 
 
 def participant_create(
@@ -42,8 +41,10 @@ def participant_create(
             raise BadRequest(f"{name} is required to create a participant.")
         if len(value) > MAX_ID_LENGTH:
             raise BadRequest(f"{name} is longer than {MAX_ID_LENGTH} characters.")
-    if not mode or len(mode) > MAX_ID_LENGTH:
-        raise BadRequest("mode is missing or too long.")
+        if unstorable(value):
+            raise BadRequest(f"{name} {unstorable(value)}.")
+    if not mode or len(mode) > MAX_ID_LENGTH or unstorable(mode):
+        raise BadRequest("mode is missing, too long or malformed.")
     if fingerprint_hash is not None and len(fingerprint_hash) > MAX_ID_LENGTH:
         raise BadRequest(f"fingerprint_hash is longer than {MAX_ID_LENGTH} characters.")
 
@@ -51,14 +52,19 @@ def participant_create(
         # With a quorum, arrivals are counted one at a time, so that two arriving together
         # cannot both be the quorum's last place.
         lock_keys(f"worker:{worker_id}", f"assignment:{assignment_id}", *(["quorum"] if experiment.quorum else []))
+        known = participants_of(worker_id=worker_id, assignment_id=assignment_id)
+        if assignment_held_by_another(known, worker_id=worker_id, assignment_id=assignment_id):
+            # Only the worker an assignment was given to may restart it: anyone else could
+            # otherwise evict a working participant by naming their assignment.
+            raise Refused("This assignment belongs to another worker.", error_code="assignment_taken")
         if not experiment.config.get("allow_repeat_worker_ids", False):
             # The same assignment again, while the worker has not finished it, is a restart,
             # handled as a reassignment below; anything else means they already took part.
-            if _has_taken_part(worker_id, assignment_id):
+            if has_taken_part(known, worker_id=worker_id, assignment_id=assignment_id):
                 raise Refused(
                     "You have already taken part in this experiment.", error_code="worker_already_participated"
                 )
-        earlier = rows_where(Participant, "assignment_id = %s AND status = %s", [assignment_id, "working"])
+        earlier = [p for p in known if p.assignment_id == assignment_id and p.status == ParticipantStatus.WORKING]
         arguments = {
             "worker_id": worker_id,
             "hit_id": hit_id,
@@ -81,18 +87,6 @@ def participant_create(
             experiment.assignment_reassigned(previous)
         quorum = _quorum_state(experiment, participant)
     return participant, quorum
-
-
-def _has_taken_part(worker_id: str, assignment_id: str) -> bool:
-    """Whether the worker has a participant other than an unfinished one on this assignment."""
-    unfinished = ", ".join(["%s"] * len(UNFINISHED))
-    sql = (
-        f"SELECT 1 FROM {Participant._meta.db_table} WHERE worker_id = %s"
-        f" AND NOT (assignment_id = %s AND status IN ({unfinished})) LIMIT 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [worker_id, assignment_id, *UNFINISHED])
-        return cursor.fetchone() is not None
 
 
 def _quorum_state(experiment, participant) -> dict | None:

@@ -3,14 +3,16 @@
 from django.db import transaction
 
 from core.models import Question
+from experiments.binding import Caller
 from experiments.errors import BadRequest
 from experiments.services.lookups import participant_get
 from experiments.services.recruiting import participant_recruiter
 
 
-def question_create(*, experiment, participant_id, question, response, number) -> Question:
+def question_create(*, experiment, participant_id, question, response, number, caller: Caller) -> Question:
     """Store one answer of a participant, within the configured length limit."""
     participant = participant_get(participant_id=participant_id)
+    caller.require(participant)
     for name, value in (("question", question), ("response", response)):
         if value is None:
             raise BadRequest(f"{name} is required.", participant=participant)

@@ -14,9 +14,12 @@ from core.background import send_after_commit
 from core.fetch import by_pk
 from core.models import Notification, Participant, ParticipantStatus
 from experiments import tasks
+from experiments.binding import Caller
 from experiments.errors import BadRequest
 from experiments.services.lookups import as_id
 from experiments.services.recruiting import participant_recruiter
+from recruitment.ledger import settlement_intend
+from recruitment.models import SubmissionSettlement
 from recruitment.recruiters import nickname_of
 
 logger = logging.getLogger(__name__)
@@ -30,23 +33,24 @@ SUBMITTABLE = (
 MINIMUM_BONUS = 0.01
 
 
-def _lock_participant(participant_id) -> Participant:
+def _lock_participant(participant_id, caller: Caller) -> Participant:
     if participant_id in (None, ""):
         raise BadRequest("participant_id is required.")
     participant = by_pk(Participant, as_id(participant_id), lock="no_key_update")
     if participant is None:
         raise BadRequest(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+    caller.require(participant)
     return participant
 
 
-def participant_submit(*, experiment, participant_id) -> Participant:
+def participant_submit(*, experiment, participant_id, caller: Caller) -> Participant:
     """The participant says they have finished (`/worker_complete`). Safe to repeat.
 
     Recruiters whose own site confirms submission (MTurk) only record that it started;
     for the others the submission is processed at once.
     """
     with transaction.atomic():
-        participant = _lock_participant(participant_id)
+        participant = _lock_participant(participant_id, caller)
         if participant.status not in SUBMITTABLE:
             return participant
         if participant.end_time is None:
@@ -86,24 +90,30 @@ def _process_submission(experiment, participant) -> None:
     participant.save(update_fields=["bonus", "status"])
     experiment.submission_successful(participant=participant)
     bonus_reason = experiment.bonus_reason() if participant.bonus >= MINIMUM_BONUS else None
-    send_after_commit(tasks.settle_submission.s(participant.pk, bonus_reason, tasks.RECRUIT_MORE))
+    _settle(participant, SubmissionSettlement.Recruit.MORE, bonus_reason)
 
 
 def _fail_check(experiment, participant, status, hook) -> None:
     participant.status = status
     participant.save(update_fields=["status"])
     hook(participant=participant)
-    send_after_commit(tasks.settle_submission.s(participant.pk, None, tasks.RECRUIT_REPLACEMENT))
+    _settle(participant, SubmissionSettlement.Recruit.REPLACEMENT, None)
 
 
-def participant_worker_failed(*, experiment, participant_id) -> Participant:
+def _settle(participant, recruit: str, bonus_reason: str | None) -> None:
+    # What is owed is written in this transaction; the task that pays it is sent once it commits.
+    settlement_intend(participant=participant, recruit=recruit, bonus_reason=bonus_reason)
+    send_after_commit(tasks.settle_submission.s(participant.pk))
+
+
+def participant_worker_failed(*, experiment, participant_id, caller: Caller) -> Participant:
     """A participant (in practice a bot) reports that it could not take part.
 
     Its end time is recorded; a working bot is rejected, its nodes failed, and a
     replacement recruited.
     """
     with transaction.atomic():
-        participant = _lock_participant(participant_id)
+        participant = _lock_participant(participant_id, caller)
         participant.end_time = participant.end_time or timezone.now()
         fields = ["end_time"]
         if participant.status == ParticipantStatus.WORKING and nickname_of(participant.recruiter_id) == "bots":

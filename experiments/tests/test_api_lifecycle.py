@@ -6,6 +6,7 @@ import logging
 import re
 
 import pytest
+from django.test import Client
 
 from core.models import Network, Node, Notification, Participant, ParticipantStatus, Question, Recruitment
 from experiments.tests.api_support import SENDERS, assert_error, create_participant, hook_names, post_form, success
@@ -276,7 +277,7 @@ def test_worker_failed_without_a_known_participant_is_a_bad_request(client, bart
 def test_notification_changes_the_participants_status_through_the_hooks(
     client, recording, committed, event, status, hooks
 ):
-    recording()
+    recording(accept_unverified_notifications=True)
     participant_id, node_id = _participant_with_node(client)
     assignment_id = Participant.objects.get(pk=participant_id).assignment_id
     before = len(hook_names())
@@ -293,20 +294,36 @@ def test_notification_changes_the_participants_status_through_the_hooks(
     assert (notification.event_type, notification.assignment_id) == (event, assignment_id)
 
 
-def test_notification_by_participant_id_on_a_get(client, recording, committed):
+def test_notifications_are_refused_unless_the_configuration_trusts_them(client, recording, committed):
+    """Anyone can reach /notifications: by default it changes nobody's status (an unsigned
+    "AssignmentSubmitted" would otherwise approve and pay a participant who did no work)."""
     recording()
+    participant_id, _ = _participant_with_node(client)
+    stranger = Client()
+
+    refused = committed(
+        post_form, stranger, "/notifications", {"Event.1.EventType": "AssignmentSubmitted", "participant_id": participant_id}
+    )
+
+    assert_error(refused, 403, error_code="notifications_off")
+    assert Participant.objects.get(pk=participant_id).status == "working"
+    assert not Notification.objects.exclude(event_type="hook").exists()
+
+
+def test_notifications_are_post_only(client, recording, committed):
+    recording(accept_unverified_notifications=True)
     participant_id, _ = _participant_with_node(client)
 
     response = committed(
         client.get, "/notifications", {"Event.1.EventType": "AssignmentReturned", "participant_id": participant_id}
     )
 
-    success(response)
-    assert Participant.objects.get(pk=participant_id).status == "returned"
+    assert_error(response, 405)
+    assert Participant.objects.get(pk=participant_id).status == "working"
 
 
 def test_notification_leaves_a_participant_who_is_no_longer_working_alone(client, recording, committed):
-    recording()
+    recording(accept_unverified_notifications=True)
     participant_id, _ = _participant_with_node(client)
     success(committed(client.get, "/worker_complete", {"participant_id": participant_id}))
     assignment_id = Participant.objects.get(pk=participant_id).assignment_id
@@ -329,6 +346,7 @@ def test_notification_leaves_a_participant_who_is_no_longer_working_alone(client
     ],
 )
 def test_notification_without_a_usable_event_is_a_bad_request(client, bartlett, params, message):
+    bartlett.config.set("accept_unverified_notifications", True)
     assert_error(post_form(client, "/notifications", params), 400, message=message)
     assert not Notification.objects.exists()
 

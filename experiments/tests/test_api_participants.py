@@ -150,14 +150,16 @@ def test_same_assignment_again_replaces_the_working_participant_through_the_hook
     assert Node.objects.get(pk=node_id).failed  # the default hook fails the earlier participant's nodes
 
 
-def test_same_assignment_under_another_worker_replaces_the_working_participant(client, recording):
+def test_same_assignment_under_another_worker_is_refused_and_evicts_nobody(client, recording):
     recording()
     first = create_participant(client, worker_id="W1", assignment_id="A1")["participant"]
 
-    create_participant(client, worker_id="W2", assignment_id="A1")
+    answer = post_form(Client(), "/participant/W2/hit1/A1/debug")
 
-    assert Participant.objects.get(pk=first["id"]).status == ParticipantStatus.REPLACED
-    assert [call["participant"] for call in hook_calls("assignment_reassigned")] == [first["id"]]
+    assert_error(answer, 403, error_code="assignment_taken")
+    assert Participant.objects.get(pk=first["id"]).status == ParticipantStatus.WORKING
+    assert Participant.objects.count() == 1
+    assert hook_calls("assignment_reassigned") == []
 
 
 def test_same_assignment_does_not_replace_a_participant_who_is_no_longer_working(client, recording):
@@ -165,7 +167,7 @@ def test_same_assignment_does_not_replace_a_participant_who_is_no_longer_working
     first = create_participant(client, worker_id="W1", assignment_id="A1")["participant"]
     Participant.objects.filter(pk=first["id"]).update(status=ParticipantStatus.RETURNED)
 
-    create_participant(client, worker_id="W2", assignment_id="A1")
+    create_participant(client, worker_id="W1", assignment_id="A1")
 
     assert Participant.objects.get(pk=first["id"]).status == ParticipantStatus.RETURNED
     assert hook_calls("assignment_reassigned") == []

@@ -1,64 +1,172 @@
-"""The background task that settles a submission with the participant's recruiter."""
+"""The background task that settles a submission with the participant's recruiter, from the
+payment ledger: each payout at most once, and the recruitment that follows once."""
 
 import pytest
+from django.utils import timezone
 
 from core.models import Participant
 from experiments import tasks
+from recruitment import ledger
 from recruitment.base import RECRUITERS, HotAirRecruiter, register
+from recruitment.models import Payment, SubmissionSettlement
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def failing_approvals():
-    """A recruiter whose approvals fail; the calls it received, in order."""
-    calls = []
+class Crash(BaseException):
+    """The worker dies in the middle of a call (not an error the task could catch)."""
 
-    class FailingApprovals(HotAirRecruiter):
-        nickname = "failing_approvals"
+
+class CallLog(list):
+    """Calls in order, and `failures`: call name → the exception its next call raises."""
+
+    def __init__(self):
+        super().__init__()
+        self.failures = {}
+
+
+@pytest.fixture
+def recruiter_calls():
+    """Registers recruiters that record their calls: `platform` pays outside the database,
+    `local` does not; `failures` makes a call fail (or crash) once. The calls, in order."""
+    calls = CallLog()
+    failures = calls.failures
+
+    def recorded(name, *args):
+        calls.append((name, *args))
+        failure = failures.pop(name, None)
+        if failure is not None:
+            raise failure
+
+    class Platform(HotAirRecruiter):
+        nickname = "platform"
+        pays_outside = True
 
         def approve_hit(self, assignment_id):
-            calls.append(("approve_hit", assignment_id))
-            raise RuntimeError("the recruiter's site is down")
+            recorded("approve_hit", assignment_id)
+            return True
 
         def reward_bonus(self, participant, amount, reason):
-            calls.append(("reward_bonus", amount, reason))
+            recorded("reward_bonus", amount, reason)
+            return "bonus-77"
 
         def recruit(self, n=1):
-            calls.append(("recruit", n))
+            recorded("recruit", n)
             return []
 
-    register(FailingApprovals)
+    class Local(Platform):
+        nickname = "local"
+        pays_outside = False
+
+    for recruiter in (Platform, Local):
+        register(recruiter)
     yield calls
-    del RECRUITERS["failing_approvals"]
+    for name in ("platform", "local"):
+        del RECRUITERS[name]
 
 
-def submitted(recruiter_id: str, bonus: float) -> Participant:
-    return Participant.objects.create(
+def submitted(recruiter_id: str, *, bonus: float = 0.25, recruit="replacement", bonus_reason="Thanks!") -> Participant:
+    """A processed submission, with what it owes written in the ledger (as the submission flow does)."""
+    participant = Participant.objects.create(
         worker_id="w", assignment_id="a", unique_id="w:a", hit_id="h", mode="debug",
-        recruiter_id=recruiter_id, status="approved", bonus=bonus,
+        recruiter_id=recruiter_id, status="approved", bonus=bonus, base_pay=1.0,
     )  # fmt: skip
+    ledger.settlement_intend(participant=participant, recruit=recruit, bonus_reason=bonus_reason)
+    return participant
 
 
-def test_a_failed_approval_still_pays_the_bonus_and_recruits_then_fails_the_task(failing_approvals):
-    participant = submitted("failing_approvals", bonus=0.25)
+def states() -> dict:
+    return dict(Payment.objects.values_list("kind", "state"))
+
+
+def test_the_task_is_acknowledged_when_it_ends_so_a_killed_worker_leaves_it_to_another():
+    assert tasks.settle_submission.acks_late is True
+    # A bot's run is not safe to repeat (it would be a second participant).
+    assert tasks.run_bot.acks_late is False
+
+
+def test_it_approves_pays_the_bonus_then_recruits_and_records_each_payout(recruiter_calls):
+    participant = submitted("platform")
+
+    tasks.settle_submission(participant.pk)
+
+    assert recruiter_calls == [("approve_hit", "a"), ("reward_bonus", 0.25, "Thanks!"), ("recruit", 1)]
+    assert states() == {"base": "sent", "bonus": "sent"}
+    bonus = Payment.objects.get(kind="bonus")
+    assert (bonus.amount, bonus.reason, bonus.external_id, bonus.attempts) == (ledger.Decimal("0.25"), "Thanks!", "bonus-77", 1)
+    assert SubmissionSettlement.objects.get().recruited_at is not None
+
+
+@pytest.mark.parametrize("recruiter", ["platform", "local"])
+def test_run_again_it_pays_and_recruits_nothing_more(recruiter_calls, recruiter):
+    participant = submitted(recruiter)
+    tasks.settle_submission(participant.pk)
+
+    tasks.settle_submission(participant.pk)
+    ledger.settlement_intend(participant=participant, recruit="replacement", bonus_reason="Thanks!")
+    tasks.settle_submission(participant.pk)
+
+    assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "recruit"]
+    assert Payment.objects.count() == 2
+
+
+def test_a_failed_approval_still_pays_the_bonus_and_recruits_then_fails_the_task(recruiter_calls):
+    participant = submitted("platform")
+    recruiter_calls.failures["approve_hit"] = RuntimeError("the recruiter's site is down")
 
     with pytest.raises(RuntimeError, match="site is down"):
-        tasks.settle_submission(participant.pk, "Thanks!", tasks.RECRUIT_REPLACEMENT)
+        tasks.settle_submission(participant.pk)
 
-    assert failing_approvals == [("approve_hit", "a"), ("reward_bonus", 0.25, "Thanks!"), ("recruit", 1)]
-
-
-def test_without_a_bonus_reason_no_bonus_is_paid(failing_approvals):
-    participant = submitted("failing_approvals", bonus=0.25)
-
-    with pytest.raises(RuntimeError):
-        tasks.settle_submission(participant.pk, None, "none")
-
-    assert failing_approvals == [("approve_hit", "a")]
+    assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "recruit"]
+    assert states() == {"base": "failed", "bonus": "sent"}
+    assert "site is down" in Payment.objects.get(kind="base").error
 
 
-def test_the_task_that_pays_is_acknowledged_on_receipt_so_never_runs_twice():
-    # With acknowledgement after the task, a worker killed while recruiting would have the
-    # message delivered again, approving and paying the bonus a second time.
-    assert tasks.settle_submission.acks_late is False
+def test_without_a_bonus_reason_no_bonus_is_owed(recruiter_calls):
+    participant = submitted("platform", bonus_reason=None, recruit="none")
+
+    tasks.settle_submission(participant.pk)
+
+    assert recruiter_calls == [("approve_hit", "a")]
+    assert states() == {"base": "sent"}
+
+
+def test_a_crash_during_a_platform_payout_never_pays_it_again(recruiter_calls):
+    participant = submitted("platform")
+    recruiter_calls.failures["reward_bonus"] = Crash()
+
+    with pytest.raises(Crash):
+        tasks.settle_submission(participant.pk)
+    tasks.settle_submission(participant.pk)  # the message is delivered again
+
+    assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "recruit"]
+    assert states() == {"base": "sent", "bonus": "sending"}
+    # Past its lease, the interrupted payout is left for the experimenter to check.
+    Payment.objects.filter(kind="bonus").update(sending_since=timezone.now() - ledger.SENDING_LEASE * 2)
+    assert ledger.payment_reconcile_stale() == 1
+    assert states()["bonus"] == "unknown"
+
+
+def test_a_crash_during_a_local_payout_rolls_it_back_so_the_rerun_makes_it_once(recruiter_calls):
+    participant = submitted("local")
+    recruiter_calls.failures["reward_bonus"] = Crash()
+
+    with pytest.raises(Crash):
+        tasks.settle_submission(participant.pk)
+    assert states() == {"base": "sent", "bonus": "intended"}
+    tasks.settle_submission(participant.pk)
+
+    assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "reward_bonus", "recruit"]
+    assert states() == {"base": "sent", "bonus": "sent"}
+
+
+def test_a_crash_while_recruiting_leaves_the_recruitment_to_the_rerun(recruiter_calls):
+    participant = submitted("local")
+    recruiter_calls.failures["recruit"] = Crash()
+
+    with pytest.raises(Crash):
+        tasks.settle_submission(participant.pk)
+    tasks.settle_submission(participant.pk)
+
+    assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "recruit", "recruit"]
+    assert SubmissionSettlement.objects.get().recruited_at is not None

@@ -94,3 +94,11 @@ def wait_for_path(browser, path: str, timeout: float = 10):
     WebDriverWait(browser, timeout).until(
         lambda driver: driver.execute_script("return document.readyState === 'complete'")
     )
+
+
+def hold(browser, participant) -> None:
+    """Give the browser (on a page of the server) the cookie of a participant it created
+    earlier, as it would have kept it since (experiments/binding.py)."""
+    from experiments.binding import cookie_name, participant_token
+
+    browser.add_cookie({"name": cookie_name(participant.pk), "value": participant_token(participant), "path": "/"})

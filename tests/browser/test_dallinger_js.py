@@ -10,7 +10,7 @@ import json
 import pytest
 
 from core.models import Info, Node, Participant, Question
-from tests.browser.dallinger_js import JS_CLIENT, enter, identity, join, rejected, resolved, run, wait_for_path
+from tests.browser.dallinger_js import JS_CLIENT, enter, hold, identity, join, rejected, resolved, run, wait_for_path
 
 
 @pytest.fixture
@@ -208,6 +208,7 @@ def test_load_participant_loads_the_assignments_participant_into_the_identity(
 ):
     earlier = make_participant(worker_id="resumer", hit_id="hit7", assignment_id="resume-1")
     browser.get(f"{server_url}/consent")
+    hold(browser, earlier)
 
     answer = resolved(browser, "dallinger.loadParticipant('resume-1')")
 
@@ -221,6 +222,7 @@ def test_load_participant_loads_the_assignments_participant_into_the_identity(
 def test_load_participant_accepts_the_recruiters_entry_parameters(browser, server_url, pushbutton, make_participant):
     earlier = make_participant(worker_id="prolific-1", assignment_id="session-1")
     browser.get(f"{server_url}/consent")
+    hold(browser, earlier)
 
     answer = resolved(browser, "dallinger.loadParticipant({PROLIFIC_PID: 'prolific-1', SESSION_ID: 'session-1'})")
 
