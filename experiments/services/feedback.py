@@ -30,20 +30,23 @@ def error_feedback_record(
     participant = by_pk(Participant, as_id(participant_id)) if participant_id else None
     verified = participant is not None and caller.holds(participant)
     try:
-        request_details = made_storable(json.loads(request_data)) if request_data else {}
+        request_details = json.loads(request_data) if request_data else {}
     except (ValueError, RecursionError):
-        request_details = {"raw": made_storable(request_data[:MAX_FIELD_LENGTH])}
+        request_details = {"raw": request_data[:MAX_FIELD_LENGTH]}
     if not isinstance(request_details, dict):
         request_details = {"raw": request_details}
-    request_details.update({"user_agent": made_storable(user_agent), "referrer": made_storable(referrer)})
-    details = {
-        "participant_id": participant.pk if participant else None,
-        "from_participant": verified,
-        "feedback": made_storable((feedback or "")[:MAX_FIELD_LENGTH]),
-        "error_type": made_storable((error_type or "")[:MAX_FIELD_LENGTH]),
-        "error_text": made_storable((error_text or "")[:MAX_FIELD_LENGTH]),
-        "request_data": request_details,
-    }
+    request_details.update({"user_agent": user_agent, "referrer": referrer})
+    # Whatever the participant sent is kept, changed only as much as storing it needs.
+    details = made_storable(
+        {
+            "participant_id": participant.pk if participant else None,
+            "from_participant": verified,
+            "feedback": (feedback or "")[:MAX_FIELD_LENGTH],
+            "error_type": (error_type or "")[:MAX_FIELD_LENGTH],
+            "error_text": (error_text or "")[:MAX_FIELD_LENGTH],
+            "request_data": request_details,
+        }
+    )
     with transaction.atomic():
         report = Notification(
             assignment_id=participant.assignment_id if participant else "unknown",

@@ -89,6 +89,46 @@ def test_unknown_pages_are_404(client, path):
     assert client.get(path).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/index",
+        "/admin/change_list",
+        "/admin/login",
+        "/rest_framework/login",
+        "/rest_framework/api",
+        "/registration/password_reset_email",
+        "/drf_spectacular/swagger_ui",
+        "/error_complete",
+        "/exit_thanks",
+        "/launch",
+        "/layout",
+        "/error",
+        "/index",
+        "/ad",  # its own route, which checks the ids; never rendered bare
+    ],
+)
+def test_templates_that_are_not_participant_pages_are_not_served_by_name(client, path):
+    response = client.get(path)
+
+    assert response.status_code in (400, 404, 405), response.status_code
+    assert b"Django administration" not in response.content and b"Django REST framework" not in response.content
+
+
+@pytest.mark.parametrize("page", ["consent", "instructions", "exp", "questionnaire", "waiting", "complete"])
+def test_the_platforms_participant_pages_are_served_by_name(client, page):
+    assert client.get(f"/{page}").status_code == 200
+
+
+def test_an_experiments_own_template_is_a_page(client, use_experiment):
+    from experiments.tests.api_support import TEST_EXPERIMENTS
+
+    use_experiment(TEST_EXPERIMENTS / "assets_overrides")
+
+    assert client.get("/custom_page").status_code == 200
+    assert client.get("/error").status_code == 404  # reserved: the platform's, and only for errors
+
+
 def test_error_page_answers_get_and_post(client, make_participant):
     participant = make_participant()
 
