@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here instead of a CDN
     "channels",
     "core",
     "recruitment",
@@ -202,6 +203,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The Dallinger-compatible experiment API.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Experiments ------------------------------------------------------------------------
