@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Listed after the clickjacking middleware so that it sees the response first: it sets
+    # X-Frame-Options itself on pages a recruiter may frame (see its module).
+    "dallinger_project.content_security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "dallinger_project.urls"

@@ -9,6 +9,8 @@ import json
 import re
 from typing import Any, Callable, NamedTuple
 
+from experiments.content_security import parse_additions
+
 NO_DEFAULT = object()
 
 
@@ -85,6 +87,11 @@ def recruiter_counts(value: str) -> None:
         raise ValueError("must be written 'nickname: count, nickname: count' (e.g. 'mturk: 5, bots: 5')")
 
 
+def policy_additions(value: str) -> None:
+    """Accept `content_security_policy_extra`: JSON naming sources to add per directive."""
+    parse_additions(value)
+
+
 MODES = ("debug", "sandbox", "live")
 
 BUILT_IN_KEYS = (
@@ -105,6 +112,8 @@ BUILT_IN_KEYS = (
     BuiltInKey("recruiters", str, validators=(recruiter_counts,)),
     BuiltInKey("allow_repeat_worker_ids", bool, False),
     BuiltInKey("question_max_length", int, 1000, validators=(at_least(1),)),
+    # Participant pages
+    BuiltInKey("content_security_policy_extra", str, "{}", validators=(policy_additions,)),
     # Amazon Mechanical Turk
     BuiltInKey("aws_access_key_id", str, synonyms=("AWS_ACCESS_KEY_ID",), sensitive=True),
     BuiltInKey("aws_secret_access_key", str, synonyms=("AWS_SECRET_ACCESS_KEY",), sensitive=True),

@@ -9,6 +9,8 @@ import sys
 import pytest
 from django.core.management import call_command
 
+from dallinger_project.content_security import API_DOCS_POLICY
+from experiments.content_security import header_value
 from experiments.running.processes import ChildProcess, wait_for_port
 from tests.web_servers import HOST, PROJECT_DIR, free_port
 
@@ -92,6 +94,7 @@ def test_a_live_daphne_serves_the_page_and_its_files_without_collectstatic(daphn
     status, page, headers = fetch(daphne, "/api/docs/")
 
     assert status == 200
+    assert headers["Content-Security-Policy"] == header_value(API_DOCS_POLICY)
     addresses = referenced(page.decode())
     assert static_paths(addresses)
     for address in addresses:
