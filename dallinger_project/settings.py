@@ -6,11 +6,15 @@ Every integration is switched on by the presence of its variables:
   without it the project uses an embedded SQLite file so it runs with no set-up.
 - `REDIS_URL` selects the Redis channel layer and the Celery broker; without it
   the in-memory channel layer and in-process task execution are used.
+- An https `DALLINGER_BASE_URL` turns on the settings for serving behind a TLS proxy
+  (secure cookies, HSTS, the redirect to https, trusting X-Forwarded-Proto).
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here instead of a CDN
     "channels",
     "core",
     "recruitment",
@@ -55,6 +60,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Listed after the clickjacking middleware so that it sees the response first: it sets
+    # X-Frame-Options itself on pages a recruiter may frame (see its module).
+    "dallinger_project.content_security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "dallinger_project.urls"
@@ -201,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The Dallinger-compatible experiment API.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Experiments ------------------------------------------------------------------------
@@ -210,6 +220,67 @@ SPECTACULAR_SETTINGS = {
 DALLINGER_EXPERIMENT = env.str("DALLINGER_EXPERIMENT", default="")
 # The address participants reach the server at (used in recruitment links).
 DALLINGER_BASE_URL = env.str("DALLINGER_BASE_URL", default="http://localhost:8000")
+
+# HTTPS behind a proxy ---------------------------------------------------------------------
+
+
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no variable; a value that is neither is refused rather than read as "no"."""
+    text = env.str(name, default="").strip().lower()
+    if not text:
+        return default
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {text!r}.")
+
+
+def _whole_number(name: str, default: int) -> int:
+    """A variable holding a whole number of at least 0."""
+    text = env.str(name, default="").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 0, not {text!r}.")
+    return int(text)
+
+
+_base_url = urlsplit(DALLINGER_BASE_URL)
+if _base_url.scheme not in ("http", "https") or not _base_url.hostname:
+    raise ImproperlyConfigured(
+        f"DALLINGER_BASE_URL must be an address such as https://experiment.example.org, not {DALLINGER_BASE_URL!r}."
+    )
+# Participants reach an https base URL through a proxy that ends TLS (deploy/nginx), so
+# each setting below defaults to its secure choice then, and to plain http otherwise
+# (a laptop, runexperiment); each has its own variable to override that.
+SERVED_OVER_HTTPS = _base_url.scheme == "https"
+
+# Requests arrive from the proxy over plain http; X-Forwarded-Proto tells the original
+# scheme. Trust it only where a proxy sets it, since a client could send it too.
+if _flag("DJANGO_TRUST_X_FORWARDED_PROTO", default=SERVED_OVER_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The server's own public origin is always trusted for forms (a proxy may rewrite Host).
+CSRF_TRUSTED_ORIGINS = [f"{_base_url.scheme}://{_base_url.netloc.rpartition('@')[2]}"]
+for _origin in env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]):
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_CSRF_TRUSTED_ORIGINS holds origins such as https://experiment.example.org, not {_origin!r}."
+        )
+    CSRF_TRUSTED_ORIGINS.append(_origin)
+SESSION_COOKIE_SECURE = _flag("DJANGO_SESSION_COOKIE_SECURE", default=SERVED_OVER_HTTPS)
+CSRF_COOKIE_SECURE = _flag("DJANGO_CSRF_COOKIE_SECURE", default=SERVED_OVER_HTTPS)
+SECURE_SSL_REDIRECT = _flag("DJANGO_SECURE_SSL_REDIRECT", default=SERVED_OVER_HTTPS)
+SECURE_HSTS_SECONDS = _whole_number("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SERVED_OVER_HTTPS else 0)
+# Both reach beyond this server (every subdomain; browsers' built-in lists), so they
+# are the operator's decision, never a default; `check --deploy` is told so.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = _flag("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    SILENCED_SYSTEM_CHECKS.append("security.W005")
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # Logging -----------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ import json
 import re
 from typing import Any, Callable, NamedTuple
 
+from experiments.content_security import parse_additions
+
 NO_DEFAULT = object()
 
 
@@ -85,6 +87,11 @@ def recruiter_counts(value: str) -> None:
         raise ValueError("must be written 'nickname: count, nickname: count' (e.g. 'mturk: 5, bots: 5')")
 
 
+def policy_additions(value: str) -> None:
+    """Accept `content_security_policy_extra`: JSON naming sources to add per directive."""
+    parse_additions(value)
+
+
 MODES = ("debug", "sandbox", "live")
 
 BUILT_IN_KEYS = (
@@ -108,6 +115,8 @@ BUILT_IN_KEYS = (
     # Participants bound to the browser or bot that created them (experiments/binding.py).
     BuiltInKey("participant_binding", bool, True),
     BuiltInKey("accept_unverified_notifications", bool, False),
+    # Participant pages
+    BuiltInKey("content_security_policy_extra", str, "{}", validators=(policy_additions,)),
     # Amazon Mechanical Turk
     BuiltInKey("aws_access_key_id", str, synonyms=("AWS_ACCESS_KEY_ID",), sensitive=True),
     BuiltInKey("aws_secret_access_key", str, synonyms=("AWS_SECRET_ACCESS_KEY",), sensitive=True),

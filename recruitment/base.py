@@ -8,6 +8,7 @@ public base URL of the server.
 
 import logging
 import secrets
+from urllib.parse import urlsplit
 
 from core.models import Recruitment
 
@@ -102,6 +103,15 @@ class Recruiter:
         """The notification event that finishing an assignment triggers here (None: the recruiter's
         own service sends it)."""
         return "AssignmentSubmitted"
+
+    def content_security_sources(self) -> dict[str, tuple[str, ...]]:
+        """Sources the participant pages must allow for this recruiter, by Content-Security-Policy
+        directive: `form-action` for the site participants submit to at the end (the origin of
+        `external_submission_url`), `frame-ancestors` for a site that shows the pages in a frame."""
+        if not self.external_submission_url:
+            return {}
+        parts = urlsplit(self.external_submission_url)
+        return {"form-action": (f"{parts.scheme}://{parts.netloc}",)}
 
     def exit_page_context(self, participant) -> dict:
         """What the recruiter-exit page needs to send the participant off."""

@@ -59,3 +59,11 @@ class MultiRecruiter(Recruiter):
     def close_recruitment(self) -> None:
         for nickname, _ in parse_quotas(self.config.get("recruiters")):
             self._recruiter(nickname).close_recruitment()
+
+    def content_security_sources(self) -> dict[str, tuple[str, ...]]:
+        """Every source any of the recruiters in `recruiters` needs."""
+        combined: dict[str, tuple[str, ...]] = {}
+        for nickname, _ in parse_quotas(self.config.get("recruiters")):
+            for directive, sources in self._recruiter(nickname).content_security_sources().items():
+                combined[directive] = tuple(dict.fromkeys(combined.get(directive, ()) + tuple(sources)))
+        return combined
