@@ -58,8 +58,9 @@ class HTTPConnection:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.connects += 1
 
-    async def request(self, method: str, path: str, form: dict | None = None) -> Response:
-        """Send one request (a form-encoded body for `form`) and read the whole answer."""
+    async def request(self, method: str, path: str, form: dict | None = None, cookie: str = "") -> Response:
+        """Send one request (a form-encoded body for `form`, a `Cookie` header for `cookie`)
+        and read the whole answer."""
         if self.writer is None:
             await self._connect()
         body = urlencode(form).encode() if form else b""
@@ -68,6 +69,8 @@ class HTTPConnection:
             b"Host: ", self.host_header, b"\r\n",
             b"User-Agent: dallinger-load/1\r\nAccept: application/json\r\n",
         ]  # fmt: skip
+        if cookie:
+            head += [b"Cookie: ", cookie.encode("latin-1"), b"\r\n"]
         if body:
             head.append(b"Content-Type: application/x-www-form-urlencoded\r\n")
         if body or method in ("POST", "PUT", "PATCH"):

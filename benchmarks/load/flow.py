@@ -26,10 +26,13 @@ async def participant_flow(
 ) -> bool:
     """Take one participant through the flow on `connection`; True if every step succeeded."""
 
+    cookie = ""  # the participant's, as a browser keeps it from the creation's Set-Cookie
+
     async def step(name: str, method: str, path: str, form: dict | None = None) -> dict:
+        nonlocal cookie
         started = time.perf_counter()
         try:
-            response = await asyncio.wait_for(connection.request(method, path, form), timeout)
+            response = await asyncio.wait_for(connection.request(method, path, form, cookie), timeout)
         except asyncio.TimeoutError:
             await connection.close()
             recorder.error(name, "timeout")
@@ -40,6 +43,8 @@ async def participant_flow(
         recorder.latency(name, time.perf_counter() - started, response.status)
         if response.status != 200:
             raise StepFailed(name)
+        if "set-cookie" in response.headers:
+            cookie = response.headers["set-cookie"].split(";", 1)[0]
         return json.loads(response.body) if response.body[:1] == b"{" else {}
 
     hit_id = "loadhit"

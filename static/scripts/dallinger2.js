@@ -187,17 +187,47 @@ var dallinger = (function ($) {
     return encoded;
   }
 
+  // A request that never reached the experiment (the connection failed, or the proxy found
+  // no server: 502, 503, 504) is sent again, a few times with growing pauses, when sending it
+  // twice does no harm: reads, and the submission, which the server processes once.
+  var RETRY_DELAYS_MS = [250, 1000, 3000];
+  var RETRY_STATUSES = [0, 502, 503, 504];
+  var REPEATABLE_POSTS = ["/worker_complete"];
+
+  function repeatable(method, route) {
+    return method === "GET" || $.inArray(route.split("?")[0], REPEATABLE_POSTS) !== -1;
+  }
+
   function request(method, route, data) {
     var deferred = $.Deferred();
     var payload = encode(data);
-    $.ajax({
-      url: route,
-      type: method,
-      data: payload,
-      dataType: "json",
-      traditional: true,
-      cache: false
-    }).done(function (body, textStatus, xhr) {
+    var attempt = 0;
+    send();
+    return deferred.promise();
+
+    function send() {
+      $.ajax({
+        url: route,
+        type: method,
+        data: payload,
+        dataType: "json",
+        traditional: true,
+        cache: false
+      }).done(answered).fail(failed);
+    }
+
+    function failed(xhr) {
+      if (attempt < RETRY_DELAYS_MS.length && repeatable(method, route) &&
+          $.inArray(xhr.status, RETRY_STATUSES) !== -1) {
+        var pause = RETRY_DELAYS_MS[attempt] * (0.75 + Math.random() / 2);
+        attempt += 1;
+        window.setTimeout(send, pause);
+        return;
+      }
+      rejected(xhr);
+    }
+
+    function answered(body, textStatus, xhr) {
       if (body && body.status === "error") {
         deferred.reject(new dlgr.AjaxRejection({
           status: xhr.status, html: body.html, message: body.message, errorCode: body.error_code,
@@ -206,7 +236,9 @@ var dallinger = (function ($) {
       } else {
         deferred.resolve(body);
       }
-    }).fail(function (xhr) {
+    }
+
+    function rejected(xhr) {
       var body = xhr.responseJSON;
       if (!body) {
         try { body = JSON.parse(xhr.responseText); } catch (error) { body = {}; }
@@ -219,8 +251,7 @@ var dallinger = (function ($) {
         route: route,
         data: payload
       }));
-    });
-    return deferred.promise();
+    }
   }
 
   /** GET a route; resolves with the JSON answer, rejects with an AjaxRejection. */

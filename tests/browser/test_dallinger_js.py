@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from core.models import Info, Node, Participant, Question
+from core.models import Info, Node, Notification, Participant, Question
 from tests.browser.dallinger_js import JS_CLIENT, enter, hold, identity, join, rejected, resolved, run, wait_for_path
 
 
@@ -113,6 +113,28 @@ def test_a_rejection_reaches_fail_and_then_callbacks_and_not_done(browser, serve
     assert result["seen"] == [["fail", 404], ["then", 404]]
     assert result["state"] == "rejected"
     assert result["rejection"]["isAjaxRejection"]
+
+
+# Retries ------------------------------------------------------------------------------
+
+
+def test_a_read_the_proxy_could_not_deliver_is_sent_again(browser, server_url, use_experiment):
+    use_experiment(JS_CLIENT)
+    browser.get(f"{server_url}/")
+
+    answer = resolved(browser, "dallinger.get('/flaky/read')")
+
+    assert answer["attempts"] == 2
+
+
+def test_a_post_that_may_have_been_processed_is_not_sent_again(browser, server_url, use_experiment):
+    use_experiment(JS_CLIENT)
+    browser.get(f"{server_url}/")
+
+    rejection = rejected(browser, "dallinger.post('/flaky/write')")
+
+    assert rejection["status"] == 502
+    assert Notification.objects.filter(event_type="flaky:write").count() == 1
 
 
 # Rejections ----------------------------------------------------------------------------

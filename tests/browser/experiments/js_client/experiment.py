@@ -1,6 +1,9 @@
 """An experiment for the browser client's tests: a configurable waiting room, public
-properties, and a route of its own that fails as a server fault would."""
+properties, and routes of its own that fail as a server fault or a lost server would."""
 
+from django.http import HttpResponse
+
+from core.models import Notification
 from core.networks import Empty
 from experiments.config import get_config
 from experiments.experiment import Experiment, experiment_route
@@ -34,3 +37,13 @@ class JsClient(Experiment):
     def broken(self, request):
         """Fails as an unexpected server error does: an HTML 500 page, no JSON."""
         raise RuntimeError("This route is broken on purpose.")
+
+    @experiment_route("/flaky/<str:key>", methods=["GET", "POST"])
+    def flaky(self, request, key):
+        """Answers 502, as a proxy does when the server it chose just died, the first time
+        each key is asked for; then succeeds, saying how many times it was asked."""
+        Notification(event_type=f"flaky:{key}").save()
+        attempts = Notification.objects.filter(event_type=f"flaky:{key}").count()
+        if attempts == 1:
+            return HttpResponse("Bad Gateway", status=502, content_type="text/html")
+        return {"attempts": attempts}
