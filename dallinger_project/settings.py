@@ -164,6 +164,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes database connections around each task unless this many
 # tasks have run; dallinger_project/celery.py handles connections as requests do instead.
 CELERY_DB_REUSE_MAX = 2**31
+# What celery beat runs (the `beat` process of the production layout).
+CELERY_BEAT_SCHEDULE = {
+    "settle-overdue-submissions": {"task": "experiments.tasks.settle_overdue", "schedule": 300.0},
+}
 
 # Passwords, i18n, static files --------------------------------------------------
 

@@ -76,6 +76,19 @@ def settle_submission(participant_id: int) -> None:
 
 
 @shared_task
+def settle_overdue() -> int:
+    """Periodic (celery beat): mark payouts a crash cut short as `unknown`, and settle again
+    the submissions whose settling task was lost. Returns how many were sent again."""
+    ledger.payment_reconcile_stale()
+    overdue = ledger.settlements_overdue()
+    for participant_id in overdue:
+        settle_submission.delay(participant_id)
+    if overdue:
+        logger.warning("Settling %s submission(s) again: their task was lost.", len(overdue))
+    return len(overdue)
+
+
+@shared_task
 def recruit_replacement(participant_id: int) -> None:
     """Recruit one participant to replace one who could not take part."""
     participant = Participant.objects.get(pk=participant_id)

@@ -14,6 +14,8 @@ logger = logging.getLogger(__name__)
 
 #: A payout left `sending` longer than this was cut short by a crash (a live one takes seconds).
 SENDING_LEASE = timedelta(minutes=10)
+#: A submission still owing something this long after it was processed lost its task.
+SETTLEMENT_GRACE = timedelta(minutes=15)
 
 
 def assignment_key(participant) -> str:
@@ -130,3 +132,20 @@ def settlement_claim_recruitment(*, participant) -> str | None:
     settlement.recruited_at = timezone.now()
     settlement.save(update_fields=["recruited_at"])
     return settlement.recruit
+
+
+def settlements_overdue(*, older_than: timedelta = SETTLEMENT_GRACE, limit: int = 100) -> list[int]:
+    """Participants whose submissions still owe something (a payout not begun, or the
+    recruitment that follows) well after they were processed: their settling task was lost
+    (a broker that restarted without its data, a queue folder removed). Their ids."""
+    cutoff = timezone.now() - older_than
+    owing = set(
+        Payment.objects.filter(state=Payment.State.INTENDED, created_at__lt=cutoff)
+        .exclude(participant_id=None)
+        .values_list("participant_id", flat=True)[:limit]
+    )
+    unrecruited = SubmissionSettlement.objects.filter(recruited_at=None, created_at__lt=cutoff).exclude(
+        recruit=SubmissionSettlement.Recruit.NONE
+    )
+    owing.update(unrecruited.values_list("participant_id", flat=True)[:limit])
+    return sorted(owing)[:limit]

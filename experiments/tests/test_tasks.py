@@ -170,3 +170,27 @@ def test_a_crash_while_recruiting_leaves_the_recruitment_to_the_rerun(recruiter_
 
     assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "recruit", "recruit"]
     assert SubmissionSettlement.objects.get().recruited_at is not None
+
+
+def test_the_periodic_sweep_settles_a_submission_whose_task_was_lost(recruiter_calls):
+    participant = submitted("local")
+    Payment.objects.update(created_at=timezone.now() - ledger.SETTLEMENT_GRACE * 2)
+    SubmissionSettlement.objects.update(created_at=timezone.now() - ledger.SETTLEMENT_GRACE * 2)
+
+    assert tasks.settle_overdue() == 1  # the tasks run in the test's process
+
+    assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "recruit"]
+    assert tasks.settle_overdue() == 0
+
+
+def test_the_periodic_sweep_leaves_recent_submissions_to_their_own_task(recruiter_calls):
+    submitted("local")
+
+    assert tasks.settle_overdue() == 0
+    assert recruiter_calls == []
+
+
+def test_the_periodic_sweep_runs_in_beat():
+    from django.conf import settings
+
+    assert "experiments.tasks.settle_overdue" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
