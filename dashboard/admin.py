@@ -18,6 +18,7 @@ from core.models import (
     Transmission,
     Vector,
 )
+from recruitment.models import Payment
 
 admin.site.site_header = "Experiment dashboard"
 admin.site.site_title = "Experiment dashboard"
@@ -109,3 +110,14 @@ class NotificationAdmin(RecordAdmin):
 class RecruitmentAdmin(RecordAdmin):
     list_display = ("id", "recruiter_id", "creation_time")
     list_filter = ("recruiter_id",)
+
+
+@admin.register(Payment)
+class PaymentAdmin(RecordAdmin):
+    """The payment ledger: what was owed, paid, failed, or cut short (`unknown`: check it on
+    the recruiter's site)."""
+
+    list_display = ("id", "kind", "state", "amount", "currency", "recruiter", "assignment_id", "participant_id",
+                    "attempts", "created_at", "sent_at")  # fmt: skip
+    list_filter = ("state", "kind", "recruiter")
+    search_fields = ("assignment_id", "=participant_id", "key", "external_id")

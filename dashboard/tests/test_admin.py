@@ -43,3 +43,18 @@ def test_the_record_cannot_be_changed_or_deleted_from_the_dashboard(admin_client
     delete = reverse("admin:core_participant_delete", args=[participant.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     assert Participant.objects.filter(pk=participant.pk).exists()
+
+
+def test_the_payment_ledger_is_listed_read_only(admin_client, make_participant):
+    from recruitment.ledger import payment_intend
+    from recruitment.models import Payment
+
+    payment = payment_intend(participant=make_participant(worker_id="secret-worker-9"), kind="bonus", amount=0.5)
+
+    html = admin_client.get("/dashboard/recruitment/payment/").content.decode()
+
+    assert payment.assignment_id in html and "intended" in html
+    assert "secret-worker-9" not in html
+    assert admin_client.get("/dashboard/recruitment/payment/add/").status_code == 403
+    assert admin_client.post(reverse("admin:recruitment_payment_delete", args=[payment.pk]), {"post": "yes"}).status_code == 403
+    assert Payment.objects.filter(pk=payment.pk).exists()
