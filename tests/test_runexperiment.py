@@ -423,6 +423,7 @@ def test_ctrl_c_stops_a_run_for_people_cleanly(tmp_path, run_tmp):
     env = embedded_environment(tmp_path, run_tmp)
     arguments = ["pushbutton", "--no-browser", "--port", str(port), "--set", "dashboard_user=experimenter"]
     process, output = start_run(arguments, env)
+    children: set = set()
     try:
         output.wait_for(r"^Press Ctrl-C to stop\.")
         children = descendants(process.pid)
@@ -436,8 +437,10 @@ def test_ctrl_c_stops_a_run_for_people_cleanly(tmp_path, run_tmp):
         # When the experimenter presses Ctrl-C
         took = interrupt(process, output, children)
     finally:
-        if process.poll() is None:
+        if process.poll() is None:  # the test failed before Ctrl-C: leave no server behind
             process.kill()
+            for pid in still_alive(children):
+                os.kill(pid, signal.SIGKILL)
 
     # Then it stops cleanly: exit 0, no process left, the port free
     assert process.returncode == 0, output.text()
