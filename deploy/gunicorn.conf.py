@@ -16,8 +16,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
-# Participants' browsers make a few requests per page: keep their connections open a while.
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Idle connections stay open this long. Behind nginx it must exceed nginx's upstream
+# keepalive_timeout (30 s in deploy/nginx/dallinger.conf.template), so that nginx, not
+# gunicorn, closes an idle connection: otherwise a request nginx sends on a connection gunicorn
+# is closing at that moment fails, and a POST cannot be retried (a 502). Connections waiting
+# here hold no request thread.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 # A request that takes longer than this is stuck: the worker is restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

@@ -14,18 +14,30 @@ Web servers, each run with `web_processes` processes:
   websockets in the same processes.
 - `daphne`: `web_processes` daphne processes (HTTP and websockets) accepting on one listening
   socket that this module binds and hands to each of them (`daphne --fd`).
+
+The processes run under a `deploy.supervisor.Supervisor`: with a `RestartPolicy` (as
+`scripts/production` runs it) a process that stops is started again, and the layout gives up
+only when one keeps stopping; without one (the benchmark) the first stop gives up, because
+measurements taken across a replaced process would mislead. gunicorn itself replaces a worker
+process of its own that dies.
 """
 
+import functools
+import grp
 import importlib.util
 import os
+import pwd
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from deploy.supervisor import RestartPolicy, Supervisor
 from experiments.running.processes import ChildProcess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -145,8 +157,36 @@ def nginx_binary() -> str:
     return "/usr/sbin/nginx"
 
 
-def proxy_spec(options: LayoutOptions, state_dir: Path) -> ProcessSpec:
-    """nginx in the foreground with a configuration written into `state_dir` from the template."""
+def nginx_user() -> tuple[str, str] | None:
+    """The user and group nginx's workers run as when it is started as root (None otherwise: then
+    they run as whoever started it)."""
+    if os.geteuid() != 0:
+        return None
+    user = pwd.getpwnam("nobody")
+    try:
+        group = grp.getgrnam("nogroup").gr_name
+    except KeyError:
+        group = grp.getgrgid(user.pw_gid).gr_name
+    return user.pw_name, group
+
+
+def nginx_temp_folder(user: tuple[str, str] | None) -> Path:
+    """A folder of its own for nginx's buffers, which its workers can reach.
+
+    nginx writes a request body larger than its memory buffer (8 or 16 KB), and a response larger
+    than its proxy buffers, to files under its temp paths; its workers (`nobody` when started
+    as root) must be able to reach them, or such a request gets a 500. The logs folder is
+    private to its owner, so the buffers get a folder owned by nginx's user.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="dallinger-nginx-"))
+    if user is not None:
+        shutil.chown(folder, user=user[0], group=user[1])
+    return folder
+
+
+def proxy_spec(options: LayoutOptions, state_dir: Path, temp: Path, user: tuple[str, str] | None) -> ProcessSpec:
+    """nginx in the foreground with a configuration written into `state_dir` from the template,
+    its buffers under `temp` (see `nginx_temp_folder`), its workers running as `user`."""
     server_block = NGINX_TEMPLATE.read_text()
     for name, value in {
         "DALLINGER_PORT": f"{options.host}:{options.port}",
@@ -155,12 +195,10 @@ def proxy_spec(options: LayoutOptions, state_dir: Path) -> ProcessSpec:
     }.items():
         server_block = server_block.replace("${" + name + "}", value)
     state_dir.mkdir(parents=True, exist_ok=True)
-    temp = state_dir / "nginx-temp"
-    temp.mkdir(exist_ok=True)
-    user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
     config = state_dir / "nginx.conf"
     config.write_text(
-        f"{user}worker_processes 1;\npid {state_dir / 'nginx.pid'};\nerror_log stderr warn;\n"
+        (f"user {user[0]} {user[1]};\n" if user else "")
+        + f"worker_processes 1;\npid {state_dir / 'nginx.pid'};\nerror_log stderr warn;\n"
         "events { worker_connections 4096; }\n"
         "http {\n  access_log off;\n"
         + "".join(f"  {kind}_temp_path {temp / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -198,28 +236,33 @@ def start_child(spec: ProcessSpec, env: dict, log_dir: Path) -> ChildProcess:
 
 
 class Layout:
-    """The layout's processes, started together and stopped together."""
+    """The layout's processes, started together, kept running, and stopped together.
 
-    def __init__(self, options: LayoutOptions, env: dict, log_dir: Path):
+    `restart`: how a process that stops is started again (None: it is not; the first stop
+    makes `check()` raise). `report` gets a line for each stop and restart.
+    """
+
+    def __init__(self, options: LayoutOptions, env: dict, log_dir: Path, restart: RestartPolicy | None = None,
+                 report: Callable[[str], None] = lambda line: None):  # fmt: skip
         self.options = options
         self.env = {**env, **options.extra_env, "PYTHONUNBUFFERED": "1"}
         self.log_dir = log_dir
-        self.children: list[ChildProcess] = []
+        self.supervisor = Supervisor(restart or RestartPolicy.fail_fast(), report)
         self._sockets: list[socket.socket] = []
+        self._nginx_temp: Path | None = None
 
     def start(self, timeout: float = 60.0) -> None:
         """Start every process and wait until the web port accepts connections."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        web, self._sockets = web_specs(self.options)
+        # Listening sockets stay open here while the layout runs: a daphne process started
+        # again needs its copy.
+        specs, self._sockets = web_specs(self.options)
         if self.options.proxy:
-            web.append(proxy_spec(self.options, self.log_dir))
-        try:
-            for spec in [*web, *background_specs(self.options, self.log_dir)]:
-                self.children.append(start_child(spec, self.env, self.log_dir))
-        finally:
-            # The children hold their own copies of the listening socket.
-            for sock in self._sockets:
-                sock.close()
+            user = nginx_user()
+            self._nginx_temp = nginx_temp_folder(user)
+            specs.append(proxy_spec(self.options, self.log_dir, self._nginx_temp, user))
+        for spec in [*specs, *background_specs(self.options, self.log_dir)]:
+            self.supervisor.add(spec.name, functools.partial(start_child, spec, self.env, self.log_dir))
         self.wait_for_port(self.options.http_port, timeout)
         if self.options.server == "gthread":
             self.wait_for_port(self.options.websocket_port, timeout)
@@ -227,7 +270,7 @@ class Layout:
             self.wait_for_port(self.options.port, timeout)
 
     def wait_for_port(self, port: int, timeout: float) -> None:
-        """Wait until `port` accepts connections; RuntimeError if a process dies or time runs out."""
+        """Wait until `port` accepts connections; RuntimeError if the layout gives up or time runs out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check()
@@ -239,22 +282,23 @@ class Layout:
         raise RuntimeError(f"Nothing listens on port {port} after {timeout:.0f} s.")
 
     def check(self) -> None:
-        """RuntimeError naming the first process that has stopped, with the end of its output."""
-        for child in self.children:
-            if not child.running:
-                raise RuntimeError(f"The {child.name} process stopped. Its output:\n{child.log_tail()}")
+        """Start again the processes that stopped, as the restart policy says; `GaveUp` (a
+        RuntimeError naming the process, how it ended and the end of its output) when it gives up."""
+        self.supervisor.check()
 
     def pids(self) -> dict[str, int]:
-        """The root pid of each process (their process trees hold the workers)."""
-        return {child.name: child.pid for child in self.children}
+        """The root pid of each running process (their process trees hold the workers)."""
+        return {name: process.pid for name, process in self.supervisor.running().items()}
 
     def stop(self, grace: float = 15.0) -> None:
         """Stop the web processes first (no new work), then the worker and beat."""
-        web = [child for child in self.children if child.name.startswith(("proxy", "web", "websockets"))]
-        rest = [child for child in self.children if child not in web]
-        for group in (web, rest):
-            for child in group:
-                child.terminate()
-            for child in group:
-                child.wait(grace)
-        self.children = []
+        names = [entry.name for entry in self.supervisor.entries]
+        web = [name for name in names if name.startswith(("proxy", "web", "websockets"))]
+        self.supervisor.stop(web, grace)
+        self.supervisor.stop([name for name in names if name not in web], grace)
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
+        if self._nginx_temp is not None:
+            shutil.rmtree(self._nginx_temp, ignore_errors=True)
+            self._nginx_temp = None

@@ -1,9 +1,14 @@
 """Run the production layout on this machine until Ctrl-C (what `scripts/production` runs).
 
-Needs DATABASE_URL and REDIS_URL (scripts/production starts throwaway PostgreSQL and Redis
-through scripts/services.py when they are not given). Migrates, starts the web processes
-(deploy/layout.py), a Celery worker and celery beat, launches the experiment, prints where
-participants go, and waits; a process that dies stops the whole layout with its output shown.
+With DATABASE_URL and REDIS_URL set, uses those servers. Without them it runs itself again
+under scripts/services.py, which starts PostgreSQL and Redis with their data kept in a folder
+(`--data DIR`, default .production-data/ in the repository; reused on the next start) or,
+with `--throwaway`, in temporary folders removed when it stops. Then it migrates, ensures the
+dashboard account, starts the web processes, a Celery worker and celery beat
+(deploy/layout.py), launches the experiment, prints where participants and the experimenter
+go, and keeps the processes running: one that stops is started again after a growing pause,
+and the layout stops, naming the process and showing the end of its output, only when one
+keeps stopping (deploy/supervisor.py).
 """
 
 import argparse
@@ -23,6 +28,13 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from deploy.layout import DEFAULT_SERVER, SERVERS, Layout, LayoutOptions  # noqa: E402
+from deploy.supervisor import RestartPolicy  # noqa: E402
+
+SERVICES = REPO_ROOT / "scripts" / "services.py"
+DEFAULT_DATA = REPO_ROOT / ".production-data"
+#: Set in the environment of the run under scripts/services.py: where its data lives.
+DATA_MARK = "DALLINGER_PRODUCTION_DATA"
+RESTARTS = RestartPolicy(first_delay=1.0, max_delay=30.0, crashes_allowed=5, window=300.0)
 
 
 class Stop(Exception):
@@ -30,6 +42,7 @@ class Stop(Exception):
 
 
 def parse_arguments(argv):
+    """The command line's options."""
     parser = argparse.ArgumentParser(prog="scripts/production", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("experiment", nargs="?", default=os.environ.get("DALLINGER_EXPERIMENT", ""),
@@ -48,10 +61,17 @@ def parse_arguments(argv):
     parser.add_argument("--no-beat", action="store_true", help="do not run celery beat")
     parser.add_argument("--no-launch", action="store_true", help="do not POST /launch once the server is up")
     parser.add_argument("--logs", type=Path, help="where the processes' logs go (default: a temporary folder)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--data", type=Path, metavar="DIR",
+                       help=f"without DATABASE_URL/REDIS_URL: keep PostgreSQL's and Redis's data in DIR "
+                            f"(default {DEFAULT_DATA.name}/ in the repository)")  # fmt: skip
+    where.add_argument("--throwaway", action="store_true",
+                       help="without DATABASE_URL/REDIS_URL: throwaway PostgreSQL and Redis, data removed at the end")  # fmt: skip
     return parser.parse_args(argv)
 
 
 def environment(options) -> dict:
+    """The environment every process of the layout gets."""
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
     if options.experiment:
@@ -62,6 +82,7 @@ def environment(options) -> dict:
 
 
 def launch(url: str) -> str:
+    """POST /launch; the recruiter's message (RuntimeError when launching fails)."""
     request = urllib.request.Request(f"{url}/launch", method="POST", data=b"")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -73,12 +94,48 @@ def launch(url: str) -> str:
     return answer["recruitment_msg"]
 
 
+def run_under_services(options, argv: list) -> None:
+    """Replace this process with scripts/services.py running it again with PostgreSQL and Redis."""
+    if options.throwaway:
+        where, data = ["--throwaway"], "throwaway"
+    else:
+        folder = (options.data or DEFAULT_DATA).resolve()
+        where, data = ["--data", str(folder)], str(folder)
+    print(f"production: DATABASE_URL/REDIS_URL not set: starting PostgreSQL and Redis "
+          f"({'throwaway data' if options.throwaway else f'data in {data}'})", file=sys.stderr, flush=True)  # fmt: skip
+    command = [sys.executable, str(SERVICES), *where, "--", sys.executable, str(Path(__file__).resolve()), *argv]
+    os.execve(sys.executable, command, {**os.environ, DATA_MARK: data})
+
+
+def dashboard_login(env: dict) -> str:
+    """Ensure the experiment's dashboard account (manage.py dashboard_account); its login line."""
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "manage.py"), "dashboard_account"], cwd=REPO_ROOT,
+                          env=env, capture_output=True, text=True)  # fmt: skip
+    if done.returncode:
+        raise SystemExit(done.stderr.strip() or "manage.py dashboard_account failed.")
+    return done.stdout.strip()
+
+
+def report(line: str) -> None:
+    """A line about a process stopping or starting again, for the operator."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> int:
-    options = parse_arguments(sys.argv[1:] if argv is None else argv)
-    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
-        raise SystemExit("DATABASE_URL and REDIS_URL must be set (scripts/production starts both when they are not).")
+    """Run the layout until Ctrl-C, SIGTERM or giving up; the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    options = parse_arguments(argv)
     if not options.experiment:
         raise SystemExit("Name the experiment to run (or set DALLINGER_EXPERIMENT), e.g. scripts/production bartlett1932")
+    given = [name for name in ("DATABASE_URL", "REDIS_URL") if os.environ.get(name)]
+    data = os.environ.get(DATA_MARK)
+    if not data:
+        if len(given) == 1:
+            raise SystemExit(f"Only {given[0]} is set: set both DATABASE_URL and REDIS_URL, or neither.")
+        if not given:
+            run_under_services(options, argv)
+        if options.data or options.throwaway:
+            raise SystemExit("--data and --throwaway apply only without DATABASE_URL and REDIS_URL.")
     layout_options = LayoutOptions(
         server=options.server, web_processes=options.web_processes, threads=options.threads, host=options.host,
         port=options.port, proxy=options.proxy, worker_concurrency=options.worker_concurrency,
@@ -87,8 +144,9 @@ def main(argv=None) -> int:
     env = environment(options)
     subprocess.run([sys.executable, str(REPO_ROOT / "manage.py"), "migrate", "--noinput"], cwd=REPO_ROOT, env=env,
                    check=True)  # fmt: skip
+    login = dashboard_login(env)
     logs = options.logs or Path(tempfile.mkdtemp(prefix="dallinger-production-"))
-    layout = Layout(layout_options, env, logs)
+    layout = Layout(layout_options, env, logs, restart=RESTARTS, report=report)
 
     def stop(signum, frame):
         raise Stop
@@ -109,10 +167,15 @@ def main(argv=None) -> int:
         if connections is not None:
             print(f"PostgreSQL connections held at most: {connections} (keep max_connections above it).")
         print(f"Logs: {logs}")
+        if data == "throwaway":
+            print("Data: throwaway PostgreSQL and Redis, removed when this stops.")
+        elif data:
+            print(f"Data: {data} (PostgreSQL and Redis; kept when this stops, used again on the next start).")
         if not options.no_launch:
             print(launch(url).splitlines()[-1] or "Launched.")
+        print(f"Dashboard: {url}/dashboard/\n{login}")
         print(f"Participants start at {url}/ad?generate_tokens&recruiter=hotair (for the hotair recruiter). "
-              "Ctrl-C stops everything.", flush=True)  # fmt: skip
+              "A process that stops is started again; Ctrl-C stops everything.", flush=True)  # fmt: skip
         while True:
             layout.check()
             time.sleep(0.5)

@@ -1,25 +1,35 @@
 #!/usr/bin/env python3
-"""Run a command against throwaway PostgreSQL and Redis servers.
+"""Run a command against private PostgreSQL and Redis servers: throwaway ones, or ones whose
+data is kept in a folder.
 
 Usage:
-    python scripts/services.py -- <command> [args...]
+    python scripts/services.py --throwaway -- <command> [args...]
+    python scripts/services.py --data DIR -- <command> [args...]
 
-Starts a private PostgreSQL cluster and a Redis server, each on a free port
-on 127.0.0.1 with its data in a fresh temporary directory, then runs the
-command with these variables added to its environment:
+Starts a private PostgreSQL cluster and a Redis server, each on a free port on
+127.0.0.1, then runs the command with these variables added to its environment:
 
     DATABASE_URL=postgres://dallinger@127.0.0.1:<pgport>/dallinger
     REDIS_URL=redis://127.0.0.1:<redisport>/0
 
+--throwaway: the data lives in fresh temporary directories and is removed
+afterwards; PostgreSQL runs without fsync (fast, for tests and benchmarks).
+--data DIR: the data lives in DIR (DIR/postgres, DIR/redis) and stays there.
+The cluster is created on the first run and started again on later ones, with
+PostgreSQL's default durability; Redis writes an append-only file. One run at a
+time may use DIR.
+
 The role ``dallinger`` is a superuser (so pytest-django can create
 ``test_dallinger``) and loopback connections use trust auth (no password).
-Afterwards both servers are stopped and their data removed, also on errors,
-SIGINT and SIGTERM. The exit status is the command's.
+Afterwards both servers are stopped, also on errors, SIGINT and SIGTERM. The
+exit status is the command's.
 
 Standard library only. Uses Debian's PostgreSQL binaries and redis-server;
 when running as root, missing ones are installed with apt-get and PostgreSQL
 runs as the ``postgres`` system user (it refuses to run as root).
 """
+import argparse
+import fcntl
 import glob
 import os
 import shutil
@@ -102,57 +112,90 @@ def log_tail(path, lines=15):
 
 
 class Postgres:
-    """A throwaway PostgreSQL cluster in a temporary directory."""
+    """A private PostgreSQL cluster: throwaway (`data_dir` None) or kept in `data_dir`/postgres."""
 
-    def __init__(self):
+    def __init__(self, data_dir=None):
         self.bindir = pg_bindir()
         self.port = free_port()
+        # The sockets (and a throwaway cluster) go in a fresh temporary directory: a
+        # socket's path must stay short, whatever DIR is.
         self.tmp = tempfile.mkdtemp(prefix="services-pg-")
-        self.data = os.path.join(self.tmp, "data")
-        self.logfile = os.path.join(self.tmp, "postgres.log")
+        self.persistent = data_dir is not None
+        self.home = os.path.join(data_dir, "postgres") if self.persistent else self.tmp
+        self.data = os.path.join(self.home, "data")
+        self.logfile = os.path.join(self.home, "postgres.log")
 
-    def run(self, tool, *args):
-        """Run a PostgreSQL tool (as the postgres user when root); return its status."""
+    def run(self, tool, *args, capture=False):
+        """Run a PostgreSQL tool (as the postgres user when root); return its status (and
+        its output when `capture`)."""
         cmd = [os.path.join(self.bindir, tool), *args]
         if IS_ROOT:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         # New session: a terminal Ctrl-C must not reach the server directly.
-        return subprocess.run(cmd, cwd=self.tmp, stdout=subprocess.DEVNULL,
-                              start_new_session=True).returncode
+        done = subprocess.run(cmd, cwd=self.tmp, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                              text=True, start_new_session=True)
+        return (done.returncode, done.stdout) if capture else done.returncode
+
+    def prepare_folders(self):
+        """Make the folders, owned by the postgres user when root (PostgreSQL refuses to run as root)."""
+        if self.persistent:
+            os.makedirs(self.home, mode=0o700, exist_ok=True)
+        if not IS_ROOT:
+            return
+        try:
+            for folder in {self.tmp, self.home}:
+                shutil.chown(folder, user="postgres", group="postgres")
+        except LookupError:
+            fail("no 'postgres' system user: install Debian's 'postgresql' package")
+        if subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", self.home]).returncode:
+            fail(f"the postgres user cannot reach {self.home}: every folder above it "
+                 "must be searchable by others (chmod o+x)")
 
     def start(self):
-        """Create the cluster, start it and create the database."""
-        if IS_ROOT:  # PostgreSQL refuses to run as root
-            try:
-                shutil.chown(self.tmp, user="postgres", group="postgres")
-            except LookupError:
-                fail("no 'postgres' system user: install Debian's 'postgresql' package")
-        if self.run("initdb", "-D", self.data, "-A", "trust", "-U", DB_USER,
-                    "-E", "UTF8", "--locale=C", "--no-sync"):
-            fail("initdb failed")
-        settings = {"fsync": "off", "synchronous_commit": "off",
-                    "full_page_writes": "off", "max_connections": "300",
-                    "listen_addresses": "'127.0.0.1'", "port": str(self.port),
-                    "unix_socket_directories": f"'{self.tmp}'"}
-        with open(os.path.join(self.data, "postgresql.conf"), "a") as conf:
-            conf.write("\n# throwaway test settings (scripts/services.py)\n")
-            conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
-        if self.run("pg_ctl", "start", "-D", self.data, "-l", self.logfile,
+        """Create the cluster unless it exists, start it, and create the database unless it exists."""
+        self.prepare_folders()
+        fresh = not os.path.exists(os.path.join(self.data, "PG_VERSION"))
+        if fresh:
+            self.create()
+        # Per-run settings on the command line: the port is a new free one every run.
+        options = f"-p {self.port} -k {self.tmp}"
+        if self.run("pg_ctl", "start", "-D", self.data, "-l", self.logfile, "-o", options,
                     "-w", "-t", "60", "-s"):
             fail("PostgreSQL did not start within 60s; log tail:\n"
                  + log_tail(self.logfile))
-        if self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port),
-                    "-U", DB_USER, DB_NAME):
+        if not self.database_exists() and self.run(
+                "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, DB_NAME):
             fail("createdb failed")
-        log(f"PostgreSQL {os.path.basename(os.path.dirname(self.bindir))} "
-            f"on 127.0.0.1:{self.port}")
+        version = os.path.basename(os.path.dirname(self.bindir))
+        where = f"data in {self.home}" if self.persistent else "throwaway data"
+        log(f"PostgreSQL {version} on 127.0.0.1:{self.port}, {where}"
+            + (" (new cluster)" if self.persistent and fresh else ""))
+
+    def create(self):
+        """initdb, with settings for tests (no fsync) or for keeping data (the defaults)."""
+        if self.run("initdb", "-D", self.data, "-A", "trust", "-U", DB_USER, "-E", "UTF8",
+                    "--locale=C", *([] if self.persistent else ["--no-sync"])):
+            fail("initdb failed")
+        settings = {"max_connections": "300", "listen_addresses": "'127.0.0.1'"}
+        if not self.persistent:
+            settings.update({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as conf:
+            conf.write("\n# scripts/services.py\n")
+            conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
+
+    def database_exists(self):
+        """Whether the application's database exists in the running cluster."""
+        status, output = self.run(
+            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, "-d", "postgres", "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", capture=True)
+        return status == 0 and output.strip() == "1"
 
     def url(self):
         """Return the DATABASE_URL for this cluster."""
         return f"postgres://{DB_USER}@127.0.0.1:{self.port}/{DB_NAME}"
 
     def stop(self):
-        """Stop the cluster (fast, then immediate) and delete its files."""
+        """Stop the cluster (fast, then immediate); delete its files if it is a throwaway one."""
         if os.path.exists(os.path.join(self.data, "postmaster.pid")):
             for mode in ("fast", "immediate"):
                 if self.run("pg_ctl", "stop", "-D", self.data, "-m", mode,
@@ -164,21 +207,31 @@ class Postgres:
 
 
 class Redis:
-    """A throwaway redis-server subprocess with a temporary directory."""
+    """A private redis-server: throwaway (`data_dir` None) or with an append-only file in `data_dir`/redis."""
 
-    def __init__(self):
+    def __init__(self, data_dir=None):
         self.port = free_port()
-        self.tmp = tempfile.mkdtemp(prefix="services-redis-")
+        self.persistent = data_dir is not None
+        if self.persistent:
+            self.tmp = os.path.join(data_dir, "redis")
+            os.makedirs(self.tmp, mode=0o700, exist_ok=True)
+        else:
+            self.tmp = tempfile.mkdtemp(prefix="services-redis-")
         self.logfile = os.path.join(self.tmp, "redis.log")
         self.proc = None
 
     def start(self, timeout=20):
         """Start redis-server and wait until it answers PING."""
-        with open(self.logfile, "w") as out:
+        if self.persistent:
+            # Every write goes to the append-only file (flushed each second) and snapshots
+            # are taken too; a restarted server reads them back.
+            persistence = ["--appendonly", "yes", "--appendfsync", "everysec"]
+        else:
+            persistence = ["--save", "", "--appendonly", "no"]
+        with open(self.logfile, "a" if self.persistent else "w") as out:
             self.proc = subprocess.Popen(
                 [shutil.which("redis-server"), "--port", str(self.port),
-                 "--bind", "127.0.0.1", "--dir", self.tmp, "--save", "",
-                 "--appendonly", "no", "--daemonize", "no"],
+                 "--bind", "127.0.0.1", "--dir", self.tmp, *persistence, "--daemonize", "no"],
                 cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -186,7 +239,8 @@ class Redis:
             if self.proc.poll() is not None:
                 fail("redis-server exited; log tail:\n" + log_tail(self.logfile))
             if self.ping():
-                log(f"Redis on 127.0.0.1:{self.port}")
+                where = f"data in {self.tmp}" if self.persistent else "throwaway data"
+                log(f"Redis on 127.0.0.1:{self.port}, {where}")
                 return
             time.sleep(0.1)
         fail(f"Redis did not answer PING within {timeout}s")
@@ -205,15 +259,16 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def stop(self):
-        """Terminate the server and delete its directory."""
+        """Terminate the server (it writes its data out first) and delete a throwaway one's directory."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(30 if self.persistent else 10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not self.persistent:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def terminal_foreground():
@@ -225,11 +280,41 @@ def terminal_foreground():
         return False
 
 
+def parse_arguments(argv):
+    """(options, command): the options before `--`, the command after it."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/services.py", usage="%(prog)s (--throwaway | --data DIR) -- command [args...]",
+        description="Run a command against private PostgreSQL and Redis servers.")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--throwaway", action="store_true",
+                       help="data in temporary directories, removed afterwards")
+    where.add_argument("--data", metavar="DIR",
+                       help="keep the data in DIR (created on first use, reused afterwards)")
+    if "--" not in argv:
+        parser.error("give the command after --")
+    split = argv.index("--")
+    options, command = parser.parse_args(argv[:split]), argv[split + 1:]
+    if not command:
+        parser.error("give the command after --")
+    return options, command
+
+
+def lock_data_folder(folder):
+    """Hold an exclusive lock on `folder` for as long as this process lives: two runs must not
+    start servers on the same data."""
+    os.makedirs(folder, exist_ok=True)
+    handle = open(os.path.join(folder, ".lock"), "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fail(f"{folder} is in use by another run (stop it first)")
+    return handle
+
+
 def main(argv):
     """Start the servers, run the command, clean up; return its exit code."""
-    if len(argv) < 2 or argv[0] != "--":
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
+    options, command = parse_arguments(argv)
+    data_dir = os.path.abspath(options.data) if options.data else None
     child = None
     pending = []  # signals received before the command started
 
@@ -249,19 +334,20 @@ def main(argv):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     servers = []
+    lock = lock_data_folder(data_dir) if data_dir else None
     try:
         ensure_software()
         for cls in (Postgres, Redis):
             check_pending()
-            servers.append(cls())
+            servers.append(cls(data_dir))
             servers[-1].start()
         check_pending()
         env = dict(os.environ, DATABASE_URL=servers[0].url(),
                    REDIS_URL=servers[1].url())
         try:
-            child = subprocess.Popen(argv[1:], env=env)
+            child = subprocess.Popen(command, env=env)
         except OSError as exc:
-            log(f"cannot run {argv[1]}: {exc.strerror}")
+            log(f"cannot run {command[0]}: {exc.strerror}")
             return 127
         for signum in pending:  # arrived while the command was starting
             child.send_signal(signum)
@@ -278,8 +364,12 @@ def main(argv):
             child.wait()
         for server in reversed(servers):
             server.stop()
-        if servers:
+        if servers and data_dir:
+            log(f"stopped PostgreSQL and Redis; their data stays in {data_dir}")
+        elif servers:
             log("stopped PostgreSQL and Redis, removed their data")
+        if lock is not None:
+            lock.close()
 
 
 if __name__ == "__main__":

@@ -404,22 +404,43 @@ def test_ctrl_c_during_a_bot_run_stops_it_and_every_process_it_started(tmp_path,
     assert_run_files_removed(run_tmp)
 
 
+def dashboard_login_succeeds(base_url: str, username: str, password: str) -> bool:
+    """Whether the dashboard's login form accepts `username` and `password`."""
+    with requests.Session() as browser:
+        form = browser.get(f"{base_url}/dashboard/login/", timeout=30)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        answer = browser.post(
+            f"{base_url}/dashboard/login/?next=/dashboard/",
+            data={"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/dashboard/"},
+            timeout=30,
+        )
+    return answer.ok and answer.url.endswith("/dashboard/")
+
+
 def test_ctrl_c_stops_a_run_for_people_cleanly(tmp_path, run_tmp):
-    # Given a run serving people (no bots, no browser opened)
+    # Given a run serving people (no bots, no browser opened), with a dashboard user configured
     port = free_port()
     env = embedded_environment(tmp_path, run_tmp)
-    process, output = start_run(["pushbutton", "--no-browser", "--port", str(port)], env)
+    arguments = ["pushbutton", "--no-browser", "--port", str(port), "--set", "dashboard_user=experimenter"]
+    process, output = start_run(arguments, env)
+    children: set = set()
     try:
         output.wait_for(r"^Press Ctrl-C to stop\.")
         children = descendants(process.pid)
         assert len(children) >= 2, output.text()
         assert someone_listens(port)
+        # whose printed login opens the dashboard
+        login = re.search(r"^Dashboard: (\S+)/dashboard/ \(user experimenter, password (\S+)\)$", output.text(), re.M)
+        assert login, output.text()
+        assert dashboard_login_succeeds(login.group(1), "experimenter", login.group(2))
 
         # When the experimenter presses Ctrl-C
         took = interrupt(process, output, children)
     finally:
-        if process.poll() is None:
+        if process.poll() is None:  # the test failed before Ctrl-C: leave no server behind
             process.kill()
+            for pid in still_alive(children):
+                os.kill(pid, signal.SIGKILL)
 
     # Then it stops cleanly: exit 0, no process left, the port free
     assert process.returncode == 0, output.text()

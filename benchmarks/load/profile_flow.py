@@ -1,6 +1,6 @@
 """Where a flow request's time goes: queries and milliseconds per step, and a CPU profile.
 
-    .venv/bin/python scripts/services.py -- .venv/bin/python benchmarks/load/profile_flow.py
+    .venv/bin/python scripts/services.py --throwaway -- .venv/bin/python benchmarks/load/profile_flow.py
 
 Runs the Bartlett1932 flow in process through Django's test client (the whole middleware and
 view stack, no web server) against the database in DATABASE_URL with the benchmark

@@ -86,7 +86,7 @@ def free_port() -> int:
 
 def with_services(argv) -> int:
     """Run this script again under scripts/services.py (throwaway PostgreSQL and Redis)."""
-    command = [sys.executable, str(REPO_ROOT / "scripts" / "services.py"), "--",
+    command = [sys.executable, str(REPO_ROOT / "scripts" / "services.py"), "--throwaway", "--",
                sys.executable, str(Path(__file__).resolve()), *argv]  # fmt: skip
     return subprocess.run(command, env={**os.environ, STARTED_MARK: "1"}).returncode
 

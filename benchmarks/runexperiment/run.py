@@ -154,8 +154,9 @@ def run_postgres(timeout):
         return run_local("postgres", timeout)
     with tempfile.TemporaryDirectory(prefix="bench-runexperiment-") as folder:
         out = Path(folder) / "postgres.json"
-        proc = subprocess.Popen([sys.executable, str(ROOT / "scripts/services.py"), "--", sys.executable,
-                                 os.path.abspath(__file__), "--child-out", str(out), "--timeout", str(timeout)],
+        proc = subprocess.Popen([sys.executable, str(ROOT / "scripts/services.py"), "--throwaway", "--",
+                                 sys.executable, os.path.abspath(__file__), "--child-out", str(out),
+                                 "--timeout", str(timeout)],
                                 cwd=ROOT)
         try:
             proc.wait(timeout + 300)

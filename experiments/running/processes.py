@@ -41,9 +41,15 @@ class ChildProcess:
         """Whether the process is still alive."""
         return self.process.poll() is None
 
+    @property
+    def returncode(self) -> int | None:
+        """Its exit status once it has stopped (negative: the signal that killed it), else None."""
+        return self.process.poll()
+
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the child's output."""
-        self._log.flush()
+        if not self._log.closed:  # it is closed once the process has been waited for
+            self._log.flush()
         try:
             text = self.log_path.read_text(errors="replace")
         except OSError:

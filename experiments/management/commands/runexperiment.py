@@ -7,7 +7,6 @@ follows the bots to the end and exits; otherwise it serves people until Ctrl-C.
 
 import json
 import os
-import secrets
 import shutil
 import signal
 import sys
@@ -19,7 +18,6 @@ import webbrowser
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -27,6 +25,7 @@ from core.record import clear_record
 from experiments.loader import ExperimentLoadError, load_experiment
 from experiments.running.processes import ChildProcess, port_is_free, wait_for_port
 from experiments.running.progress import snapshot
+from experiments.services.dashboard_account import DashboardAccountError, dashboard_account_ensure
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -274,16 +273,15 @@ class Run:
 
     def serve_people(self) -> None:
         """Print where participants and the experimenter go, then serve until Ctrl-C."""
-        password = secrets.token_urlsafe(12)
-        user_model = get_user_model()
-        admin, _ = user_model.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
-        admin.is_staff = admin.is_superuser = True
-        admin.set_password(password)
-        admin.save()
+        try:
+            user, password = dashboard_account_ensure(config=self.loaded.config)
+        except DashboardAccountError as error:
+            raise CommandError(str(error)) from None
         recruiter = self.loaded.config.get("recruiter") or "hotair"
         entry = f"{self.base_url}/ad?generate_tokens&recruiter={recruiter}"
         self.say(f"Participants start at: {entry}")
-        self.say(f"Dashboard: {self.base_url}/dashboard/ (user admin, password {password})")
+        self.say(f"Dashboard: {self.base_url}/dashboard/ (user {user}, password "
+                 f"{password or 'as configured (dashboard_password)'})")
         self.say("Press Ctrl-C to stop.")
         if not self.options["no_browser"]:
             webbrowser.open(entry)
