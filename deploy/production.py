@@ -81,9 +81,12 @@ def environment(options) -> dict:
     return env
 
 
-def launch(url: str) -> str:
-    """POST /launch; the recruiter's message (RuntimeError when launching fails)."""
-    request = urllib.request.Request(f"{url}/launch", method="POST", data=b"")
+def launch(url: str, base_url: str = "") -> str:
+    """POST /launch to the local server at `url`; the recruiter's message (RuntimeError when
+    launching fails). When the public `base_url` is https, the request says so, as the TLS
+    proxy in front would, so that it is not redirected to the public address."""
+    headers = {"X-Forwarded-Proto": "https"} if base_url.startswith("https://") else {}
+    request = urllib.request.Request(f"{url}/launch", method="POST", data=b"", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             answer = json.loads(response.read())
@@ -172,7 +175,7 @@ def main(argv=None) -> int:
         elif data:
             print(f"Data: {data} (PostgreSQL and Redis; kept when this stops, used again on the next start).")
         if not options.no_launch:
-            print(launch(url).splitlines()[-1] or "Launched.")
+            print(launch(url, env["DALLINGER_BASE_URL"]).splitlines()[-1] or "Launched.")
         print(f"Dashboard: {url}/dashboard/\n{login}")
         print(f"Participants start at {url}/ad?generate_tokens&recruiter=hotair (for the hotair recruiter). "
               "A process that stops is started again; Ctrl-C stops everything.", flush=True)  # fmt: skip

@@ -45,6 +45,7 @@ def layout(django_db_setup, django_db_blocker, tmp_path_factory):
         settings_dict = dict(connection.settings_dict)
     env = server_environment(settings_dict=settings_dict, experiment=EXPERIMENT)
     env["REDIS_URL"] = os.environ["REDIS_URL"]
+    env["DJANGO_TRUST_X_FORWARDED_PROTO"] = "true"  # as behind a TLS proxy, without its redirect
     options = LayoutOptions(server="gthread", web_processes=2, threads=4, port=free_port(), worker_concurrency=2,
                             beat=False)  # fmt: skip
     lines = []
@@ -58,11 +59,15 @@ def layout(django_db_setup, django_db_blocker, tmp_path_factory):
         running.stop()
 
 
-def request(port: int, method: str, path: str, body: str | None = None) -> tuple[int, dict, bytes]:
+def request(
+    port: int, method: str, path: str, body: str | None = None, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
     """One request on a new connection: status, headers, body."""
     client = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+        headers = dict(headers or {})
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         client.request(method, path, body=body, headers=headers)
         response = client.getresponse()
         return response.status, dict(response.getheaders()), response.read()
@@ -115,6 +120,18 @@ def test_nginx_does_not_tell_its_version(layout):
     status, headers, _ = request(layout.options.port, "GET", "/summary")
     assert status == 200
     assert headers["Server"] == "nginx"
+
+
+def test_nginx_passes_on_the_scheme_a_load_balancer_in_front_saw(layout):
+    # Behind a load balancer that ends TLS, the browser's scheme is the balancer's header; the
+    # participant's cookie is then marked Secure. Straight to nginx, the scheme is nginx's own.
+    behind_tls = request(layout.options.port, "POST", "/participant/lb-w1/lb-h/lb-a1/debug", "",
+                         {"X-Forwarded-Proto": "https"})  # fmt: skip
+    direct = request(layout.options.port, "POST", "/participant/lb-w2/lb-h/lb-a2/debug", "")
+
+    assert (behind_tls[0], direct[0]) == (200, 200)
+    assert "Secure" in behind_tls[1]["Set-Cookie"]
+    assert "Secure" not in direct[1]["Set-Cookie"]
 
 
 def test_a_64_kilobyte_form_reaches_the_application(layout):
