@@ -16,6 +16,7 @@ import uuid
 from urllib.parse import parse_qs, urlparse
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from django.utils.functional import cached_property
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,19 @@ ID_PARAMETERS = {
     "hit_id": ("hit_id", "hitId"),
     "participant_id": ("participant_id",),
 }
+
+
+def _repeatable(method: str, path: str) -> bool:
+    """Whether sending this request twice does no harm (see HighPerformanceBotBase.request)."""
+    return method in ("GET", "HEAD") or path == "/worker_complete" or path.startswith("/participant/")
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """Whether the request failed before reaching the server (no connection was made)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 class BotError(Exception):
@@ -103,24 +117,36 @@ class HighPerformanceBotBase(_Bot):
         time.sleep(self.retry_delay * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        """Send a request to the server, retrying connection errors and 5xx answers.
+        """Send a request to the server, retrying what failed when a second copy does no harm.
 
-        A 4xx answer is returned as is (the caller decides); BotError when every attempt failed.
+        A request that never reached the server (no connection) is always sent again. One that
+        may have (a 5xx, a broken connection, a timeout) is sent again only if repeating it is
+        harmless: reads, creating the participant (a repeat restarts the same assignment) and
+        `worker_complete` (processed once); any other POST may have done its work, so the
+        failure is final, as in `dallinger2.js`. A 4xx answer is returned as is (the caller
+        decides); BotError when every attempt failed.
         """
         url = path if path.startswith("http") else f"{self.host}{path}"
+        repeatable = _repeatable(method, urlparse(url).path)
         last_problem = None
         for attempt in range(1, self.max_attempts + 1):
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.RequestException as error:
                 last_problem = f"{type(error).__name__}: {error}"
+                if not (repeatable or _never_sent(error)):
+                    break
             else:
                 if response.status_code < 500:
                     return response
                 last_problem = f"HTTP {response.status_code}"
+                if not repeatable:
+                    break
             if attempt < self.max_attempts:
                 self.stochastic_sleep(attempt)
-        raise BotError(f"{method} {url} failed {self.max_attempts} times ({last_problem}).")
+        else:
+            raise BotError(f"{method} {url} failed {self.max_attempts} times ({last_problem}).")
+        raise BotError(f"{method} {url} failed ({last_problem}); it may have been processed, so it is not sent again.")
 
     def request_json(self, method: str, path: str, **kwargs) -> dict:
         """`request`, then the JSON answer; BotError if the server answered an error envelope."""

@@ -131,6 +131,34 @@ def test_an_unreachable_server_gives_a_bot_error():
         bot.request("POST", "/participant/w/h/a/debug")
 
 
+@pytest.mark.parametrize("path", ["/node/1", "/info/4", "/question/1"])
+def test_a_post_that_may_have_been_processed_is_not_sent_again(path):
+    with FakeServer([(502, "bad gateway"), (200, {"status": "success"})]) as server:
+        with pytest.raises(BotError, match="may have been processed"):
+            bot_for(server).request("POST", path)
+
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("path", ["/worker_complete", "/participant/w/h/a/debug"])
+def test_posts_that_are_harmless_to_repeat_are_retried(path):
+    with FakeServer([(502, "bad gateway"), (200, {"status": "success"})]) as server:
+        response = bot_for(server).request("POST", path)
+
+    assert response.status_code == 200
+    assert len(server.requests) == 2
+
+
+def test_a_post_that_never_reached_the_server_is_retried():
+    with socket.socket() as probe:  # a port nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = QuickBot(f"http://127.0.0.1:{port}/ad?recruiter=bots")
+
+    with pytest.raises(BotError, match=r"failed 4 times \(ConnectionError"):
+        bot.request("POST", "/node/1")
+
+
 def test_a_refusal_is_not_retried_and_checked_raises_it():
     refusal = {"status": "error", "message": "The experiment is full."}
     with FakeServer([(403, refusal)]) as server:
