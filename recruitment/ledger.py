@@ -26,31 +26,42 @@ def assignment_key(participant) -> str:
 def settlement_intend(*, participant, recruit: str, bonus_reason: str | None) -> None:
     """Write down what a processed submission owes (inside the submission's transaction): the
     base payment, the bonus when there is a reason to pay one, and the recruitment that follows.
-    Written again for the same assignment, it changes nothing."""
+    Written again for the same assignment, it changes nothing. Two statements: submissions are
+    on the participant flow's hot path."""
     key = assignment_key(participant)
-    payment_intend(participant=participant, kind=Payment.Kind.BASE, amount=participant.base_pay or 0)
+    payments = [_payment(participant, Payment.Kind.BASE, participant.base_pay or 0)]
     if bonus_reason is not None:
-        payment_intend(participant=participant, kind=Payment.Kind.BONUS, amount=participant.bonus, reason=bonus_reason)
-    SubmissionSettlement.objects.get_or_create(key=key, defaults={"participant_id": participant.pk, "recruit": recruit})
+        payments.append(_payment(participant, Payment.Kind.BONUS, participant.bonus, reason=bonus_reason))
+    Payment.objects.bulk_create(payments, ignore_conflicts=True)
+    SubmissionSettlement.objects.bulk_create(
+        [SubmissionSettlement(key=key, participant_id=participant.pk, recruit=recruit)], ignore_conflicts=True
+    )
 
 
 def payment_intend(*, participant, kind: str, amount, reason: str = "", key_suffix: str = "") -> Payment:
     """The ledger row of one payout to `participant`, created if new (one per assignment and kind,
     plus `key_suffix` for payouts that may be repeated on purpose, such as compensations)."""
-    key = f"{assignment_key(participant)}:{kind}{key_suffix}"
+    wanted = _payment(participant, kind, amount, reason=reason, key_suffix=key_suffix)
     payment, _ = Payment.objects.get_or_create(
-        key=key,
-        defaults={
-            "kind": kind,
-            "participant_id": participant.pk,
-            "worker_id": participant.worker_id or "",
-            "assignment_id": participant.assignment_id or "",
-            "recruiter": (participant.recruiter_id or "hotair").split(":", 1)[0],
-            "amount": Decimal(str(amount)).quantize(Decimal("0.01")),
-            "reason": reason or "",
-        },
+        key=wanted.key, defaults={field: getattr(wanted, field) for field in PAYMENT_FIELDS}
     )
     return payment
+
+
+PAYMENT_FIELDS = ("kind", "participant_id", "worker_id", "assignment_id", "recruiter", "amount", "reason")
+
+
+def _payment(participant, kind: str, amount, *, reason: str = "", key_suffix: str = "") -> Payment:
+    return Payment(
+        key=f"{assignment_key(participant)}:{kind}{key_suffix}",
+        kind=kind,
+        participant_id=participant.pk,
+        worker_id=participant.worker_id or "",
+        assignment_id=participant.assignment_id or "",
+        recruiter=(participant.recruiter_id or "hotair").split(":", 1)[0],
+        amount=Decimal(str(amount)).quantize(Decimal("0.01")),
+        reason=reason or "",
+    )
 
 
 def payments_due(*, participant, kinds) -> list[Payment]:

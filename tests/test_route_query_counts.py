@@ -88,7 +88,7 @@ STATEMENT_BUDGET = {
     "info": 6,  # one to read the node's participant, whose browser alone may write there
     "infos": 3,
     "question": 5,
-    "worker_complete": 6,
+    "worker_complete": 8,  # two to write what the submission owes to the payment ledger
 }
 
 

@@ -5,8 +5,6 @@ and runs them against the test database; PostgreSQL counts the sessions opened m
 """
 
 import os
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,9 +12,9 @@ from django.db import connection
 
 from core.models import Notification, Participant
 from core.record import clear_record
-from experiments.running.processes import ChildProcess
 from recruitment.ledger import settlement_intend
-from tests.web_servers import PROJECT_DIR, server_environment
+from tests.web_servers import server_environment
+from tests.workers import start_worker, wait_for
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "fifty_slots"
 TASKS = 40
@@ -38,14 +36,6 @@ def sessions_opened() -> int:
         return cursor.fetchone()[0]
 
 
-def wait_for(condition, timeout: float, worker: ChildProcess) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out; the worker's log:\n{worker.log_tail(40)}")
-        time.sleep(0.2)
-
-
 def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         pytest.skip("needs PostgreSQL and Redis")
@@ -61,22 +51,20 @@ def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
         participant_ids.append(participant.pk)
     environment = server_environment(settings_dict=dict(connection.settings_dict), experiment=EXPERIMENT)
     environment["REDIS_URL"] = os.environ["REDIS_URL"]
-    command = [sys.executable, "-m", "celery", "-A", "dallinger_project", "worker", "--pool", "threads",
-               "--concurrency", str(THREADS), "--without-gossip", "--without-mingle", "--without-heartbeat",
-               "--queues", queue := f"connections-{os.getpid()}"]  # fmt: skip
-    worker = ChildProcess("worker", command, environment, tmp_path / "worker.log", cwd=PROJECT_DIR)
+    queue = f"connections-{os.getpid()}"
+    worker = start_worker(environment, tmp_path / "worker.log", concurrency=THREADS, queue=queue)
     try:
         from dallinger_project.celery import app
 
         # The worker's first task sets the experiment up; wait for it before counting.
         app.send_task("experiments.tasks.settle_submission", (participant_ids[0],), queue=queue)
         recruits = Notification.objects.filter(event_type="call:recruit")
-        wait_for(lambda: recruits.count() == 1, 60, worker)
+        wait_for(lambda: recruits.count() == 1, 60, worker, "the first task")
         before = sessions_opened()
 
         for participant_id in participant_ids[1:]:
             app.send_task("experiments.tasks.settle_submission", (participant_id,), queue=queue)
-        wait_for(lambda: recruits.count() == 1 + TASKS, 60, worker)
+        wait_for(lambda: recruits.count() == 1 + TASKS, 60, worker, "every task")
 
         opened = sessions_opened() - before
     finally:

@@ -8,7 +8,6 @@ the interrupted ones again, and the payment ledger lets the rerun do only what w
 
 import os
 import signal
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,9 +17,9 @@ from django.db import connection
 
 from core.models import Notification, Participant
 from core.record import clear_record
-from experiments.running.processes import ChildProcess
 from recruitment.models import Payment
-from tests.web_servers import PROJECT_DIR, Call, WebServers, holding, server_environment
+from tests.web_servers import Call, WebServers, holding, server_environment
+from tests.workers import start_worker, wait_for
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "slow_settlement"
 SUBMITTERS = 30
@@ -34,23 +33,9 @@ pytestmark = [
 ]
 
 
-def start_worker(environment: dict, log: Path) -> ChildProcess:
-    command = [sys.executable, "-m", "celery", "-A", "dallinger_project", "worker", "--pool", "threads",
-               "--concurrency", "2", "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
-    return ChildProcess(log.stem, command, environment, log, cwd=PROJECT_DIR)
-
-
 def calls(name: str) -> Counter:
     """How many times the recruiter made the call `name`, per assignment."""
     return Counter(Notification.objects.filter(event_type=f"call:{name}").values_list("assignment_id", flat=True))
-
-
-def wait_for(condition, timeout: float, worker: ChildProcess, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; the worker's log:\n{worker.log_tail(40)}")
-        time.sleep(0.1)
 
 
 def test_a_worker_killed_mid_load_leaves_every_submission_settled_exactly_once(tmp_path):

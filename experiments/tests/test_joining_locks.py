@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from core.models import Info, Node
 from experiments import runtime
+from experiments.binding import TRUSTED
 from experiments.services.nodes import node_create_for_participant
 from experiments.services.participants import participant_create
 from experiments.services.questions import question_create
@@ -35,7 +36,9 @@ def joining(use_experiment):
     participant already in it; yields (joiner, earlier node); the join then completes."""
     use_experiment("bartlett1932")
     experiment = runtime.experiment()
-    earlier = node_create_for_participant(experiment=experiment, participant_id=new_participant(experiment, 1).pk)
+    earlier = node_create_for_participant(
+        experiment=experiment, participant_id=new_participant(experiment, 1).pk, caller=TRUSTED
+    )
     joiner = new_participant(experiment, 2)
     wired, finish = threading.Event(), threading.Event()
     outcome = {}
@@ -51,7 +54,9 @@ def joining(use_experiment):
 
     def join():
         try:
-            outcome["node"] = node_create_for_participant(experiment=experiment, participant_id=joiner.pk)
+            outcome["node"] = node_create_for_participant(
+                experiment=experiment, participant_id=joiner.pk, caller=TRUSTED
+            )
         except Exception as error:
             outcome["error"] = error
         finally:
@@ -90,7 +95,12 @@ def test_the_joining_participant_can_answer_a_question_meanwhile(joining):
 
     question = without_waiting(
         lambda: question_create(
-            experiment=runtime.experiment(), participant_id=joiner.pk, question="q", response="r", number=1
+            experiment=runtime.experiment(),
+            participant_id=joiner.pk,
+            question="q",
+            response="r",
+            number=1,
+            caller=TRUSTED,
         )
     )
 
