@@ -16,8 +16,8 @@ import uuid
 from urllib.parse import parse_qs, urlparse
 
 import requests
-from urllib3.exceptions import NewConnectionError
 from django.utils.functional import cached_property
+from urllib3.exceptions import NewConnectionError
 
 logger = logging.getLogger(__name__)
 

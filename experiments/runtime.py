@@ -6,9 +6,8 @@ import threading
 from django.conf import settings
 from django.db import connection, transaction
 
-from core.models import Network
-
 from core.locks import lock_keys
+from core.models import Network
 from experiments.config import get_config
 from experiments.loader import LoadedExperiment, load_default, load_experiment
 from experiments.session import session

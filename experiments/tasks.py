@@ -11,7 +11,6 @@ soon as the transaction that enqueued them commits.
 import logging
 
 from celery import shared_task
-
 from django.db import transaction
 
 from core.fetch import by_pk

@@ -17,11 +17,31 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.models import Info, Network, Node, Notification, Participant, Question, Recruitment, Transformation
-from core.models import Transmission, Vector
+from core.models import (
+    Info,
+    Network,
+    Node,
+    Notification,
+    Participant,
+    Question,
+    Recruitment,
+    Transformation,
+    Transmission,
+    Vector,
+)
 from experiments import urls
-from tests.malformed_requests import EITHER, NOT_ALLOWED, REFUSE, ROUTES, Case, Route, cases_for, encodings_for
-from tests.malformed_requests import required_values, resolve
+from tests.malformed_requests import (
+    EITHER,
+    NOT_ALLOWED,
+    REFUSE,
+    ROUTES,
+    Case,
+    Route,
+    cases_for,
+    encodings_for,
+    required_values,
+    resolve,
+)
 
 # The record snapshots use PostgreSQL functions (md5, string_agg).
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -5,9 +5,9 @@ import logging
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
+from core.fetch import rows_where, update_returning
 from core.models.participant import ParticipantStatus
 from core.models.shared import SharedMixin
-from core.fetch import rows_where, update_returning
 from core.polymorphism import PolymorphicModel, registry
 from core.validation import check_failed, failed_filter, is_subclass, type_filter
 

@@ -5,10 +5,10 @@ from rest_framework.request import Request
 from experiments.api.base import ExperimentAPIView
 from experiments.api.responses import as_json, success
 from experiments.binding import bind
+from experiments.entry import ID_PARAMETERS
 from experiments.errors import BadRequest
 from experiments.services.lookups import participant_get
 from experiments.services.participants import participant_create, participant_load
-from experiments.entry import ID_PARAMETERS
 from recruitment.recruiters import RECRUITERS, RecruiterError, by_name
 
 #: Kept out of `entry_information` (the protocol's list; `recruiter` stays in, as upstream).

@@ -5,9 +5,9 @@ import logging
 from django.db import transaction
 from django.db.models import Count, Q
 
+from core.locks import lock_keys
 from core.models import Network, Participant, ParticipantStatus, Recruitment
 from experiments.errors import NotFound
-from core.locks import lock_keys
 
 logger = logging.getLogger(__name__)
 

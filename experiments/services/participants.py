@@ -5,10 +5,10 @@ import inspect
 from django.db import transaction
 from django.utils import timezone
 
+from core.locks import lock_keys
 from core.models import Participant, ParticipantStatus
 from core.validation import unstorable
 from experiments.errors import BadRequest, Refused
-from core.locks import lock_keys
 from experiments.services.lookups import assignment_held_by_another, has_taken_part, participants_of
 from experiments.services.quorum import quorum_state
 

@@ -8,8 +8,8 @@ that created them can, for as many participants as it created.
 import pytest
 from django.test import Client
 
-from core.models import Info, Node, Notification, Participant, Question, Transformation, Transmission
 from core.infos import TrackingEvent
+from core.models import Info, Node, Notification, Participant, Question, Transformation, Transmission
 from experiments import urls
 from experiments.binding import COOKIE_PREFIX, cookie_name, participant_token
 from experiments.tests.api_support import assert_error, create_participant, post_form, success

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from core.models import Network, Node, Participant
-from core.record import clear_record
 from core.nodes import Source
+from core.record import clear_record
 from experiments import runtime
 from experiments.session import session
 

@@ -173,7 +173,7 @@ def test_a_crash_while_recruiting_leaves_the_recruitment_to_the_rerun(recruiter_
 
 
 def test_the_periodic_sweep_settles_a_submission_whose_task_was_lost(recruiter_calls):
-    participant = submitted("local")
+    submitted("local")
     Payment.objects.update(created_at=timezone.now() - ledger.SETTLEMENT_GRACE * 2)
     SubmissionSettlement.objects.update(created_at=timezone.now() - ledger.SETTLEMENT_GRACE * 2)
 

@@ -19,7 +19,6 @@ from recruitment.recruiters import (
     nickname_of,
 )
 
-
 pytestmark = pytest.mark.django_db
 
 

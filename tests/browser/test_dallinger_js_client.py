@@ -16,7 +16,6 @@ from tests.browser.dallinger_js import (
     enter,
     identity,
     join,
-    rejected,
     resolved,
     run,
     settle,
