@@ -95,21 +95,14 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = "dallinger_project.sqlite"  # an SQLite URL gets the same rules
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                # BEGIN IMMEDIATE takes the write lock up front, so two writers queue
-                # on the busy timeout instead of failing with "database is locked"
-                # when a read transaction tries to upgrade.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+    # The embedded default: an SQLite file shared by the web server and the task worker.
+    # Its backend (dallinger_project/sqlite/base.py) begins every transaction with
+    # BEGIN IMMEDIATE, waits up to 20 s for the write lock, keeps a write-ahead log and
+    # creates the file readable by its owner only; its docstring says why.
+    DATABASES = {"default": {"ENGINE": "dallinger_project.sqlite", "NAME": SQLITE_PATH}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from core.record import clear_record
 from experiments.loader import ExperimentLoadError, load_experiment
@@ -196,7 +197,7 @@ class Run:
             queue = self.folder / "tasks"
             queue.mkdir(exist_ok=True)
             env["DALLINGER_TASK_QUEUE_DIR"] = str(queue)
-        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        if connection.vendor == "sqlite":
             env["DALLINGER_SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
         return env
 
