@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer as it leaves: one log line per server error.
+    "dallinger_project.server_errors.server_error_log",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +209,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Writes nothing: lets a server error's log line name its cause (server_errors.py).
+        "logged_exceptions": {"class": "dallinger_project.server_errors.LoggedExceptions", "level": "ERROR"},
+    },
+    "root": {"handlers": ["console", "logged_exceptions"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
