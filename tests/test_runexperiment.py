@@ -434,6 +434,38 @@ def test_ctrl_c_stops_a_run_for_people_cleanly(tmp_path, run_tmp):
     assert_run_files_removed(run_tmp)
 
 
+def test_ctrl_c_stops_every_process_even_when_the_output_has_gone(tmp_path, run_tmp):
+    # Given a run serving people whose output nobody reads any more (its terminal closed)
+    port = free_port()
+    process = subprocess.Popen(
+        manage("runexperiment", "pushbutton", "--no-browser", "--port", str(port)),
+        env=embedded_environment(tmp_path, run_tmp), cwd=BASE_DIR, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    children: set = set()
+    try:
+        for line in process.stdout:
+            if line.startswith("Press Ctrl-C to stop."):
+                break
+        children = descendants(process.pid)
+        assert len(children) >= 2
+        process.stdout.close()
+
+        # When it is interrupted (so that writing "Stopping." fails)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=PROMPT_EXIT)
+        left = still_alive(children)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in still_alive(children):
+            os.kill(pid, signal.SIGKILL)
+
+    # Then it stopped everything it started all the same
+    assert left == []
+    assert not someone_listens(port)
+
+
 # Server errors --------------------------------------------------------------------------
 
 BROKEN_ROUTE = BASE_DIR / "tests" / "experiments" / "broken_route"

@@ -67,24 +67,26 @@ class Command(BaseCommand):
         for sig in previous:
             signal.signal(sig, interrupt)
         exit_status = 0
+        failed = True
         try:
             run.start()
             if options["bots"] is not None:
                 run.follow_bots()
             else:
                 run.serve_people()
+            failed = False
         except Interrupted:
-            self.stdout.write("\nStopping.")
+            failed = False
             exit_status = 130 if options["bots"] is not None else 0
-        except BaseException:
-            run.stop(keep_logs=True)
-            raise
+            self.stdout.write("\nStopping.")
         finally:
+            # Whatever happened, even a failure to print (a terminal gone), the processes stop:
+            # in their own sessions, they would outlive this one and keep the port and database.
             for sig in previous:
                 signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        run.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            run.stop(keep_logs=failed)  # after a failure, the logs tell what happened
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if exit_status:
             sys.exit(exit_status)
 
