@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer as it leaves: one log line per server error.
+    "dallinger_project.server_errors.server_error_log",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,21 +105,14 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = "dallinger_project.sqlite"  # an SQLite URL gets the same rules
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                # BEGIN IMMEDIATE takes the write lock up front, so two writers queue
-                # on the busy timeout instead of failing with "database is locked"
-                # when a read transaction tries to upgrade.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+    # The embedded default: an SQLite file shared by the web server and the task worker.
+    # Its backend (dallinger_project/sqlite/base.py) begins every transaction with
+    # BEGIN IMMEDIATE, waits up to 20 s for the write lock, keeps a write-ahead log and
+    # creates the file readable by its owner only; its docstring says why.
+    DATABASES = {"default": {"ENGINE": "dallinger_project.sqlite", "NAME": SQLITE_PATH}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -292,6 +287,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Writes nothing: lets a server error's log line name its cause (server_errors.py).
+        "logged_exceptions": {"class": "dallinger_project.server_errors.LoggedExceptions", "level": "ERROR"},
+    },
+    "root": {"handlers": ["console", "logged_exceptions"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }

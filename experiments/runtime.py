@@ -12,6 +12,12 @@ from experiments.config import get_config
 from experiments.loader import LoadedExperiment, load_default, load_experiment
 from experiments.session import session
 
+# Loading imports the package and rebuilds the process's configuration: two threads doing
+# it at once (a web server's first requests, a worker's first tasks, as they run side by
+# side) saw each other's half-built configuration ("Unknown configuration key") or module
+# table ("dictionary changed size during iteration"). Loads take turns; loaded, it is cached.
+_loading = threading.RLock()
+
 # One experiment instance per thread, kept while its networks exist and its class and
 # configuration stay the same (see `experiment()`).
 _instances = threading.local()
@@ -24,13 +30,15 @@ def _load(name_or_path: str) -> LoadedExperiment:
 
 def active() -> LoadedExperiment:
     """The loaded experiment package (the base Experiment when none is configured)."""
-    return _load(settings.DALLINGER_EXPERIMENT)
+    with _loading:
+        return _load(settings.DALLINGER_EXPERIMENT)
 
 
 def reload() -> LoadedExperiment:
     """Forget the loaded experiment and load the configured one again (after a settings change)."""
-    _load.cache_clear()
-    return active()
+    with _loading:
+        _load.cache_clear()
+        return active()
 
 
 def _first_network_created():

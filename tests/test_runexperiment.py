@@ -8,14 +8,14 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -48,15 +48,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@pytest.fixture
-def run_tmp():
-    """A private TMPDIR for a run, to see what it leaves behind. Short: Chromium fails to start
-    when the path of the socket it makes there passes the 107 characters Linux allows."""
-    path = Path(tempfile.mkdtemp(prefix="run-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def embedded_environment(tmp_path: Path, run_tmp: Path, **variables) -> dict:
@@ -312,15 +303,29 @@ def test_http_bots_retell_the_story_along_a_chain_on_postgresql_and_redis(tmp_pa
 def test_http_bots_retell_the_story_along_a_chain_on_the_embedded_default(tmp_path, run_tmp):
     # Given no database server and no Redis: an SQLite file and a folder task queue
     env = embedded_environment(tmp_path, run_tmp, num_participants="5")
+    database = tmp_path / "db.sqlite3"
 
-    # When five HTTP bots take part
-    result = run(manage("runexperiment", "bartlett1932", "--bots", "5",
+    # When five HTTP bots take part, and the data are exported to a folder
+    result = run(manage("runexperiment", "bartlett1932", "--bots", "5", "--export", f"{tmp_path / 'exports'}/",
                         "--port", str(free_port()), "--timeout", "120"), env)  # fmt: skip
 
-    # Then the SQLite file holds the same chain
+    # Then the SQLite file holds the same chain, and only its owner may read it
     assert_succeeded(result)
-    assert f"Database: SQLite ({tmp_path / 'db.sqlite3'}); tasks: a local queue" in result.stdout
-    assert_chained(read_sqlite_record(tmp_path / "db.sqlite3"), length=5)
+    assert f"Database: SQLite ({database}); tasks: a local queue" in result.stdout
+    assert_chained(read_sqlite_record(database), length=5)
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    # And the launch said how many bots would come, and how (the chain recruits one per submission)
+    assert (
+        "Launched: 5 bots will take part: 1 recruited now, the others as the experiment recruits more "
+        "after each submission." in result.stdout
+    )
+    # And the export is a file in that folder, named after the experiment
+    exported = tmp_path / "exports" / "bartlett1932-data.zip"
+    assert f"Data exported to {exported}" in result.stdout
+    with zipfile.ZipFile(exported) as archive:
+        assert "data/participant.csv" in archive.namelist()
+    # And, the server having answered no request with an error, its logs are gone
+    assert "server error" not in result.stdout + result.stderr
     assert_run_files_removed(run_tmp)
 
 
@@ -448,6 +453,73 @@ def test_ctrl_c_stops_a_run_for_people_cleanly(tmp_path, run_tmp):
     assert still_alive(children) == []
     assert not someone_listens(port)
     assert_run_files_removed(run_tmp)
+
+
+def test_ctrl_c_stops_every_process_even_when_the_output_has_gone(tmp_path, run_tmp):
+    # Given a run serving people whose output nobody reads any more (its terminal closed)
+    port = free_port()
+    process = subprocess.Popen(
+        manage("runexperiment", "pushbutton", "--no-browser", "--port", str(port)),
+        env=embedded_environment(tmp_path, run_tmp), cwd=BASE_DIR, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    children: set = set()
+    try:
+        for line in process.stdout:
+            if line.startswith("Press Ctrl-C to stop."):
+                break
+        children = descendants(process.pid)
+        assert len(children) >= 2
+        process.stdout.close()
+
+        # When it is interrupted (so that writing "Stopping." fails)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=PROMPT_EXIT)
+        left = still_alive(children)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in still_alive(children):
+            os.kill(pid, signal.SIGKILL)
+
+    # Then it stopped everything it started all the same
+    assert left == []
+    assert not someone_listens(port)
+
+
+# Server errors --------------------------------------------------------------------------
+
+BROKEN_ROUTE = BASE_DIR / "tests" / "experiments" / "broken_route"
+
+
+def test_a_server_error_is_printed_as_it_happens_and_its_logs_are_kept(tmp_path, run_tmp):
+    # Given a run serving people, with an experiment whose route /broken always fails
+    from tests.experiments.broken_route.experiment import FAILURE
+
+    port = free_port()
+    process, output = start_run(
+        [str(BROKEN_ROUTE), "--no-browser", "--port", str(port)], embedded_environment(tmp_path, run_tmp)
+    )
+    try:
+        output.wait_for(r"^Press Ctrl-C to stop\.")
+
+        # When a request to it is answered 500
+        assert requests.get(f"http://127.0.0.1:{port}/broken", timeout=30).status_code == 500
+
+        # Then the console says so at once, with the request and the error
+        output.wait_for(rf"server error on GET /broken: RuntimeError: {FAILURE}$")
+        interrupt(process, output, descendants(process.pid))
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    # And the run, once stopped, keeps its processes' logs and says where
+    assert process.returncode == 0, output.text()
+    kept = re.search(r"server error \(5xx\); the processes' logs are kept in (\S+)", output.text())
+    assert kept, output.text()
+    web_log = Path(kept[1]) / "web.log"
+    assert f"RuntimeError: {FAILURE}" in web_log.read_text()
+    assert web_log.parent.parent == run_tmp
 
 
 # Mistakes -------------------------------------------------------------------------------

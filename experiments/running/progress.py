@@ -49,3 +49,26 @@ def snapshot() -> Progress:
         networks=networks.count(),
         nodes=Node.objects.filter(failed=False).count(),
     )
+
+
+def bots_plan(*, limit: int, recruited: int, places: int | None, recruits_more: bool, at_once: int) -> str:
+    """The launch line of a bot run: how many bots will take part in all, and how they come.
+
+    `recruited` bots were recruited by the launch (at most `limit`, the run's --bots); the
+    worker runs at most `at_once` of them at a time. After the launch, more come only from
+    the experiment's `recruit()` (called after each submission), which `recruits_more` says
+    the experiment defines: those fill the `places` its networks have left, up to `limit`.
+    """
+    if recruited == 0:
+        # More come only after a submission, and there is nobody to submit.
+        return "no bot was recruited (the experiment's initial_recruitment_size is 0), so none will take part."
+    if recruits_more and recruited < limit:
+        total = max(min(limit, places if places is not None else limit), recruited)
+    else:
+        total = recruited
+    bots = f"{total} bot{'s' if total != 1 else ''} will take part"
+    if total == recruited:
+        if recruits_more or recruited == limit:
+            return f"{bots}, all recruited now; the worker runs up to {at_once} at a time."
+        return f"{bots}: the experiment recruits nobody after the launch, so --bots {limit} is not reached."
+    return f"{bots}: {recruited} recruited now, the others as the experiment recruits more after each submission."

@@ -1,5 +1,6 @@
 """Building the request's experiment: set-up happens once even when first requests race."""
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -115,3 +116,31 @@ def test_an_experiment_is_built_again_when_the_record_was_cleared_and_set_up_els
 
     assert Network.objects.count() == 1
     assert runtime.experiment() is not kept
+
+
+def test_threads_that_load_the_experiment_at_once_all_get_the_one_load(settings, tmp_path, use_experiment):
+    # Given an experiment package this process has never loaded (a fresh copy), with its
+    # own configuration key, and threads that ask for it at once (a server's first requests)
+    package = tmp_path / "swarm_copy"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "tests" / "experiments" / "swarm", package)
+    settings.DALLINGER_EXPERIMENT = str(package)
+    barrier = threading.Barrier(8)
+    loaded, errors = [], []
+
+    def first_request():
+        try:
+            barrier.wait()
+            loaded.append(runtime.active())
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then none saw another's half-built configuration, and all got the same experiment
+    assert errors == []
+    assert len({id(experiment) for experiment in loaded}) == 1
+    assert loaded[0].config.get("places") is None  # registered, and not set

@@ -20,11 +20,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from core.record import clear_record
 from experiments.loader import ExperimentLoadError, load_experiment
 from experiments.running.processes import ChildProcess, port_is_free, wait_for_port
-from experiments.running.progress import snapshot
+from experiments.running.progress import bots_plan, snapshot
+from experiments.running.serverlog import ServerLog
 from experiments.services.dashboard_account import DashboardAccountError, dashboard_account_ensure
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -64,24 +66,26 @@ class Command(BaseCommand):
         for sig in previous:
             signal.signal(sig, interrupt)
         exit_status = 0
+        failed = True
         try:
             run.start()
             if options["bots"] is not None:
                 run.follow_bots()
             else:
                 run.serve_people()
+            failed = False
         except Interrupted:
-            self.stdout.write("\nStopping.")
+            failed = False
             exit_status = 130 if options["bots"] is not None else 0
-        except BaseException:
-            run.stop(keep_logs=True)
-            raise
+            self.stdout.write("\nStopping.")
         finally:
+            # Whatever happened, even a failure to print (a terminal gone), the processes stop:
+            # in their own sessions, they would outlive this one and keep the port and database.
             for sig in previous:
                 signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        run.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            run.stop(keep_logs=failed)  # after a failure, the logs tell what happened
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if exit_status:
             sys.exit(exit_status)
 
@@ -97,6 +101,7 @@ class Run:
         self.children: list[ChildProcess] = []
         self.started = time.monotonic()
         self.folder: Path | None = None  # the children's logs and task queue, made when they start
+        self.server_log: ServerLog | None = None  # the web server's log, read for server errors
 
     # Output ------------------------------------------------------------------------------
 
@@ -165,6 +170,7 @@ class Run:
             self.folder / "web.log",
         )
         self.children.append(web)
+        self.server_log = ServerLog(web.log_path)
         worker = ChildProcess(
             "worker",
             [
@@ -195,7 +201,7 @@ class Run:
             queue = self.folder / "tasks"
             queue.mkdir(exist_ok=True)
             env["DALLINGER_TASK_QUEUE_DIR"] = str(queue)
-        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        if connection.vendor == "sqlite":
             env["DALLINGER_SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
         return env
 
@@ -215,9 +221,27 @@ class Run:
 
     def launch(self) -> None:
         answer = self.request("POST", "/launch")
+        self.report_server_errors()
         if answer.get("status") != "success":
             raise CommandError(f"Launching failed: {answer.get('message', answer)}")
-        self.say(f"Launched. {answer['recruitment_msg'].splitlines()[-1]}")
+        if self.options["bots"] is not None and self.loaded.config.get("recruiter") == "bots":
+            self.say(f"Launched: {self.bots_plan()}")
+        else:
+            self.say(f"Launched. {answer['recruitment_msg'].splitlines()[-1]}")
+
+    def bots_plan(self) -> str:
+        """How many bots will take part and how they come (the launch recruited the first)."""
+        from experiments.experiment import Experiment
+        from recruitment.base import recruited_count
+        from recruitment.bots import BotRecruiter
+
+        return bots_plan(
+            limit=self.options["bots"],
+            recruited=recruited_count(BotRecruiter.nickname),
+            places=self.request("GET", "/summary").get("nodes_remaining"),
+            recruits_more=self.loaded.experiment_class.recruit is not Experiment.recruit,
+            at_once=self.options["workers"],
+        )
 
     # Following -----------------------------------------------------------------------------
 
@@ -230,6 +254,13 @@ class Run:
             if not child.running:
                 raise CommandError(f"The {child.name} process stopped unexpectedly. Its output:\n{child.log_tail()}")
 
+    def report_server_errors(self) -> None:
+        """Print each server error (5xx answer) the web server logged since the last look."""
+        if self.server_log is None:
+            return
+        for cause in self.server_log.read():
+            self.say(f"[{self.elapsed()}] {cause}", self.command.style.ERROR)
+
     def follow_bots(self) -> None:
         """Print progress until the experiment is complete; CommandError on timeout or a stall."""
         timeout = self.options["timeout"] or 600
@@ -237,6 +268,7 @@ class Run:
         last, last_change = None, time.monotonic()
         while True:
             self.check_children()
+            self.report_server_errors()
             progress = snapshot()
             if progress != last:
                 self.say(f"[{self.elapsed()}] {progress.line()}")
@@ -266,10 +298,21 @@ class Run:
             return
         from experiments.export import export_data
 
-        destination = Path(self.options["export"] or f"data/{self.loaded.name}-{time.strftime('%Y%m%d-%H%M%S')}.zip")
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        path = export_data(destination, experiment_id=self.loaded.config.get("id") or self.loaded.name)
+        try:
+            path = export_data(self.export_path(), experiment_id=self.loaded.config.get("id") or self.loaded.name)
+        except Exception as error:
+            raise CommandError(f"Export failed: {error}") from error
         self.say(f"Data exported to {path}")
+
+    def export_path(self) -> Path:
+        """Where `--export` writes: the path given; in a folder given (an existing one, or a
+        path ending with a slash), `<experiment>-data.zip`; by default a dated zip in data/."""
+        given = self.options["export"]
+        if not given:
+            return Path(f"data/{self.loaded.name}-{time.strftime('%Y%m%d-%H%M%S')}.zip")
+        if given.endswith(("/", os.sep)) or Path(given).is_dir():
+            return Path(given) / f"{self.loaded.name}-data.zip"
+        return Path(given)
 
     def serve_people(self) -> None:
         """Print where participants and the experimenter go, then serve until Ctrl-C."""
@@ -288,6 +331,7 @@ class Run:
         timeout = self.options["timeout"]
         while not timeout or time.monotonic() - self.started < timeout:
             self.check_children()
+            self.report_server_errors()
             time.sleep(0.5)
         self.say("Time is up.")
 
@@ -296,11 +340,24 @@ class Run:
     def stop(self, keep_logs: bool = False) -> None:
         """Stop every child process (the worker first, so that bots in flight end against a live
         server instead of retrying an absent one); remove the run's files unless `keep_logs`
-        (after a failure, the logs tell what happened)."""
+        (after a failure, the logs tell what happened) or the web server answered a request
+        with a server error (its log holds the traceback)."""
         for child in reversed(self.children):
             child.stop()
         self.children = []
         if self.folder is None:
+            return
+        self.report_server_errors()
+        server_errors = self.server_log is not None and self.server_log.had_server_errors
+        if server_errors:
+            log = self.server_log
+            count = max(len(log.causes), log.answered_5xx)
+            self.command.stderr.write(
+                f"The web server answered {count} request(s) with a server error (5xx); "
+                f"the processes' logs are kept in {self.folder}"
+            )
+            if log.errors_without_cause:
+                self.command.stderr.write(f"({log.errors_without_cause} of them with no cause logged: see web.log.)")
             return
         if keep_logs:
             self.command.stderr.write(f"The processes' logs are in {self.folder}")
