@@ -18,6 +18,8 @@ import hmac
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from core.fetch import by_pk
+from core.models import Participant
 from experiments.errors import Refused
 
 COOKIE_PREFIX = "dlgr_p"
@@ -103,7 +105,10 @@ class Caller:
         """
         if not self.enforced or node.participant_id is None:
             return
-        self.require(node.participant)
+        participant = by_pk(Participant, node.participant_id)
+        if participant is None:  # the record changed under the request: nobody holds them
+            raise Refused(f"There is no participant with id {node.participant_id}.", error_code="participant_not_found")
+        self.require(participant)
 
 
 #: The platform's own callers (tasks, management commands, the dashboard): may act for anyone.

@@ -44,6 +44,7 @@ def setup_django(experiment: str) -> None:
 def participant(client, number: int, measure) -> None:
     """One participant through the flow; `measure(step, callable)` runs and records each request."""
     worker = f"profile-{os.getpid()}-{number}"
+    client.cookies.clear()  # each participant's own browser, holding their cookie only
     answer = measure("participant", lambda: client.post(f"/participant/{worker}/hit/{worker}-a/debug"))
     participant_id = answer["participant"]["id"]
     node_id = measure("node", lambda: client.post(f"/node/{participant_id}"))["node"]["id"]

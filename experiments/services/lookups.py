@@ -2,9 +2,7 @@
 
 from contextlib import contextmanager
 
-from django.db.models import Q
-
-from core.fetch import by_pk
+from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, ParticipantStatus
 from experiments.errors import BadRequest, NotFound, Refused
 
@@ -25,7 +23,7 @@ UNFINISHED = (ParticipantStatus.WORKING, ParticipantStatus.OVERRECRUITED, Partic
 def participants_of(*, worker_id: str, assignment_id: str) -> list[Participant]:
     """The participants of this worker, and those on this assignment: what decides whether the
     worker may start it (see `has_taken_part` and `assignment_held_by_another`)."""
-    return list(Participant.objects.filter(Q(worker_id=worker_id) | Q(assignment_id=assignment_id)).order_by("id"))
+    return rows_where(Participant, "worker_id = %s OR assignment_id = %s", [worker_id, assignment_id], order_by=("id",))
 
 
 def has_taken_part(participants, *, worker_id: str, assignment_id: str) -> bool:
