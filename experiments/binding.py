@@ -27,7 +27,7 @@ COOKIE_PREFIX = "dlgr_p"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 _SALT = "experiments.binding.participant"
 #: Participant JSON keys only the participant's own caller sees.
-WITHHELD_KEYS = ("assignment_id", "entry_information", "worker_id", "unique_id")
+WITHHELD_KEYS = ("assignment_id", "entry_information")
 
 
 def participant_token(participant) -> str:
@@ -53,19 +53,19 @@ def bind(response, participant, request) -> None:
         participant_token(participant),
         max_age=COOKIE_MAX_AGE,
         path="/",
-        secure=request.is_secure() or getattr(settings, "SESSION_COOKIE_SECURE", False),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",
     )
 
 
 class Caller:
-    """Who is asking: the participant tokens a request carries, or a trusted platform caller."""
+    """Who is asking: the participant tokens a request carries (`enforced`: they are checked),
+    or a platform caller that may act for anyone (`enforced` False)."""
 
-    def __init__(self, tokens: dict[str, str] | None = None, *, enforced: bool = True, trusted: bool = False):
+    def __init__(self, tokens: dict[str, str] | None = None, *, enforced: bool = True):
         self._tokens = tokens or {}
-        self.enforced = enforced and not trusted
-        self.trusted = trusted
+        self.enforced = enforced
 
     @classmethod
     def of_request(cls, request, config) -> "Caller":
@@ -94,7 +94,7 @@ class Caller:
         neither their assignment id nor their entry information (which may name the worker)."""
         data = participant.__json__()
         if not self.holds(participant):
-            data.update({key: None for key in WITHHELD_KEYS if key in data})
+            data.update(dict.fromkeys(WITHHELD_KEYS))
         return data
 
     def require_for_node(self, node) -> None:
@@ -112,4 +112,4 @@ class Caller:
 
 
 #: The platform's own callers (tasks, management commands, the dashboard): may act for anyone.
-TRUSTED = Caller(trusted=True)
+TRUSTED = Caller(enforced=False)

@@ -26,9 +26,9 @@ def recruiter_exit(request):
     participant's own browser sees it.
     """
     experiment = runtime.experiment()
+    caller = Caller.of_request(request, experiment.config)
     try:
-        participant = participant_get_for_exit(participant_id=request.GET.get("participant_id"))
-        Caller.of_request(request, experiment.config).require(participant)
+        participant = participant_get_for_exit(participant_id=request.GET.get("participant_id"), caller=caller)
     except ExperimentError as error:
         return render_error_page(request, error.status_code, message=error.message, participant=error.participant)
     recruiter = participant_recruiter(experiment=experiment, participant=participant)

@@ -17,18 +17,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.models import (
-    Info,
-    Network,
-    Node,
-    Notification,
-    Participant,
-    Question,
-    Recruitment,
-    Transformation,
-    Transmission,
-    Vector,
-)
+from core.models import Participant
+from core.record import MODELS_DEPENDENTS_FIRST
 from experiments import urls
 from tests.malformed_requests import (
     EITHER,
@@ -82,23 +72,9 @@ def send(client: Client, case: Case, world: dict):
     return client.generic(case.method, f"{path}?{urlencode(params)}")
 
 
-RECORD_MODELS = (
-    Participant,
-    Question,
-    Network,
-    Node,
-    Vector,
-    Info,
-    Transmission,
-    Transformation,
-    Notification,
-    Recruitment,
-)
-
-
 def record_snapshot() -> dict:
     """A digest of every row of the experimental record, per table (one query)."""
-    tables = [model._meta.db_table for model in RECORD_MODELS]
+    tables = [model._meta.db_table for model in MODELS_DEPENDENTS_FIRST]
     digests = ", ".join(
         f"(SELECT md5(coalesce(string_agg(row::text, '|' ORDER BY row.id), '')) FROM {table} AS row)"
         for table in tables

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, ParticipantStatus
+from experiments.binding import Caller
 from experiments.errors import BadRequest, NotFound, Refused
 
 
@@ -50,13 +51,15 @@ def participant_get(*, participant_id) -> Participant:
     return participant
 
 
-def participant_get_for_exit(*, participant_id) -> Participant:
-    """The participant leaving the experiment; BadRequest if no id, NotFound (404) if unknown."""
+def participant_get_for_exit(*, participant_id, caller: Caller) -> Participant:
+    """The participant leaving the experiment; BadRequest if no id, NotFound (404) if unknown,
+    Refused unless `caller` holds them (the exit page may carry what the recruiter pays on)."""
     if participant_id in (None, ""):
         raise BadRequest("participant_id is required.")
     participant = by_pk(Participant, as_id(participant_id))
     if participant is None:
         raise NotFound(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+    caller.require(participant)
     return participant
 
 

@@ -41,8 +41,9 @@ def participant_create(
             raise BadRequest(f"{name} is required to create a participant.")
         if len(value) > MAX_ID_LENGTH:
             raise BadRequest(f"{name} is longer than {MAX_ID_LENGTH} characters.")
-        if unstorable(value):
-            raise BadRequest(f"{name} {unstorable(value)}.")
+        problem = unstorable(value)
+        if problem:
+            raise BadRequest(f"{name} {problem}.")
     if not mode or len(mode) > MAX_ID_LENGTH or unstorable(mode):
         raise BadRequest("mode is missing, too long or malformed.")
     if fingerprint_hash is not None and len(fingerprint_hash) > MAX_ID_LENGTH:
