@@ -49,10 +49,14 @@ def settle_submission(participant_id: int) -> None:
         raise Participant.DoesNotExist(f"There is no participant with id {participant_id}.")
     experiment = _experiment()
     recruiter = _recruiter(experiment, participant)
-    send = {
-        Payment.Kind.BASE: lambda payment: recruiter.approve_hit(participant.assignment_id) and None,
-        Payment.Kind.BONUS: lambda payment: recruiter.reward_bonus(participant, float(payment.amount), payment.reason),
-    }
+
+    def approve(payment) -> None:
+        recruiter.approve_hit(participant.assignment_id)
+
+    def pay_bonus(payment):
+        return recruiter.reward_bonus(participant, float(payment.amount), payment.reason)
+
+    send = {Payment.Kind.BASE: approve, Payment.Kind.BONUS: pay_bonus}
     errors = []
     for payment in ledger.payments_due(participant=participant, kinds=send):
         try:

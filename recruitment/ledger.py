@@ -5,9 +5,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from core.models import Participant
 from recruitment.models import Payment, SubmissionSettlement
 
 logger = logging.getLogger(__name__)
@@ -31,29 +32,21 @@ def settlement_intend(*, participant, recruit: str, bonus_reason: str | None) ->
     key = assignment_key(participant)
     payments = [_payment(participant, Payment.Kind.BASE, participant.base_pay or 0)]
     if bonus_reason is not None:
-        payments.append(_payment(participant, Payment.Kind.BONUS, participant.bonus, reason=bonus_reason))
+        payments.append(_payment(participant, Payment.Kind.BONUS, participant.bonus or 0, reason=bonus_reason))
     Payment.objects.bulk_create(payments, ignore_conflicts=True)
     SubmissionSettlement.objects.bulk_create(
         [SubmissionSettlement(key=key, participant_id=participant.pk, recruit=recruit)], ignore_conflicts=True
     )
 
 
-def payment_intend(*, participant, kind: str, amount, reason: str = "", key_suffix: str = "") -> Payment:
-    """The ledger row of one payout to `participant`, created if new (one per assignment and kind,
-    plus `key_suffix` for payouts that may be repeated on purpose, such as compensations)."""
-    wanted = _payment(participant, kind, amount, reason=reason, key_suffix=key_suffix)
-    payment, _ = Payment.objects.get_or_create(
-        key=wanted.key, defaults={field: getattr(wanted, field) for field in PAYMENT_FIELDS}
-    )
-    return payment
+def payment_key(participant, kind: str) -> str:
+    """The ledger key of `participant`'s payout of `kind`: one per assignment and kind."""
+    return f"{assignment_key(participant)}:{kind}"
 
 
-PAYMENT_FIELDS = ("kind", "participant_id", "worker_id", "assignment_id", "recruiter", "amount", "reason")
-
-
-def _payment(participant, kind: str, amount, *, reason: str = "", key_suffix: str = "") -> Payment:
+def _payment(participant, kind: str, amount, *, reason: str = "") -> Payment:
     return Payment(
-        key=f"{assignment_key(participant)}:{kind}{key_suffix}",
+        key=payment_key(participant, kind),
         kind=kind,
         participant_id=participant.pk,
         worker_id=participant.worker_id or "",
@@ -66,8 +59,8 @@ def _payment(participant, kind: str, amount, *, reason: str = "", key_suffix: st
 
 def payments_due(*, participant, kinds) -> list[Payment]:
     """The participant's payouts of these kinds that are still to be made, oldest first."""
-    prefix = f"{assignment_key(participant)}:"
-    return list(Payment.objects.filter(key__startswith=prefix, kind__in=list(kinds), state=Payment.State.INTENDED))
+    keys = [payment_key(participant, kind) for kind in kinds]
+    return list(Payment.objects.filter(key__in=keys, state=Payment.State.INTENDED))
 
 
 def payment_send(*, payment_id: int, send, external: bool) -> Payment:
@@ -148,15 +141,21 @@ def settlement_claim_recruitment(*, participant) -> str | None:
 def settlements_overdue(*, older_than: timedelta = SETTLEMENT_GRACE, limit: int = 100) -> list[int]:
     """Participants whose submissions still owe something (a payout not begun, or the
     recruitment that follows) well after they were processed: their settling task was lost
-    (a broker that restarted without its data, a queue folder removed). Their ids."""
+    (a broker that restarted without its data, a queue folder removed). Their ids.
+
+    The ledger outlives a cleared record, whose ids start again: a settlement counts only while
+    its participant id still names the participant of its assignment.
+    """
     cutoff = timezone.now() - older_than
-    owing = set(
-        Payment.objects.filter(state=Payment.State.INTENDED, created_at__lt=cutoff)
-        .exclude(participant_id=None)
-        .values_list("participant_id", flat=True)[:limit]
+    owing_payments = Payment.objects.filter(state=Payment.State.INTENDED, created_at__lt=cutoff)
+    owing_keys = {key.rsplit(":", 1)[0] for key in owing_payments.values_list("key", flat=True)[:limit]}
+    unrecruited = Q(recruited_at=None) & ~Q(recruit=SubmissionSettlement.Recruit.NONE)
+    settlements = SubmissionSettlement.objects.filter(Q(key__in=owing_keys) | unrecruited, created_at__lt=cutoff)
+    settlements = list(settlements.order_by("id")[:limit])
+    participants = Participant.objects.in_bulk([settlement.participant_id for settlement in settlements])
+    return sorted(
+        settlement.participant_id
+        for settlement in settlements
+        if settlement.participant_id in participants
+        and assignment_key(participants[settlement.participant_id]) == settlement.key
     )
-    unrecruited = SubmissionSettlement.objects.filter(recruited_at=None, created_at__lt=cutoff).exclude(
-        recruit=SubmissionSettlement.Recruit.NONE
-    )
-    owing.update(unrecruited.values_list("participant_id", flat=True)[:limit])
-    return sorted(owing)[:limit]

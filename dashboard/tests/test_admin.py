@@ -46,10 +46,11 @@ def test_the_record_cannot_be_changed_or_deleted_from_the_dashboard(admin_client
 
 
 def test_the_payment_ledger_is_listed_read_only(admin_client, make_participant):
-    from recruitment.ledger import payment_intend
+    from recruitment.ledger import settlement_intend
     from recruitment.models import Payment
 
-    payment = payment_intend(participant=make_participant(worker_id="secret-worker-9"), kind="bonus", amount=0.5)
+    settlement_intend(participant=make_participant(worker_id="secret-worker-9"), recruit="none", bonus_reason="Thanks")
+    payment = Payment.objects.get(kind="bonus")
 
     html = admin_client.get("/dashboard/recruitment/payment/").content.decode()
 

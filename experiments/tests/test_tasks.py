@@ -194,3 +194,29 @@ def test_the_periodic_sweep_runs_in_beat():
     from django.conf import settings
 
     assert "experiments.tasks.settle_overdue" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+def test_an_assignment_id_that_begins_like_another_owes_its_own_payouts_only(recruiter_calls):
+    participant = submitted("local")
+    other = Participant.objects.create(
+        worker_id="w2", assignment_id="a:base", unique_id="w2:a:base", hit_id="h", mode="debug",
+        recruiter_id="local", status="approved", bonus=0.25, base_pay=1.0,
+    )  # fmt: skip
+    ledger.settlement_intend(participant=other, recruit="none", bonus_reason=None)
+
+    tasks.settle_submission(participant.pk)
+
+    assert [call[:2] for call in recruiter_calls] == [("approve_hit", "a"), ("reward_bonus", 0.25), ("recruit", 1)]
+    assert Payment.objects.get(assignment_id="a:base").state == "intended"
+
+
+def test_the_sweep_leaves_a_settlement_whose_participant_id_now_names_someone_else(recruiter_calls):
+    participant = submitted("local")
+    overdue = timezone.now() - ledger.SETTLEMENT_GRACE * 2
+    SubmissionSettlement.objects.update(created_at=overdue)
+    Payment.objects.update(created_at=overdue)
+    # The record is cleared and the id given to another participant; the ledger stays.
+    Participant.objects.filter(pk=participant.pk).update(assignment_id="another", unique_id="w:another")
+
+    assert tasks.settle_overdue() == 0
+    assert recruiter_calls == []
