@@ -75,5 +75,6 @@ def cause(exceptions: list, response) -> str:
     if not exceptions:
         return f"HTTP {response.status_code} {response.reason_phrase}"
     error = exceptions[0]
-    message = " ".join(str(error).split())
+    # One line, and nothing a terminal would act on: a message may quote what a client sent.
+    message = "".join(character if character.isprintable() else "?" for character in " ".join(str(error).split()))
     return f"{type(error).__name__}: {message}" if message else type(error).__name__

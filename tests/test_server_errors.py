@@ -59,3 +59,13 @@ def test_answers_below_500_leave_no_such_line(client, use_experiment, caplog):
     assert client.get("/node/999/received_infos").status_code == 400
     assert client.get("/summary").status_code == 200
     assert server_error_lines(caplog) == []
+
+
+def test_a_cause_quoting_what_a_client_sent_cannot_drive_the_terminal():
+    from types import SimpleNamespace
+
+    from dallinger_project.server_errors import cause
+
+    error = ValueError("bad value \x1b[2J\x1b]0;owned\x07 from\nthe client")
+
+    assert cause([error], SimpleNamespace()) == "ValueError: bad value ?[2J?]0;owned? from the client"
