@@ -161,7 +161,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = 2**31
 # What celery beat runs (the `beat` process of the production layout).
 CELERY_BEAT_SCHEDULE = {
-    "settle-overdue-submissions": {"task": "experiments.tasks.settle_overdue", "schedule": 300.0},
+    "settle-overdue-submissions": {"task": "recruitment.tasks.settle_overdue", "schedule": 300.0},
 }
 
 # Passwords, i18n, static files --------------------------------------------------

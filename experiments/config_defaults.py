@@ -87,6 +87,15 @@ def recruiter_counts(value: str) -> None:
         raise ValueError("must be written 'nickname: count, nickname: count' (e.g. 'mturk: 5, bots: 5')")
 
 
+def removed(explanation: str) -> Callable[[Any], None]:
+    """Refuse a key that was removed, saying what replaces it."""
+
+    def check(value):
+        raise ValueError(f"was removed: {explanation}")
+
+    return check
+
+
 def policy_additions(value: str) -> None:
     """Accept `content_security_policy_extra`: JSON naming sources to add per directive."""
     parse_additions(value)
@@ -135,11 +144,29 @@ BUILT_IN_KEYS = (
     BuiltInKey("base_payment", float, validators=(at_least(0),)),
     BuiltInKey("approve_requirement", int, validators=(between(1, 100),)),
     BuiltInKey("organization_name", str),
-    # Prolific (Dallinger's other paid recruiter; registered so its config files load)
-    BuiltInKey("prolific_api_token", str, sensitive=True),
+    # Prolific (docs/recruitment.md)
+    BuiltInKey("prolific_api_token", str, synonyms=("PROLIFIC_RESEARCHER_API_TOKEN",), sensitive=True),
     BuiltInKey("prolific_api_version", str, "v1"),
-    BuiltInKey("prolific_estimated_completion_minutes", int, validators=(at_least(0),)),
+    # Empty: https://api.prolific.com/api/<prolific_api_version>; tests and staging name their own.
+    BuiltInKey("prolific_api_base_url", str, ""),
+    BuiltInKey("prolific_workspace", str),
+    BuiltInKey("prolific_project", str),
+    BuiltInKey("prolific_estimated_completion_minutes", int, 0, validators=(at_least(0),)),
+    BuiltInKey("prolific_maximum_allowed_minutes", int, validators=(at_least(0),)),
+    BuiltInKey("prolific_is_custom_screening", bool, False),
+    BuiltInKey("prolific_completion_config", str, "{}", validators=(json_of(dict),)),
+    BuiltInKey("prolific_completion_codes", str, "{}", validators=(json_of(dict),)),
     BuiltInKey("prolific_recruitment_config", str, "{}", validators=(json_of(dict),)),
+    BuiltInKey("prolific_webhook_secret", str, sensitive=True),
+    BuiltInKey(
+        "prolific_reward_cents",
+        int,
+        validators=(removed("set base_payment (in the study's currency) instead; the reward is base_payment × 100"),),
+    ),
+    BuiltInKey("publish_experiment", bool),
+    # Money (recruitment/ledger.py): caps every paying recruiter respects.
+    BuiltInKey("budget", float, validators=(at_least(0),)),
+    BuiltInKey("max_participant_payment", float, validators=(at_least(0),)),
     # Email notifications
     BuiltInKey("contact_email_on_error", str),
     BuiltInKey("dallinger_email_address", str),

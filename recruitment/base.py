@@ -89,6 +89,30 @@ class Recruiter:
         """Pay `participant` a bonus of `amount` dollars."""
         raise NotImplementedError
 
+    #: The currency this recruiter pays in (ledger rows record it).
+    currency = "USD"
+
+    def send_payment(self, payment, participant, steps) -> str | None:
+        """Make the payment ledger's payout `payment` (recruitment.models.Payment) to
+        `participant`; the platform's id for it, if any.
+
+        `steps` (recruitment.ledger.PaymentSteps) must be told `paying()` right before the
+        call that moves the money, and `prepared(id)` after a first step that pays nothing.
+        The default makes base payments by `approve_hit` and bonuses by `reward_bonus`.
+        """
+        steps.paying()
+        if payment.kind == "base":
+            self.approve_hit(participant.assignment_id)
+            return None
+        if payment.kind == "bonus":
+            return self.reward_bonus(participant, float(payment.amount), payment.reason)
+        raise RecruiterError(f"The {self.nickname} recruiter cannot make a {payment.kind} payout.")
+
+    def payment_outcome(self, payment) -> bool | None:
+        """Whether a payout whose paying call was cut short reached the participant, from the
+        platform's own records: True, False, or None when the platform cannot tell."""
+        return None
+
     def notify_recruited(self, participant) -> None:
         """Told when a recruited participant joins the experiment."""
 

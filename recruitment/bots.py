@@ -2,19 +2,14 @@
 
 import logging
 
-from celery import current_app
 from django.db import transaction
 
 from core.background import send_after_commit
 from core.locks import lock_keys
+from recruitment import host
 from recruitment.base import Recruiter, record_recruitments, recruited_count, register
 
 logger = logging.getLogger(__name__)
-
-#: The background task that runs one bot (defined by the experiment runtime; sent by name,
-#: as the bot classes belong to the experiment, which the worker loads).
-RUN_BOT_TASK = "experiments.tasks.run_bot"
-
 
 @register
 class BotRecruiter(Recruiter):
@@ -22,7 +17,8 @@ class BotRecruiter(Recruiter):
 
     `bot_type` (configuration: `http` or `browser`) picks the kind of bot, and `max_bots`
     (0: no limit) caps how many are recruited over the whole experiment. Bots are paid
-    nothing and submit through the same flow as people.
+    nothing and submit through the same flow as people. The task that runs a bot belongs to
+    the experiment runtime (the bot classes are the experiment's): it comes from the host.
     """
 
     nickname = "bots"
@@ -41,8 +37,9 @@ class BotRecruiter(Recruiter):
             urls = [self._ad_url(self.config.get("mode", "debug") or "debug") for _ in range(n)]
             record_recruitments(self.nickname, len(urls))
             bot_type = self.config.get("bot_type", "http") or "http"
+            runtime = host.current()
             for url in urls:
-                send_after_commit(current_app.signature(RUN_BOT_TASK, args=(url, bot_type)))
+                send_after_commit(runtime.bot_run(url, bot_type))
         if n == 0:
             logger.info("Bot limit (%s) reached: no more bots recruited.", self.config.get("max_bots"))
         return urls

@@ -24,15 +24,20 @@ def assignment_key(participant) -> str:
     return f"{participant.recruiter_id or 'hotair'}:{participant.assignment_id}"
 
 
-def settlement_intend(*, participant, recruit: str, bonus_reason: str | None) -> None:
+def settlement_intend(
+    *, participant, recruit: str, bonus_reason: str | None, experiment_id: str = "", currency: str = "USD"
+) -> None:
     """Write down what a processed submission owes (inside the submission's transaction): the
     base payment, the bonus when there is a reason to pay one, and the recruitment that follows.
     Written again for the same assignment, it changes nothing. Two statements: submissions are
     on the participant flow's hot path."""
     key = assignment_key(participant)
-    payments = [_payment(participant, Payment.Kind.BASE, participant.base_pay or 0)]
+    common = {"experiment": experiment_id or "", "currency": currency}
+    payments = [_payment(participant, Payment.Kind.BASE, participant.base_pay or 0, **common)]
     if bonus_reason is not None:
-        payments.append(_payment(participant, Payment.Kind.BONUS, participant.bonus or 0, reason=bonus_reason))
+        payments.append(
+            _payment(participant, Payment.Kind.BONUS, participant.bonus or 0, reason=bonus_reason, **common)
+        )
     Payment.objects.bulk_create(payments, ignore_conflicts=True)
     SubmissionSettlement.objects.bulk_create(
         [SubmissionSettlement(key=key, participant_id=participant.pk, recruit=recruit)], ignore_conflicts=True
@@ -44,8 +49,10 @@ def payment_key(participant, kind: str) -> str:
     return f"{assignment_key(participant)}:{kind}"
 
 
-def _payment(participant, kind: str, amount, *, reason: str = "") -> Payment:
+def _payment(participant, kind: str, amount, *, reason: str = "", experiment: str = "", currency: str = "USD") -> Payment:
     return Payment(
+        experiment=experiment,
+        currency=currency,
         key=payment_key(participant, kind),
         kind=kind,
         participant_id=participant.pk,
@@ -63,23 +70,54 @@ def payments_due(*, participant, kinds) -> list[Payment]:
     return list(Payment.objects.filter(key__in=keys, state=Payment.State.INTENDED))
 
 
-def payment_send(*, payment_id: int, send, external: bool) -> Payment:
-    """Make the payout of ledger row `payment_id` with `send(payment)` (the recruiter's call,
-    which may return the platform's id for it), unless it was made or begun before.
+class PaymentNotReady(Exception):
+    """The recruiter cannot make this payout yet and sent nothing (e.g. Prolific has not yet
+    received the submission it approves): the row goes back to `intended`, to be sent later."""
 
-    `external`: the call moves money outside this database. Then the row is marked `sending`
-    and committed before the call, so a crash during the call leaves it `sending`, and it is
-    never sent again (see `payment_reconcile_stale`). Otherwise the call and the record are one
+
+class PaymentRefused(Exception):
+    """The platform refused the payout and paid nothing (e.g. a 4xx answer): the row is `failed`."""
+
+
+class PaymentSteps:
+    """Given to a recruiter making a payout: it records, each committed at once, the id of a
+    payout prepared in a first step (`prepared`) and the moment before the call that moves the
+    money (`paying`). A crash between the two leaves a payout that is safe to resume."""
+
+    def __init__(self, payment: Payment):
+        self.payment = payment
+
+    def prepared(self, setup_id: str) -> None:
+        """The platform prepared the payout as `setup_id` (nothing paid yet)."""
+        self.payment.setup_id = str(setup_id)[:255]
+        Payment.objects.filter(pk=self.payment.pk).update(setup_id=self.payment.setup_id, updated_at=timezone.now())
+
+    def paying(self) -> None:
+        """The call that moves the money is about to be made: from now on, never repeat it."""
+        self.payment.pay_called_at = timezone.now()
+        Payment.objects.filter(pk=self.payment.pk).update(pay_called_at=self.payment.pay_called_at, updated_at=timezone.now())
+
+
+def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
+    """Make the payout of ledger row `payment_id` through `recruiter.send_payment`, unless it
+    was made or begun before.
+
+    For a recruiter that moves money outside this database (`pays_outside`), the row is marked
+    `sending` and committed before any call, and the recruiter marks the moment before the call
+    that pays (`PaymentSteps.paying`): a crash after it leaves the row `sending`, never sent
+    again (see `payment_reconcile_stale`). Otherwise the call and the record are one
     transaction: a crash rolls both back and the payout is redone whole.
-    Errors from `send` mark the row `failed` (with the error) and are raised again.
+    `PaymentNotReady` puts the row back to `intended`; `PaymentRefused`, or any error before
+    the paying call, marks it `failed`; an error after the paying call leaves it `sending`
+    with the error noted. Errors are raised again.
     """
-    if not external:
+    if not recruiter.pays_outside:
         try:
             with transaction.atomic():
                 payment = Payment.objects.select_for_update().get(pk=payment_id)
                 if payment.state != Payment.State.INTENDED:
                     return payment
-                return _sent(payment, send(payment))
+                return _sent(payment, recruiter.send_payment(payment, participant, PaymentSteps(payment)))
         except Exception as error:
             _failed(payment_id, error)
             raise
@@ -91,17 +129,35 @@ def payment_send(*, payment_id: int, send, external: bool) -> Payment:
     if not claimed:
         return payment
     try:
-        external_id = send(payment)
+        external_id = recruiter.send_payment(payment, participant, PaymentSteps(payment))
+    except PaymentNotReady as error:
+        _back_to_intended(payment_id, f"not ready: {error}")
+        raise
     except Exception as error:
-        _failed(payment_id, error)
+        if payment.pay_called_at is None or isinstance(error, PaymentRefused):
+            _failed(payment_id, error)
+        else:
+            # The paying call was made and failed in a way that does not say whether the money
+            # moved: the row stays `sending`, for the sweep to ask the recruiter.
+            Payment.objects.filter(pk=payment_id).update(error=_describe(error), updated_at=timezone.now())
         raise
     with transaction.atomic():
         return _sent(Payment.objects.select_for_update().get(pk=payment_id), external_id)
 
 
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
 def _failed(payment_id: int, error: Exception) -> None:
     Payment.objects.filter(pk=payment_id).update(
-        state=Payment.State.FAILED, error=f"{type(error).__name__}: {error}"[:2000], updated_at=timezone.now()
+        state=Payment.State.FAILED, error=_describe(error), updated_at=timezone.now()
+    )
+
+
+def _back_to_intended(payment_id: int, error: str) -> None:
+    Payment.objects.filter(pk=payment_id, state=Payment.State.SENDING).update(
+        state=Payment.State.INTENDED, sending_since=None, pay_called_at=None, error=error[:2000], updated_at=timezone.now()
     )
 
 
@@ -116,15 +172,40 @@ def _sent(payment, external_id) -> Payment:
     return payment
 
 
-def payment_reconcile_stale() -> int:
-    """Mark payouts left `sending` past their lease as `unknown`: a crash cut them short, and
-    only the recruiter's own records can say whether the money moved. Returns how many."""
+def payment_reconcile_stale(*, recruiter_for) -> dict:
+    """Settle the payouts left `sending` past their lease (a crash cut them short).
+
+    Nothing was paid for one whose paying call was never begun: it goes back to `intended`
+    (a prepared two-step payout keeps its `setup_id`, so resuming it prepares nothing new).
+    For the others the recruiter (`recruiter_for(payment)`, or None) is asked whether the money
+    moved (`payment_outcome`): yes → `sent`, no → `intended`; when it cannot tell, `unknown`,
+    for the experimenter to check on the recruiter's site. Never paid again blindly.
+    Returns how many went to each state.
+    """
     cutoff = timezone.now() - SENDING_LEASE
-    stale = Payment.objects.filter(state=Payment.State.SENDING, sending_since__lt=cutoff)
-    count = stale.update(state=Payment.State.UNKNOWN, error="interrupted while sending", updated_at=timezone.now())
-    if count:
-        logger.warning("%s payout(s) were interrupted while sending: check them on the recruiter's site.", count)
-    return count
+    counts = {Payment.State.INTENDED: 0, Payment.State.SENT: 0, Payment.State.UNKNOWN: 0}
+    for payment in Payment.objects.filter(state=Payment.State.SENDING, sending_since__lt=cutoff):
+        if payment.pay_called_at is None:
+            outcome = False
+        else:
+            recruiter = recruiter_for(payment)
+            outcome = recruiter.payment_outcome(payment) if recruiter is not None else None
+        state = {True: Payment.State.SENT, False: Payment.State.INTENDED, None: Payment.State.UNKNOWN}[outcome]
+        changes = {"state": state, "updated_at": timezone.now()}
+        if state == Payment.State.SENT:
+            changes["sent_at"] = timezone.now()
+        elif state == Payment.State.INTENDED:
+            changes.update(sending_since=None, pay_called_at=None, error="resumed after an interruption")
+        else:
+            changes["error"] = "interrupted while sending: check it on the recruiter's site"
+        if Payment.objects.filter(pk=payment.pk, state=Payment.State.SENDING).update(**changes):
+            counts[state] += 1
+    if counts[Payment.State.UNKNOWN]:
+        logger.warning(
+            "%s payout(s) were interrupted while sending: check them on the recruiter's site.",
+            counts[Payment.State.UNKNOWN],
+        )
+    return counts
 
 
 def settlement_claim_recruitment(*, participant) -> str | None:

@@ -8,10 +8,14 @@ class Payment(models.Model):
 
     The row is committed before the recruiter is asked to pay, and its `key` is unique, so
     however many tasks, retries or processes handle a submission, each payout is attempted at
-    most once: `intended` → `sending` → `sent` (or `failed`). A row a crash leaves in `sending`
-    is never paid again automatically: it becomes `unknown` for the experimenter to check on
-    the recruiter's site. Recruiters that pay nothing outside the database (hotair, cli, bots)
-    send and record in one transaction, so for them a crash means the payout is simply redone.
+    most once: `intended` → `sending` → `sent` (or `failed`; `refused` when a budget cap
+    forbids it). The moment before the call that moves money is recorded (`pay_called_at`); a
+    row a crash leaves in `sending` after it is never paid again automatically: it is checked
+    against the recruiter's records, or becomes `unknown` for the experimenter to check on the
+    recruiter's site. A payout made in two steps (Prolific's bonus) keeps the id of the first
+    (`setup_id`), so resuming it never prepares or pays a second one. Recruiters that pay
+    nothing outside the database (hotair, cli, bots) send and record in one transaction, so
+    for them a crash means the payout is simply redone.
 
     Participants are named by id and assignment, not by a foreign key: the ledger outlives a
     cleared record.
@@ -28,6 +32,7 @@ class Payment(models.Model):
         SENT = "sent"
         FAILED = "failed"
         UNKNOWN = "unknown"
+        REFUSED = "refused"
 
     key = models.CharField(max_length=255, unique=True, help_text="one payout per key, whatever retries happen")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -35,6 +40,7 @@ class Payment(models.Model):
     worker_id = models.CharField(max_length=100, blank=True, default="")
     assignment_id = models.CharField(max_length=100, blank=True, default="")
     recruiter = models.CharField(max_length=100, blank=True, default="")
+    experiment = models.CharField(max_length=100, blank=True, default="", help_text="the experiment's id")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
     reason = models.TextField(blank=True, default="")
@@ -42,9 +48,15 @@ class Payment(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     external_id = models.CharField(max_length=255, blank=True, default="")
+    setup_id = models.CharField(
+        max_length=255, blank=True, default="", help_text="the platform's id of a payout prepared but not yet paid"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sending_since = models.DateTimeField(null=True, blank=True)
+    pay_called_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the call that moves the money was about to be made"
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -69,3 +81,68 @@ class SubmissionSettlement(models.Model):
     recruit = models.CharField(max_length=20, choices=Recruit.choices)
     recruited_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ProlificStudy(models.Model):
+    """The Prolific study an experiment recruits through (one per experiment id), kept in the
+    database so that every process, and a restarted one, finds it."""
+
+    experiment = models.CharField(max_length=100, unique=True, help_text="the experiment's id")
+    study_id = models.CharField(max_length=64, unique=True)
+    workspace_id = models.CharField(max_length=64, blank=True, default="")
+    project_id = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=40, blank=True, default="")
+    currency = models.CharField(max_length=3, default="GBP")
+    completion_codes = models.JSONField(default=dict, help_text="completion code by code type")
+    external_study_url = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "Prolific studies"
+
+    def __str__(self) -> str:
+        return f"Prolific study {self.study_id} ({self.status or 'unknown status'})"
+
+
+class WebhookEvent(models.Model):
+    """A platform's webhook delivery, kept once per event id: a redelivered event changes nothing.
+
+    `applied` marks the events whose effect was applied; an event older (`timestamp`) than the
+    last applied one for the same resource is ignored, as deliveries may arrive out of order.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending"
+        APPLIED = "applied"
+        STALE = "stale"
+        IGNORED = "ignored"
+        FAILED = "failed"
+
+    source = models.CharField(max_length=20, default="prolific")
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=100)
+    resource_id = models.CharField(max_length=255, db_index=True)
+    timestamp = models.BigIntegerField(help_text="when the platform sent the event (UNIX seconds)")
+    body = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    error = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "event_id"], name="webhook_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.event_type} {self.resource_id} ({self.outcome})"
+
+
+class LedgerNotice(models.Model):
+    """A notice to the experimenter about money (a budget threshold reached), sent once per key."""
+
+    key = models.CharField(max_length=255, unique=True)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.message

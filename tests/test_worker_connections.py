@@ -57,13 +57,13 @@ def test_a_worker_runs_many_tasks_on_a_few_database_connections(tmp_path):
         from dallinger_project.celery import app
 
         # The worker's first task sets the experiment up; wait for it before counting.
-        app.send_task("experiments.tasks.settle_submission", (participant_ids[0],), queue=queue)
+        app.send_task("recruitment.tasks.settle_submission", (participant_ids[0],), queue=queue)
         recruits = Notification.objects.filter(event_type="call:recruit")
         wait_for(lambda: recruits.count() == 1, 60, worker, "the first task")
         before = sessions_opened()
 
         for participant_id in participant_ids[1:]:
-            app.send_task("experiments.tasks.settle_submission", (participant_id,), queue=queue)
+            app.send_task("recruitment.tasks.settle_submission", (participant_id,), queue=queue)
         wait_for(lambda: recruits.count() == 1 + TASKS, 60, worker, "every task")
 
         opened = sessions_opened() - before

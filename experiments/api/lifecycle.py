@@ -5,14 +5,11 @@ from rest_framework.response import Response
 
 from experiments.api.base import ExperimentAPIView
 from experiments.api.responses import success
-from experiments.errors import Refused
+from experiments.errors import BadRequest, Refused
 from experiments.services.lifecycle import LaunchError, experiment_launch, experiment_property, experiment_summary
 from experiments.services.questions import question_create
-from experiments.services.submission import (
-    notification_record,
-    participant_submit,
-    participant_worker_failed,
-)
+from experiments.services.submission import participant_submit, participant_worker_failed
+from recruitment.events import EventError, event_record
 
 
 class LaunchAPI(ExperimentAPIView):
@@ -98,9 +95,12 @@ class NotificationsAPI(ExperimentAPIView):
                 "verified channels (set accept_unverified_notifications to accept them here).",
                 error_code="notifications_off",
             )
-        notification_record(
-            event_type=self.params.text("Event.1.EventType"),
-            assignment_id=self.params.text("Event.1.AssignmentId", max_length=10_000),
-            participant_id=self.params.text("participant_id"),
-        )
+        try:
+            event_record(
+                event_type=self.params.text("Event.1.EventType"),
+                assignment_id=self.params.text("Event.1.AssignmentId", max_length=10_000),
+                participant_id=self.params.text("participant_id"),
+            )
+        except EventError as error:
+            raise BadRequest(str(error)) from error
         return success()

@@ -1,4 +1,4 @@
-"""The end of a participant's work: submission, failure, and recruiter notifications.
+"""The end of a participant's work: submission and failure.
 
 Each flow locks the participant's row, so the same submission arriving several times at
 once is processed once. Calls to the recruiter (approval, bonus, more recruitment) are
@@ -12,24 +12,19 @@ from django.utils import timezone
 
 from core.background import send_after_commit
 from core.fetch import by_pk
-from core.models import Notification, Participant, ParticipantStatus
-from experiments import tasks
+from core.models import Participant, ParticipantStatus
 from experiments.binding import Caller
 from experiments.errors import BadRequest
 from experiments.services.lookups import as_id
 from experiments.services.recruiting import participant_recruiter
+from recruitment import tasks
+from recruitment.events import SUBMITTABLE
 from recruitment.ledger import settlement_intend
 from recruitment.models import SubmissionSettlement
 from recruitment.recruiters import nickname_of
 
 logger = logging.getLogger(__name__)
 
-#: Statuses from which a submission is still accepted.
-SUBMITTABLE = (
-    ParticipantStatus.WORKING,
-    ParticipantStatus.OVERRECRUITED,
-    ParticipantStatus.RECRUITER_SUBMISSION_STARTED,
-)
 MINIMUM_BONUS = 0.01
 
 
@@ -60,11 +55,11 @@ def participant_submit(*, experiment, participant_id, caller: Caller) -> Partici
             participant.status = ParticipantStatus.RECRUITER_SUBMISSION_STARTED
             participant.save(update_fields=["status", "end_time"])
         else:
-            _process_submission(experiment, participant)
+            submission_process(experiment, participant)
     return participant
 
 
-def _process_submission(experiment, participant) -> None:
+def submission_process(experiment, participant) -> None:
     """Check, pay and approve a submitted participant (inside a transaction, row locked).
 
     Order: submitted → data check → attention check → bonus → approved →
@@ -90,19 +85,26 @@ def _process_submission(experiment, participant) -> None:
     participant.save(update_fields=["bonus", "status"])
     experiment.submission_successful(participant=participant)
     bonus_reason = experiment.bonus_reason() if participant.bonus >= MINIMUM_BONUS else None
-    _settle(participant, SubmissionSettlement.Recruit.MORE, bonus_reason)
+    _settle(experiment, participant, SubmissionSettlement.Recruit.MORE, bonus_reason)
 
 
 def _fail_check(experiment, participant, status, hook) -> None:
     participant.status = status
     participant.save(update_fields=["status"])
     hook(participant=participant)
-    _settle(participant, SubmissionSettlement.Recruit.REPLACEMENT, None)
+    _settle(experiment, participant, SubmissionSettlement.Recruit.REPLACEMENT, None)
 
 
-def _settle(participant, recruit: str, bonus_reason: str | None) -> None:
+def _settle(experiment, participant, recruit: str, bonus_reason: str | None) -> None:
     # What is owed is written in this transaction; the task that pays it is sent once it commits.
-    settlement_intend(participant=participant, recruit=recruit, bonus_reason=bonus_reason)
+    recruiter = participant_recruiter(experiment=experiment, participant=participant)
+    settlement_intend(
+        participant=participant,
+        recruit=recruit,
+        bonus_reason=bonus_reason,
+        experiment_id=experiment.config.get("id", "") or "",
+        currency=recruiter.currency,
+    )
     send_after_commit(tasks.settle_submission.s(participant.pk))
 
 
@@ -123,73 +125,3 @@ def participant_worker_failed(*, experiment, participant_id, caller: Caller) -> 
             send_after_commit(tasks.recruit_replacement.s(participant.pk))
         participant.save(update_fields=fields)
     return participant
-
-
-# Notifications ---------------------------------------------------------------------------
-
-EVENT_TYPES = (
-    "AssignmentAccepted",
-    "AssignmentAbandoned",
-    "AssignmentReturned",
-    "AssignmentSubmitted",
-    "NotificationMissing",
-)
-
-
-def notification_record(*, event_type, assignment_id, participant_id=None) -> Notification:
-    """Store a recruiter's event and process it in the background."""
-    if not event_type:
-        raise BadRequest("Event.1.EventType is required.")
-    if event_type not in EVENT_TYPES:
-        raise BadRequest(f"Unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}.")
-    if not assignment_id and participant_id in (None, ""):
-        raise BadRequest("Event.1.AssignmentId or participant_id is required.")
-    with transaction.atomic():
-        notification = Notification(
-            assignment_id=assignment_id or "",
-            event_type=event_type,
-            details={"participant_id": participant_id} if participant_id not in (None, "") else {},
-        )
-        notification.save()
-        send_after_commit(tasks.process_notification.s(notification.pk))
-    return notification
-
-
-def notification_process(*, experiment, notification_id) -> Participant | None:
-    """Change the participant's status as the event says, through the experiment's hooks."""
-    with transaction.atomic():
-        notification = Notification.objects.get(pk=notification_id)
-        participant = _participant_for(notification)
-        if participant is None:
-            logger.warning("No participant for %r (assignment %s).", notification, notification.assignment_id)
-            return None
-        event = notification.event_type
-        now = timezone.now()
-        if event == "AssignmentSubmitted":
-            if participant.status in SUBMITTABLE:
-                participant.end_time = participant.end_time or now
-                _process_submission(experiment, participant)
-        elif participant.status == ParticipantStatus.WORKING:
-            if event == "AssignmentAbandoned":
-                _set_status(participant, ParticipantStatus.ABANDONED, now)
-                experiment.assignment_abandoned(participant=participant)
-            elif event == "AssignmentReturned":
-                _set_status(participant, ParticipantStatus.RETURNED, now)
-                experiment.assignment_returned(participant=participant)
-            elif event == "NotificationMissing":
-                _set_status(participant, ParticipantStatus.MISSING_NOTIFICATION, now)
-    return participant
-
-
-def _participant_for(notification) -> Participant | None:
-    queryset = Participant.objects.select_for_update(no_key=True)
-    participant_id = notification.details.get("participant_id")
-    if participant_id is not None:
-        return queryset.filter(pk=as_id(participant_id)).first()
-    return queryset.filter(assignment_id=notification.assignment_id).order_by("-creation_time", "-id").first()
-
-
-def _set_status(participant, status, now) -> None:
-    participant.status = status
-    participant.end_time = participant.end_time or now
-    participant.save(update_fields=["status", "end_time"])

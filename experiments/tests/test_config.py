@@ -77,6 +77,7 @@ SENSITIVE_KEYS = {
     "database_url",
     "osf_access_token",
     "prolific_api_token",
+    "prolific_webhook_secret",
     "smtp_password",
 }
 
@@ -803,3 +804,18 @@ def test_nothing_logs_a_sensitive_value(experiment_dir, home, caplog):
 
     assert "other_token" in caplog.text  # the ignored key is named, so logging did happen
     assert SECRET not in caplog.text
+
+
+def test_the_removed_prolific_reward_cents_key_says_what_replaces_it(experiment_dir, home):
+    write_local(experiment_dir, "[Prolific]\nprolific_reward_cents = 150\n")
+
+    with pytest.raises(Exception, match="base_payment") as raised:
+        loaded(experiment_dir, home)
+    assert "150" not in str(raised.value)
+
+
+def test_the_prolific_token_is_read_from_dallingers_environment_variable(experiment_dir, home):
+    config = loaded(experiment_dir, home, {"PROLIFIC_RESEARCHER_API_TOKEN": "tok-123456"})
+
+    assert config.get("prolific_api_token") == "tok-123456"
+    assert config.is_sensitive("prolific_api_token")

@@ -7,7 +7,8 @@ from django.db import transaction
 
 from core.models import Recruitment
 from experiments.config import Configuration
-from recruitment.bots import RUN_BOT_TASK, BotRecruiter
+from recruitment import host
+from recruitment.bots import BotRecruiter
 from recruitment.multi import MultiRecruiter, parse_quotas
 from recruitment.recruiters import RecruiterError
 
@@ -23,20 +24,22 @@ def config():
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """The bot runs sent to the task queue, as (url, bot_type)."""
-    from celery import current_app
-
+    """The bot runs sent to the task queue, as (url, bot_type): the runtime's bot task is
+    replaced by one that records them."""
     sent = []
 
     class Recorder:
-        def __init__(self, name, args):
-            self.name, self.args = name, args
+        def __init__(self, args):
+            self.args = args
 
         def apply_async(self):
-            assert self.name == RUN_BOT_TASK
             sent.append(self.args)
 
-    monkeypatch.setattr(current_app, "signature", lambda name, args: Recorder(name, args))
+    class RecordingHost(host.Host):
+        def bot_run(self, url, bot_type):
+            return Recorder((url, bot_type))
+
+    monkeypatch.setattr(host, "_installed", RecordingHost())
     return sent
 
 

@@ -5,8 +5,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import Participant
-from experiments import tasks
-from recruitment import ledger
+from recruitment import ledger, tasks
 from recruitment.base import RECRUITERS, HotAirRecruiter, register
 from recruitment.models import Payment, SubmissionSettlement
 
@@ -81,8 +80,6 @@ def states() -> dict:
 
 def test_the_task_is_acknowledged_when_it_ends_so_a_killed_worker_leaves_it_to_another():
     assert tasks.settle_submission.acks_late is True
-    # A bot's run is not safe to repeat (it would be a second participant).
-    assert tasks.run_bot.acks_late is False
 
 
 def test_it_approves_pays_the_bonus_then_recruits_and_records_each_payout(recruiter_calls):
@@ -110,16 +107,42 @@ def test_run_again_it_pays_and_recruits_nothing_more(recruiter_calls, recruiter)
     assert Payment.objects.count() == 2
 
 
-def test_a_failed_approval_still_pays_the_bonus_and_recruits_then_fails_the_task(recruiter_calls):
+def test_a_refused_approval_still_pays_the_bonus_and_recruits_then_fails_the_task(recruiter_calls):
     participant = submitted("platform")
-    recruiter_calls.failures["approve_hit"] = RuntimeError("the recruiter's site is down")
+    recruiter_calls.failures["approve_hit"] = ledger.PaymentRefused("the submission is not awaiting review")
 
-    with pytest.raises(RuntimeError, match="site is down"):
+    with pytest.raises(ledger.PaymentRefused, match="not awaiting review"):
         tasks.settle_submission(participant.pk)
 
     assert [call[0] for call in recruiter_calls] == ["approve_hit", "reward_bonus", "recruit"]
     assert states() == {"base": "failed", "bonus": "sent"}
-    assert "site is down" in Payment.objects.get(kind="base").error
+    assert "not awaiting review" in Payment.objects.get(kind="base").error
+
+
+def test_an_unexplained_error_from_a_paying_call_is_never_taken_for_a_refusal(recruiter_calls):
+    participant = submitted("platform", bonus_reason=None, recruit="none")
+    recruiter_calls.failures["approve_hit"] = RuntimeError("connection reset")
+
+    with pytest.raises(RuntimeError):
+        tasks.settle_submission(participant.pk)
+    tasks.settle_submission(participant.pk)
+
+    assert [call[0] for call in recruiter_calls] == ["approve_hit"]
+    base = Payment.objects.get(kind="base")
+    assert (base.state, base.error) == ("sending", "RuntimeError: connection reset")
+
+
+def test_a_payout_not_ready_goes_back_to_intended_and_is_sent_by_a_later_run(recruiter_calls):
+    participant = submitted("platform", bonus_reason=None, recruit="none")
+    recruiter_calls.failures["approve_hit"] = ledger.PaymentNotReady("still active")
+
+    with pytest.raises(ledger.PaymentNotReady):
+        tasks.settle_submission(participant.pk)
+    assert states() == {"base": "intended"}
+    tasks.settle_submission(participant.pk)
+
+    assert [call[0] for call in recruiter_calls] == ["approve_hit", "approve_hit"]
+    assert states() == {"base": "sent"}
 
 
 def test_without_a_bonus_reason_no_bonus_is_owed(recruiter_calls):
@@ -143,7 +166,7 @@ def test_a_crash_during_a_platform_payout_never_pays_it_again(recruiter_calls):
     assert states() == {"base": "sent", "bonus": "sending"}
     # Past its lease, the interrupted payout is left for the experimenter to check.
     Payment.objects.filter(kind="bonus").update(sending_since=timezone.now() - ledger.SENDING_LEASE * 2)
-    assert ledger.payment_reconcile_stale() == 1
+    assert ledger.payment_reconcile_stale(recruiter_for=lambda payment: None)[Payment.State.UNKNOWN] == 1
     assert states()["bonus"] == "unknown"
 
 
@@ -193,7 +216,7 @@ def test_the_periodic_sweep_leaves_recent_submissions_to_their_own_task(recruite
 def test_the_periodic_sweep_runs_in_beat():
     from django.conf import settings
 
-    assert "experiments.tasks.settle_overdue" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "recruitment.tasks.settle_overdue" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
 
 def test_an_assignment_id_that_begins_like_another_owes_its_own_payouts_only(recruiter_calls):

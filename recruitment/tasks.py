@@ -1,0 +1,102 @@
+"""Background tasks of recruitment: settling submissions, recruiter events, replacements.
+
+Each takes ids and rebuilds what it needs from the database; the running experiment comes
+from the runtime recruitment was given (`recruitment.host`). Tasks are acknowledged when they
+finish, so a worker that dies mid-task leaves the task to another, and each is safe to run
+again; the one that pays reads what is owed from the payment ledger, which makes every payout
+at most once. Without Redis or a task folder tasks run in process as soon as the transaction
+that enqueued them commits.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from core.fetch import by_pk
+from core.models import Participant
+from recruitment import events, host, ledger
+from recruitment.models import Payment, SubmissionSettlement
+from recruitment.recruiters import for_participant
+
+logger = logging.getLogger(__name__)
+
+
+def participant_recruiter(experiment, participant):
+    """The recruiter that brought `participant` in, configured as the experiment is."""
+    return for_participant(participant, experiment.config, base_url=settings.DALLINGER_BASE_URL)
+
+
+# Acknowledged when it ends: a worker killed mid-task has the message delivered again, and
+# the ledger (recruitment/ledger.py) makes the rerun pay and recruit only what was not done.
+@shared_task(acks_late=True)
+def settle_submission(participant_id: int) -> None:
+    """The recruiter's part of a processed submission, as its ledger rows say, in Dallinger's
+    order: approve the assignment (base pay), pay the bonus, then recruit (more participants,
+    as the experiment decides, or one replacement).
+
+    One task per submission, safe to run again. A step that fails is logged and the later
+    steps still run; the task then fails with the first error.
+    """
+    participant = by_pk(Participant, participant_id)
+    if participant is None:
+        raise Participant.DoesNotExist(f"There is no participant with id {participant_id}.")
+    experiment = host.current().experiment()
+    recruiter = participant_recruiter(experiment, participant)
+    errors = []
+    for payment in ledger.payments_due(participant=participant, kinds=(Payment.Kind.BASE, Payment.Kind.BONUS)):
+        try:
+            ledger.payment_send(payment_id=payment.pk, recruiter=recruiter, participant=participant)
+        except Exception as error:
+            logger.exception("The %s for participant %s's submission failed.", payment.kind, participant_id)
+            errors.append(error)
+    try:
+        with transaction.atomic():
+            recruit = ledger.settlement_claim_recruitment(participant=participant)
+            if recruit == SubmissionSettlement.Recruit.MORE:
+                experiment.recruit()
+            elif recruit == SubmissionSettlement.Recruit.REPLACEMENT:
+                recruiter.recruit(n=1)
+    except Exception as error:
+        logger.exception("The recruitment after participant %s's submission failed.", participant_id)
+        errors.append(error)
+    if errors:
+        raise errors[0]
+
+
+@shared_task
+def settle_overdue() -> int:
+    """Periodic (celery beat): reconcile payouts a crash cut short, and settle again the
+    submissions whose settling task was lost. Returns how many were sent again."""
+    experiment = host.current().experiment()
+    ledger.payment_reconcile_stale(
+        recruiter_for=lambda payment: _recruiter_of_payment(experiment, payment),
+    )
+    overdue = ledger.settlements_overdue()
+    for participant_id in overdue:
+        settle_submission.delay(participant_id)
+    if overdue:
+        logger.warning("Settling %s submission(s) again: their task was lost.", len(overdue))
+    return len(overdue)
+
+
+def _recruiter_of_payment(experiment, payment):
+    participant = by_pk(Participant, payment.participant_id) if payment.participant_id else None
+    if participant is None:
+        return None
+    return participant_recruiter(experiment, participant)
+
+
+@shared_task
+def recruit_replacement(participant_id: int) -> None:
+    """Recruit one participant to replace one who could not take part."""
+    participant = Participant.objects.get(pk=participant_id)
+    experiment = host.current().experiment()
+    participant_recruiter(experiment, participant).recruit(n=1)
+
+
+@shared_task
+def process_notification(notification_id: int) -> None:
+    """Apply a recruiter event to its participant."""
+    events.event_process(notification_id=notification_id)
