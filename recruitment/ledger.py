@@ -5,10 +5,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from core.locks import lock_keys
 from core.models import Participant
+from recruitment.budget import budget_refusal
 from recruitment.models import Payment, SubmissionSettlement
 
 logger = logging.getLogger(__name__)
@@ -114,7 +116,7 @@ def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
     if not recruiter.pays_outside:
         try:
             with transaction.atomic():
-                payment = Payment.objects.select_for_update().get(pk=payment_id)
+                payment = _claimable(payment_id)
                 if payment.state != Payment.State.INTENDED:
                     return payment
                 return _sent(payment, recruiter.send_payment(payment, participant, PaymentSteps(payment)))
@@ -122,12 +124,11 @@ def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
             _failed(payment_id, error)
             raise
     with transaction.atomic():
-        claimed = Payment.objects.filter(pk=payment_id, state=Payment.State.INTENDED).update(
-            state=Payment.State.SENDING, sending_since=timezone.now(), attempts=F("attempts") + 1
-        )
-    payment = Payment.objects.get(pk=payment_id)
-    if not claimed:
-        return payment
+        payment = _claimable(payment_id)
+        if payment.state != Payment.State.INTENDED:
+            return payment
+        payment.state, payment.sending_since, payment.attempts = Payment.State.SENDING, timezone.now(), payment.attempts + 1
+        payment.save(update_fields=["state", "sending_since", "attempts", "updated_at"])
     try:
         external_id = recruiter.send_payment(payment, participant, PaymentSteps(payment))
     except PaymentNotReady as error:
@@ -143,6 +144,24 @@ def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
         raise
     with transaction.atomic():
         return _sent(Payment.objects.select_for_update().get(pk=payment_id), external_id)
+
+
+#: Held while a payout is checked against the budget caps and claimed, so that two processes
+#: claiming at once cannot both fit under a cap that only one of them fits under.
+BUDGET_LOCK = "ledger:budget"
+
+
+def _claimable(payment_id: int) -> Payment:
+    """Inside a transaction: the row, locked; refused (and saved so) if a budget cap forbids it."""
+    lock_keys(BUDGET_LOCK)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.state == Payment.State.INTENDED:
+        reason = budget_refusal(payment)
+        if reason:
+            payment.state, payment.error = Payment.State.REFUSED, reason[:2000]
+            payment.save(update_fields=["state", "error", "updated_at"])
+            logger.warning("Payout %s refused: %s", payment.key, reason)
+    return payment
 
 
 def _describe(error: Exception) -> str:
