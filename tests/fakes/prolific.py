@@ -6,7 +6,7 @@
 It keeps Prolific's rules for studies, submissions, bonuses and webhooks (recruitment spec, part A),
 records what was asked of it for assertions (`.requests`, `.approvals`, `.bonus_payments`,
 `.deliveries`), simulates participants (`start_submission`, `complete_submission`, ...) and injects
-faults (`fail`, `delay`, `drop`).
+faults (`fail`, `respond`, `delay`, `drop`).
 """
 
 import hmac
@@ -37,8 +37,9 @@ class _Fault:
     method: str
     pattern: re.Pattern
     times: int
-    kind: str  # "fail", "delay" or "drop"
+    kind: str  # "fail", "respond", "delay" or "drop"
     status: int = 500
+    body: object = None
     retry_after: object = None
     seconds: float = 0
     apply: bool = True
@@ -61,6 +62,8 @@ class FakeProlific(StudiesMixin, SubmissionsMixin, HooksMixin):
     ):
         self.token = token
         self.require_https = require_https
+        #: Leave `_links` out of submission listings, as some Prolific answers do.
+        self.omit_links = False
         self.lock = threading.RLock()
         #: Every request received, in order (including refused and faulted ones).
         self.requests = []
@@ -84,7 +87,9 @@ class FakeProlific(StudiesMixin, SubmissionsMixin, HooksMixin):
         self._server.daemon_threads = True
         self._server.block_on_close = False  # a delayed request must not hold up the end of a test
         self._server.fake = self
-        threading.Thread(target=self._server.serve_forever, name="fake-prolific", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-prolific", daemon=True
+        ).start()
         return self
 
     def stop(self):
@@ -114,6 +119,10 @@ class FakeProlific(StudiesMixin, SubmissionsMixin, HooksMixin):
         self._add_fault(
             _Fault(method.upper(), re.compile(path_regex), times, "fail", status=status, retry_after=retry_after)
         )
+
+    def respond(self, method, path_regex, status, body, times=1):
+        """Answer the next `times` matching requests with this status and JSON body, without acting on them."""
+        self._add_fault(_Fault(method.upper(), re.compile(path_regex), times, "respond", status=status, body=body))
 
     def delay(self, method, path_regex, seconds, times=1, apply=True):
         """Hold the next `times` matching requests for `seconds`, then act on them (or not, `apply=False`)."""
@@ -171,6 +180,8 @@ class FakeProlific(StudiesMixin, SubmissionsMixin, HooksMixin):
         if fault is not None and fault.kind == "fail":
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return fault.status, ApiError(fault.status, "Injected failure.", title="Injected").envelope(), extra
+        if fault is not None and fault.kind == "respond":
+            return fault.status, fault.body, {}
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
         answer = self._apply(method, path, parts.query, headers, body) if fault is None or fault.apply else None

@@ -137,11 +137,10 @@ class SubmissionsMixin:
                 return {"href": None}
             return {"href": f"{request.url_root}/submissions/?{urlencode({**query, 'page': number})}"}
 
-        return 200, {
-            "results": found[start : start + page_size],
-            "_links": {"self": {"href": None}, "next": link(page + 1), "previous": link(page - 1)},
-            "meta": {"count": len(found)},
-        }
+        answer = {"results": found[start : start + page_size], "meta": {"count": len(found)}}
+        if not self.omit_links:
+            answer["_links"] = {"self": {"href": None}, "next": link(page + 1), "previous": link(page - 1)}
+        return 200, answer
 
     def _get_submission(self, request):
         submission = dict(self._submission_or_404(request.groups[0]))
