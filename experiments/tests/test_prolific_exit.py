@@ -219,3 +219,37 @@ def test_the_status_check_polls_only_without_webhooks_unless_the_clock_is_on(
 def test_the_status_check_is_scheduled_every_minute(settings):
     entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"].endswith("recruiter_status_check"))
     assert entry["schedule"] == 60.0
+
+
+@pytest.mark.postgres
+def test_a_second_status_check_while_one_runs_does_nothing(prolific_experiment, joined, fake_prolific):
+    import threading
+
+    from django.db import connection, transaction
+
+    from core.locks import lock_try
+
+    participant, submission_id = joined()
+    fake_prolific.return_submission(submission_id)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_check():
+        try:
+            with transaction.atomic():
+                assert lock_try(tasks.STATUS_CHECK_LOCK)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_check)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        assert tasks.recruiter_status_check() is None
+    finally:
+        release.set()
+        thread.join()
+    participant.refresh_from_db()
+    assert participant.status == "working"
+    assert tasks.recruiter_status_check()["AssignmentReturned"] == 1
