@@ -454,6 +454,12 @@ ROUTES = [
         required=("participant_id",),
     ),
     Route(
+        "prolific-submission-listener",
+        ("POST",),
+        params={"participantId": participant_reference(World("spare_participant_id"))},
+        required=("participantId",),
+    ),
+    Route(
         "worker_failed",
         ("GET",),
         params={"participant_id": participant_reference(World("spare_participant_id"))},

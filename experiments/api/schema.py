@@ -134,6 +134,11 @@ ROUTES = [
     (lifecycle.WorkerFailedAPI, "get", "The participant could not take part", [
         ("participant_id", INTEGER, "The participant."),
     ], None, False, {400: "Missing or unknown participant."}),
+    (lifecycle.ProlificSubmissionListenerAPI, "post", "The participant submits on Prolific", [
+        ("participantId", INTEGER, "The participant (form field)."),
+        ("assignmentId", TEXT, "Their assignment, the Prolific submission id (form field)."),
+    ], None, False, {400: "Missing or unknown participant, not Prolific's, or another assignment.",
+                     403: "This browser did not create the participant."}),
     (lifecycle.NotificationsAPI, "post", "A recruiter event", [
         ("Event.1.EventType", TEXT, "AssignmentAccepted, AssignmentAbandoned, AssignmentReturned, "
          "AssignmentSubmitted or NotificationMissing."),
