@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from recruitment.base import RecruiterError
-from recruitment.prolific.connection import client_for
-from recruitment.prolific.workspaces import workspace_id
+from recruitment.prolific.recruiter import ProlificRecruiter
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +39,7 @@ def subscriptions_setup(config, target_url: str) -> str:
     shows it again. It replaces the workspace's previous secret.
     """
     _require_https(target_url)
-    client = client_for(config)
-    workspace = workspace_id(client, config.get("prolific_workspace"))
+    client, workspace = _workspace(config)
     existing = {
         subscription.get("event_type")
         for subscription in client.subscriptions(workspace)
@@ -66,15 +64,15 @@ def subscriptions_setup(config, target_url: str) -> str:
 
 def subscriptions_list(config) -> list[dict]:
     """The webhook subscriptions of the configured workspace (id, event_type, target_url, is_enabled)."""
-    client = client_for(config)
-    return client.subscriptions(workspace_id(client, config.get("prolific_workspace")))
+    client, workspace = _workspace(config)
+    return client.subscriptions(workspace)
 
 
 def subscriptions_remove(config, subscription_id: str | None = None, *, target_url: str | None = None) -> list[str]:
     """Remove one subscription of the configured workspace, or (no id) every one that sends
     to `target_url` (default: this server's webhook address). The ids removed."""
-    client = client_for(config)
-    subscriptions = client.subscriptions(workspace_id(client, config.get("prolific_workspace")))
+    client, workspace = _workspace(config)
+    subscriptions = client.subscriptions(workspace)
     if subscription_id is not None:
         if not any(subscription.get("id") == subscription_id for subscription in subscriptions):
             raise SubscriptionError(f"The workspace has no webhook subscription {subscription_id}.")
@@ -86,6 +84,12 @@ def subscriptions_remove(config, subscription_id: str | None = None, *, target_u
         client.delete_subscription(chosen_id)
         logger.info("Removed Prolific webhook subscription %s.", chosen_id)
     return chosen
+
+
+def _workspace(config):
+    """The recruiter's client and the id of the configured workspace (`prolific_workspace`)."""
+    recruiter = ProlificRecruiter(config, base_url=settings.DALLINGER_BASE_URL)
+    return recruiter.client, recruiter.workspace_resolve()
 
 
 def _require_https(target_url: str) -> None:

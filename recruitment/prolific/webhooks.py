@@ -21,6 +21,7 @@ from core.locks import lock_keys
 from core.models import Participant, ParticipantStatus
 from recruitment import events, host, ledger
 from recruitment.models import Payment, ProlificStudy, WebhookEvent
+from recruitment.prolific.study import study_status_set
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +263,8 @@ def _study_status_change(event) -> tuple[str, str]:
     status = str(event.body.get("status") or "").strip().upper()[:40]
     if not status:
         return WebhookEvent.Outcome.IGNORED, "the event names no status"
-    if not ProlificStudy.objects.filter(study_id=event.resource_id).update(status=status, updated_at=timezone.now()):
+    row = ProlificStudy.objects.filter(study_id=event.resource_id).first()
+    if row is None:
         return WebhookEvent.Outcome.IGNORED, f"no experiment uses study {event.resource_id}"
+    study_status_set(row, status)
     return WebhookEvent.Outcome.APPLIED, ""

@@ -11,7 +11,6 @@ from recruitment.prolific.subscriptions import (
     subscriptions_setup,
     webhook_url,
 )
-from recruitment.prolific.workspaces import WorkspaceNotFound, workspace_id
 
 TARGET = "https://experiment.example.org/prolific-webhook"
 
@@ -74,6 +73,14 @@ def test_plain_http_is_allowed_on_this_machine(fake_prolific, config, target):
     assert confirmed(fake_prolific, target) == {event_type: True for event_type in EVENT_TYPES}
 
 
+def test_an_unknown_workspace_is_a_readable_error_and_nothing_is_made(fake_prolific, config):
+    config["prolific_workspace"] = "Nowhere"
+
+    with pytest.raises(RecruiterError, match="Nowhere"):
+        subscriptions_setup(config, TARGET)
+    assert not fake_prolific.secrets
+
+
 def test_setup_without_a_token_says_which_key_to_set(config):
     config["prolific_api_token"] = ""
 
@@ -118,30 +125,3 @@ def test_remove_all_takes_only_this_servers_subscriptions(fake_prolific, config,
 
     assert len(removed) == len(EVENT_TYPES)
     assert {s["target_url"] for s in fake_prolific.subscriptions.values()} == {other}
-
-
-# Finding the workspace
-
-
-def test_a_workspace_is_found_by_title_in_any_case_or_by_id(fake_prolific, config):
-    from recruitment.prolific.connection import client_for
-
-    client = client_for(config)
-
-    assert workspace_id(client, "MY workspace") == fake_prolific.workspace_id
-    assert workspace_id(client, fake_prolific.workspace_id) == fake_prolific.workspace_id
-
-
-def test_a_missing_or_ambiguous_workspace_is_a_readable_error(fake_prolific, config):
-    from recruitment.prolific.connection import client_for
-
-    client = client_for(config)
-    fake_prolific.add_workspace("Shared")
-    fake_prolific.add_workspace("shared")
-
-    with pytest.raises(WorkspaceNotFound, match="no Prolific workspace 'Nowhere'"):
-        workspace_id(client, "Nowhere")
-    with pytest.raises(WorkspaceNotFound, match="2 Prolific workspaces"):
-        workspace_id(client, "Shared")
-    with pytest.raises(WorkspaceNotFound, match="set prolific_workspace"):
-        workspace_id(client, "")
