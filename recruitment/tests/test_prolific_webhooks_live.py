@@ -50,7 +50,10 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
     config = Config(prolific_api_token=fake.token, prolific_api_base_url=fake.base_url, prolific_workspace="My workspace")
     secret = subscriptions_setup(config, f"http://{HOST}:{ports[0]}/prolific-webhook")
     environment = server_environment(settings_dict=settings_dict, experiment=TEST_EXPERIMENTS / "recording")
-    environment["prolific_webhook_secret"] = secret
+    # Live mode: in debug mode the Prolific recruiter is swapped for its stand-in, which calls nothing.
+    environment.update(
+        mode="live", prolific_webhook_secret=secret, prolific_api_token=fake.token, prolific_api_base_url=fake.base_url
+    )
     try:
         web = WebServers(count=2, environment=environment, log_dir=tmp_path_factory.mktemp("webhook-servers"), ports=ports)
     except BaseException:
@@ -154,6 +157,26 @@ def test_a_subscribed_servers_participant_moves_on_when_prolific_says_so(servers
     assert {code for _, code in fake.deliveries} == {200}
     # The study's own status changes arrived too (no experiment uses this study: ignored).
     assert WebhookEvent.objects.filter(event_type="study.status.change", resource_id=study["id"]).exists()
+
+
+def test_a_finished_submission_is_processed_and_approved_once_when_prolific_says_it_awaits_review(servers):
+    fake = servers.fake
+    client = ProlificClient(fake.token, fake.base_url)
+    project = client.create_project(fake.workspace_id, "Webhooks")
+    study = client.create_study(_study_body(project["id"]))
+    client.transition_study(study["id"], "PUBLISH")
+    submission = fake.start_submission(study["id"])
+    assert fake.wait_deliveries(WAIT_SECONDS)
+    participant = prolific_participant(submission["id"])
+
+    fake.complete_submission(submission["id"], "DONE1234")
+    assert fake.wait_deliveries(WAIT_SECONDS)
+    fake.redeliver(next(e.id for e in fake.events.values() if e.body.get("status") == "AWAITING REVIEW"))
+
+    assert wait_for(lambda: submission["id"] in fake.approvals)
+    assert wait_for(lambda: Participant.objects.get(pk=participant.pk).status == ParticipantStatus.APPROVED)
+    assert hooks_for(participant, "submission_successful") == 1
+    assert fake.approvals.count(submission["id"]) == 1
 
 
 def _study_body(project_id):
