@@ -79,12 +79,13 @@ class WebServers:
     Each is a separate process on its own port; requests are spread over them in turn.
     """
 
-    def __init__(self, *, count: int, environment: dict, log_dir: Path):
+    def __init__(self, *, count: int, environment: dict, log_dir: Path, ports: list[int] | None = None):
+        """`ports`: where they listen (free ports if not given), for an address needed before they start."""
         self.children: list[ChildProcess] = []
         self.ports: list[int] = []
         try:
             for number in range(count):
-                port = free_port()
+                port = ports[number] if ports else free_port()
                 command = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), ASGI_APPLICATION]
                 self.children.append(ChildProcess(f"web{number}", command, environment, log_dir / f"web{number}.log"))
                 self.ports.append(port)
