@@ -120,3 +120,12 @@ def use_experiment(settings):
     settings.DALLINGER_EXPERIMENT = ""
     runtime.reload()
     reset_template_cache()
+
+
+@pytest.fixture
+def fake_prolific():
+    """A fake Prolific API on a free local port (tests/fakes/prolific.py); its token is `fake_prolific.token`."""
+    from tests.fakes.prolific import FakeProlific
+
+    with FakeProlific() as fake:
+        yield fake

@@ -1,0 +1,1 @@
+"""The Prolific recruiter's connection to Prolific's REST API."""
