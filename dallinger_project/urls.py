@@ -1,4 +1,5 @@
-"""Top-level URL configuration: the dashboard, the API schema, then the experiment's routes."""
+"""Top-level URL configuration: the dashboard, the API schema, recruitment's routes, then the
+experiment's routes (an experiment's custom route cannot take a recruitment path)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,5 +11,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file rather than inline, so the
     # page can run under a Content-Security-Policy without 'unsafe-inline' scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("recruitment.urls")),
     path("", include("experiments.urls")),
 ]

@@ -259,3 +259,24 @@ def settlements_overdue(*, older_than: timedelta = SETTLEMENT_GRACE, limit: int 
         if settlement.participant_id in participants
         and assignment_key(participants[settlement.participant_id]) == settlement.key
     )
+
+
+#: Payout states a platform's own report that it paid may settle: not yet begun, interrupted,
+#: or left for the experimenter to check.
+CONFIRMABLE = (Payment.State.INTENDED, Payment.State.SENDING, Payment.State.UNKNOWN)
+
+
+def payment_confirmed(*, key: str, external_id: str = "") -> bool:
+    """The platform reports payout `key` made (Prolific says the submission is approved): mark
+    it `sent` unless it already ended. Pays nothing; a later task finds nothing left to send.
+    Whether it changed the row."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(key=key).first()
+        if payment is None or payment.state not in CONFIRMABLE:
+            return False
+        payment.state, payment.sent_at, payment.error = Payment.State.SENT, timezone.now(), ""
+        if external_id and not payment.external_id:
+            payment.external_id = str(external_id)[:255]
+        payment.save(update_fields=["state", "sent_at", "error", "external_id", "updated_at"])
+    logger.info("Payout %s confirmed by the recruiter's own report.", key)
+    return True

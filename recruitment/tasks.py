@@ -1,4 +1,4 @@
-"""Background tasks of recruitment: settling submissions, recruiter events, replacements.
+"""Background tasks of recruitment: settling submissions, recruiter and webhook events, replacements.
 
 Each takes ids and rebuilds what it needs from the database; the running experiment comes
 from the runtime recruitment was given (`recruitment.host`). Tasks are acknowledged when they
@@ -18,6 +18,7 @@ from core.fetch import by_pk
 from core.models import Participant
 from recruitment import events, host, ledger
 from recruitment.models import Payment, SubmissionSettlement
+from recruitment.prolific import webhooks
 from recruitment.recruiters import for_participant
 
 logger = logging.getLogger(__name__)
@@ -100,3 +101,11 @@ def recruit_replacement(participant_id: int) -> None:
 def process_notification(notification_id: int) -> None:
     """Apply a recruiter event to its participant."""
     events.event_process(notification_id=notification_id)
+
+
+# Acknowledged when it ends: a worker killed mid-task has it delivered again, and an event
+# applied (or failed) before is left alone, so the rerun changes nothing twice.
+@shared_task(acks_late=True)
+def prolific_event_apply(webhook_event_id: int) -> str:
+    """Apply a recorded Prolific webhook event to its submission or study; its outcome."""
+    return webhooks.event_apply(webhook_event_id)
