@@ -162,6 +162,8 @@ CELERY_DB_REUSE_MAX = 2**31
 # What celery beat runs (the `beat` process of the production layout).
 CELERY_BEAT_SCHEDULE = {
     "settle-overdue-submissions": {"task": "recruitment.tasks.settle_overdue", "schedule": 300.0},
+    # Prolific's statuses, polled where no webhooks arrive (recruitment.tasks.recruiter_status_check).
+    "recruiter-status-check": {"task": "recruitment.tasks.recruiter_status_check", "schedule": 60.0},
 }
 
 # Passwords, i18n, static files --------------------------------------------------

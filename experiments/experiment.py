@@ -313,6 +313,12 @@ class Experiment:
         """The participant gave the assignment back."""
         self.fail_participant(participant)
 
+    def recruiter_exit_info(self, participant):
+        """Hook: what the recruiter's exit sends along for this participant. For Prolific, the
+        completion code type (one of `prolific_completion_config`'s, e.g. `FAILED_ATTENTION_CHECK`);
+        None means the DEFAULT code. With several recruiters, check `participant.recruiter_id`."""
+        return None
+
     def assignment_reassigned(self, participant) -> None:
         """Another participant took over this participant's assignment."""
         self.fail_participant(participant)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("question/<str:participant_id>", lifecycle.QuestionCreateAPI.as_view()),
     path("worker_complete", lifecycle.WorkerCompleteAPI.as_view()),
     path("worker_failed", lifecycle.WorkerFailedAPI.as_view()),
+    path("prolific-submission-listener", lifecycle.ProlificSubmissionListenerAPI.as_view()),
     path("notifications", lifecycle.NotificationsAPI.as_view()),
     path("summary", lifecycle.SummaryAPI.as_view()),
     path("launch", lifecycle.LaunchAPI.as_view()),

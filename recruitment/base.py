@@ -60,6 +60,8 @@ class Recruiter:
     #: payouts are recorded as begun before the call, so a crash can never make them twice
     #: (recruitment/ledger.py); a recruiter that only writes to the database says False.
     pays_outside = True
+    #: The nickname of the recruiter that stands in for this one when `mode = debug` (None: itself).
+    debug_stand_in = None
 
     def __init__(self, config, base_url: str = "http://localhost:8000"):
         self.config = config

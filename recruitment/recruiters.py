@@ -18,6 +18,7 @@ from recruitment.base import (
 )
 from recruitment.bots import BotRecruiter
 from recruitment.multi import MultiRecruiter
+from recruitment.prolific.recruiter import DevProlificRecruiter, ProlificRecruiter
 
 __all__ = [
     "CLOSE_RECRUITMENT_LOG_PREFIX",
@@ -25,8 +26,10 @@ __all__ = [
     "RECRUITERS",
     "BotRecruiter",
     "CLIRecruiter",
+    "DevProlificRecruiter",
     "HotAirRecruiter",
     "MultiRecruiter",
+    "ProlificRecruiter",
     "Recruiter",
     "RecruiterError",
     "by_name",
@@ -49,7 +52,15 @@ def by_name(name: str) -> type[Recruiter]:
 def from_config(config, base_url: str) -> Recruiter:
     """The recruiter the configuration names (`recruiter`, default `hotair`)."""
     name = config.get("recruiter", "hotair") or "hotair"
-    return by_name(name)(config, base_url=base_url)
+    return _for_mode(by_name(name), config)(config, base_url=base_url)
+
+
+def _for_mode(recruiter_class: type[Recruiter], config) -> type[Recruiter]:
+    """The recruiter class to use under the configured mode: in debug mode a recruiter with a
+    debug stand-in (prolific → devprolific) is replaced by it, so nothing reaches the platform."""
+    if recruiter_class.debug_stand_in and config.get("mode", "debug") == "debug":
+        return by_name(recruiter_class.debug_stand_in)
+    return recruiter_class
 
 
 def nickname_of(recruiter_id: str | None) -> str:
@@ -61,4 +72,4 @@ def nickname_of(recruiter_id: str | None) -> str:
 
 def for_participant(participant, config, base_url: str) -> Recruiter:
     """The recruiter that brought `participant` in."""
-    return by_name(nickname_of(participant.recruiter_id))(config, base_url=base_url)
+    return _for_mode(by_name(nickname_of(participant.recruiter_id)), config)(config, base_url=base_url)

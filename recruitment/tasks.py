@@ -13,12 +13,15 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from core.fetch import by_pk
+from core.locks import lock_try
 from core.models import Participant
 from recruitment import events, host, ledger
 from recruitment.models import Payment, SubmissionSettlement
 from recruitment.prolific import webhooks
+from recruitment.prolific.recruiter import ProlificRecruiter
 from recruitment.recruiters import for_participant
 
 logger = logging.getLogger(__name__)
@@ -109,3 +112,40 @@ def process_notification(notification_id: int) -> None:
 def prolific_event_apply(webhook_event_id: int) -> str:
     """Apply a recorded Prolific webhook event to its submission or study; its outcome."""
     return webhooks.event_apply(webhook_event_id)
+
+
+#: Held while a status check runs, so that two beat processes never run it at once.
+STATUS_CHECK_LOCK = "recruitment:status-check"
+
+
+@shared_task
+def recruiter_status_check() -> dict | None:
+    """Periodic (celery beat): bring the experiment's participants in step with their Prolific
+    submissions (`ProlificRecruiter.verify_status_of`). It runs when the experiment recruits
+    through Prolific and either `clock_on` is true or no `prolific_webhook_secret` is set
+    (without webhooks, polling is how changes arrive). What it did, or None if it did not run."""
+    experiment = host.current().experiment()
+    config = experiment.config
+    recruiter = experiment.recruiter
+    if not isinstance(recruiter, ProlificRecruiter):
+        return None
+    if not (config.get("clock_on") or not config.get("prolific_webhook_secret")):
+        return None
+    with transaction.atomic():
+        if not lock_try(STATUS_CHECK_LOCK):
+            logger.info("A status check is already running; this one is skipped.")
+            return None
+        return recruiter.verify_status_of(_participants_to_check(recruiter.nickname))
+
+
+def _participants_to_check(nickname: str) -> list[Participant]:
+    """The recruiter's participants whose submission may still change something here: those
+    still working or submitting, and those with a payout not yet made."""
+    owed = Payment.objects.filter(
+        recruiter=nickname, state=Payment.State.INTENDED, kind__in=(Payment.Kind.BASE, Payment.Kind.BONUS)
+    ).values("participant_id")
+    return list(
+        Participant.objects.filter(recruiter_id=nickname).filter(
+            Q(status__in=events.SUBMITTABLE) | Q(pk__in=owed)
+        )
+    )

@@ -8,7 +8,11 @@ from experiments.api.responses import success
 from experiments.errors import BadRequest, Refused
 from experiments.services.lifecycle import LaunchError, experiment_launch, experiment_property, experiment_summary
 from experiments.services.questions import question_create
-from experiments.services.submission import participant_submit, participant_worker_failed
+from experiments.services.submission import (
+    participant_submit,
+    participant_worker_failed,
+    prolific_submission_confirm,
+)
 from recruitment.events import EventError, event_record
 
 
@@ -67,6 +71,29 @@ class WorkerCompleteAPI(ExperimentAPIView):
 
     def post(self, request: Request):
         return self.get(request)
+
+
+class ProlificSubmissionListenerAPI(ExperimentAPIView):
+    """POST /prolific-submission-listener: the Prolific exit page's button was pressed
+    (form fields `assignmentId`, `participantId`); only the participant's own browser may."""
+
+    def post(self, request: Request):
+        participant_id = self.params.text("participantId") or self.params.text("participant_id")
+        prolific_submission_confirm(
+            experiment=self.experiment,
+            participant_id=participant_id,
+            assignment_id=self.params.text("assignmentId"),
+            caller=self.caller,
+        )
+        return success()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Dallinger answers this route to any origin. A page elsewhere still cannot act for a
+        # participant: the binding cookie is not sent with cross-site requests.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Allow-Methods"] = "OPTIONS, POST"
+        return response
 
 
 class WorkerFailedAPI(ExperimentAPIView):

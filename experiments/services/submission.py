@@ -59,6 +59,28 @@ def participant_submit(*, experiment, participant_id, caller: Caller) -> Partici
     return participant
 
 
+def prolific_submission_confirm(*, experiment, participant_id, assignment_id, caller: Caller) -> Participant:
+    """The Prolific exit page's button was pressed (`/prolific-submission-listener`): the
+    participant is on their way to submit on Prolific, so their submission is processed (the
+    checks run and what is owed is written on the ledger). The approval itself waits until
+    Prolific shows the submission awaiting review. Safe to repeat: a participant already
+    processed is left as they are."""
+    with transaction.atomic():
+        participant = _lock_participant(participant_id, caller)
+        if nickname_of(participant.recruiter_id) != "prolific":
+            raise BadRequest(
+                f"Participant {participant.pk} was not recruited through Prolific.", error_code="not_prolific"
+            )
+        if assignment_id and assignment_id != participant.assignment_id:
+            raise BadRequest(
+                f"assignmentId does not match participant {participant.pk}'s assignment.",
+                error_code="assignment_mismatch",
+            )
+        if participant.status in SUBMITTABLE:
+            submission_process(experiment, participant)
+    return participant
+
+
 def submission_process(experiment, participant) -> None:
     """Check, pay and approve a submitted participant (inside a transaction, row locked).
 

@@ -22,6 +22,7 @@ BOUND_ROUTES = {
     "question/<str:participant_id>": ("post", "/question/{p}", {"question": "q", "response": "r", "number": 1}),
     "worker_complete": ("post", "/worker_complete", {"participant_id": "{p}"}),
     "worker_failed": ("get", "/worker_failed", {"participant_id": "{p}"}),
+    "prolific-submission-listener": ("post", "/prolific-submission-listener", {"participantId": "{p}"}),
     "info/<str:node_id>": ("post", "/info/{n}", {"contents": "forged"}),
     "tracking_event/<str:node_id>": ("post", "/tracking_event/{n}", {"details": '{{"event": "forged"}}'}),
     "node/<str:node_id>/transmit": ("post", "/node/{n}/transmit", {}),
@@ -119,6 +120,9 @@ def _accepted(response, route) -> None:
         # The victim already holds the demo's one place: asked again, the experiment (not the
         # binding) says no network is left.
         assert_error(response, 403, error_code="no_network_available")
+    elif route == "prolific-submission-listener":
+        # The victim came through hotair: past the binding, the route says it is not Prolific's.
+        assert_error(response, 400, error_code="not_prolific")
     else:
         assert response.status_code == 200, response.content[:500]
 
