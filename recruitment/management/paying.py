@@ -128,8 +128,18 @@ def prolific_payout(
         description=description,
         intend=intend,
         recruiter=recruiter,
-        participant=participant or payouts.Assignment("prolific", "", worker_id),
+        participant=participant
+        or payouts.Assignment("prolific", _submission_of(recruiter, study_id, worker_id), worker_id),
         dry_run=dry_run,
         yes=yes,
         warning="Prolific adds its fee, and the money cannot be taken back.",
     )
+
+
+def _submission_of(recruiter, study_id: str, worker_id: str) -> str:
+    """The id of `worker_id`'s submission in the study (Prolific pays bonuses only to those who
+    took part); a readable error, before anything is written, when there is none."""
+    for submission in recruiter.client.submissions(study_id):
+        if submission.get("participant_id") == worker_id:
+            return str(submission["id"])
+    raise CommandError(f"Prolific participant {worker_id} has no submission in study {study_id}: nothing was paid.")

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from recruitment.management.base import RecruitmentCommand, mturk_only
 from recruitment.management.prolific_access import chosen_recruiter, prolific_recruiter, study_id_of
 from recruitment.models import ProlificStudy
+from recruitment.prolific.study import study_status_set
 
 #: Study statuses each action can leave (Prolific refuses the others).
 ACTIONS = {
@@ -75,6 +76,7 @@ class Command(RecruitmentCommand):
             return
         changed = prolific.client.transition_study(study_id, action)
         new_status = (changed or {}).get("status", "")
-        # The stored study status is what `summary` shows until Prolific next reports a change.
-        ProlificStudy.objects.filter(study_id=study_id).update(status=new_status)
+        row = ProlificStudy.objects.filter(study_id=study_id).first()
+        if row is not None:
+            study_status_set(row, new_status)
         self.stdout.write(f"Prolific study {study_id} ({name}) is now {new_status or 'changed'}.")
