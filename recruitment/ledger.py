@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.locks import lock_keys
 from core.models import Participant
-from recruitment.budget import budget_refusal
+from recruitment.budget import BUDGET_LOCK, budget_refusal
 from recruitment.models import Payment, SubmissionSettlement
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
     if not recruiter.pays_outside:
         try:
             with transaction.atomic():
-                payment = _claimable(payment_id)
+                payment = _claimable(payment_id, recruiter.config)
                 if payment.state != Payment.State.INTENDED:
                     return payment
                 return _sent(payment, recruiter.send_payment(payment, participant, PaymentSteps(payment)))
@@ -124,7 +124,7 @@ def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
             _failed(payment_id, error)
             raise
     with transaction.atomic():
-        payment = _claimable(payment_id)
+        payment = _claimable(payment_id, recruiter.config)
         if payment.state != Payment.State.INTENDED:
             return payment
         payment.state, payment.sending_since, payment.attempts = Payment.State.SENDING, timezone.now(), payment.attempts + 1
@@ -146,17 +146,14 @@ def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
         return _sent(Payment.objects.select_for_update().get(pk=payment_id), external_id)
 
 
-#: Held while a payout is checked against the budget caps and claimed, so that two processes
-#: claiming at once cannot both fit under a cap that only one of them fits under.
-BUDGET_LOCK = "ledger:budget"
-
-
-def _claimable(payment_id: int) -> Payment:
-    """Inside a transaction: the row, locked; refused (and saved so) if a budget cap forbids it."""
+def _claimable(payment_id: int, config) -> Payment:
+    """Inside a transaction: the row, locked; refused (and saved so) if a budget cap of the
+    experiment configured as `config` forbids it. `BUDGET_LOCK` is held to the transaction's
+    end, so two processes claiming at once cannot both fit under a cap only one fits under."""
     lock_keys(BUDGET_LOCK)
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.state == Payment.State.INTENDED:
-        reason = budget_refusal(payment)
+        reason = budget_refusal(payment, config=config)
         if reason:
             payment.state, payment.error = Payment.State.REFUSED, reason[:2000]
             payment.save(update_fields=["state", "error", "updated_at"])

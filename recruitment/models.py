@@ -146,3 +146,26 @@ class LedgerNotice(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class RecruitmentRefusal(models.Model):
+    """Places a recruiter was asked for and the budget did not allow, with the reason.
+
+    Kept beside the payouts rather than as Payment rows: a refused place is money never
+    committed to anyone, so it has no participant, key or state to move through.
+    """
+
+    experiment = models.CharField(max_length=100, blank=True, default="", help_text="the experiment's id")
+    recruiter = models.CharField(max_length=100)
+    requested = models.PositiveIntegerField(help_text="places asked for")
+    allowed = models.PositiveIntegerField(help_text="places the budget allowed")
+    price = models.DecimalField(max_digits=12, decimal_places=2, help_text="the base payment of one place")
+    currency = models.CharField(max_length=3, blank=True, default="")
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.requested - self.allowed} of {self.requested} {self.recruiter} place(s) refused"
