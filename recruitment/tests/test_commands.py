@@ -250,6 +250,15 @@ def test_a_bonus_prolific_refuses_is_reported_and_not_retried_under_its_key(stud
     assert fake_prolific.bonus_payments == []
 
 
+def test_a_bonus_over_the_participant_cap_is_refused_on_the_ledger(study, fake_prolific, prolific_settings):
+    prolific_settings(max_participant_payment=1.5)
+    pid = finished_submission(fake_prolific, study)["participant_id"]
+    with pytest.raises(CommandError, match="Not paid: .*max_participant_payment"):
+        run("prolific", "bonus", "--participant", pid, "--amount", "2", "--reason", "Big", "--yes")
+    assert Payment.objects.get().state == "refused"
+    assert fake_prolific.bonus_setups == {}
+
+
 @pytest.mark.parametrize("amount", ["0", "-1", "1.234", "lots"])
 def test_a_bad_amount_is_refused_before_anything(study, fake_prolific, amount):
     with pytest.raises(CommandError, match="amount"):
@@ -341,7 +350,8 @@ def test_webhooks_setup_refused_changes_nothing(study, fake_prolific):
 # Summary -----------------------------------------------------------------------------------------
 
 
-def test_summary_counts_participants_places_and_payouts(study, make_participant):
+def test_summary_counts_participants_places_and_payouts(study, make_participant, prolific_settings):
+    prolific_settings(budget=100.0)
     make_participant(status="approved")
     make_participant(status="approved")
     make_participant(status="returned")
@@ -362,3 +372,4 @@ def test_summary_counts_participants_places_and_payouts(study, make_participant)
     assert "unknown: bonus of 0.50 GBP to pid-unknown" in output
     assert "error: Prolific refused it" in output
     assert output.count("what to do:") == 2
+    assert "GBP committed of 100.00" in output

@@ -29,9 +29,11 @@ class Command(RecruitmentCommand):
         config = self.experiment().config
         self._participants()
         self._recruitment()
-        self._study(str(config.get("id", "") or ""))
+        experiment_id = str(config.get("id", "") or "")
+        study = selectors.prolific_study_of(experiment_id) if experiment_id else None
+        self._study(study)
         self._ledger()
-        self._budget(config)
+        self._budget(config, study)
         self._attention()
 
     def _participants(self):
@@ -53,8 +55,7 @@ class Command(RecruitmentCommand):
         else:
             self.table(("recruiter", "places"), list(counts.items()))
 
-    def _study(self, experiment_id: str):
-        study = selectors.prolific_study_of(experiment_id) if experiment_id else None
+    def _study(self, study):
         if study is not None:
             self.stdout.write(
                 f"\nProlific study {study.study_id}: {study.status or 'status not known yet'} "
@@ -70,11 +71,10 @@ class Command(RecruitmentCommand):
         rows = [[row["kind"], row["state"], row["count"], f"{row['total']:.2f} {row['currency']}"] for row in totals]
         self.table(("kind", "state", "payouts", "total"), rows)
 
-    def _budget(self, config):
-        status = budget.budget_status(config) if hasattr(budget, "budget_status") else None
-        if not status:
-            return
-        currency = status.get("currency") or ""
+    def _budget(self, config, study):
+        status = budget.budget_status(config)
+        # Before the first payout the ledger names no currency; the study's is the one it will use.
+        currency = status.get("currency") or (study.currency if study is not None else "")
         cap = status.get("cap")
         line = f"\nBudget: {status['committed']:.2f} {currency} committed"
         if cap:
@@ -91,7 +91,7 @@ class Command(RecruitmentCommand):
             return
         self.stdout.write("\nPayouts that need you")
         for payment in payments:
-            who = payment.worker_id or payment.participant_id
+            who = payment.worker_id or (f"participant {payment.participant_id}" if payment.participant_id else "-")
             self.stdout.write(
                 f"  {payment.state}: {payment.kind} of {payment.amount} {payment.currency} to {who} "
                 f"(assignment {payment.assignment_id or '-'}, ledger key {payment.key})"
