@@ -1,0 +1,1 @@
+"""`manage.py` commands for recruiters, payouts and the Prolific study."""

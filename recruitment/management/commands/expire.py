@@ -1,0 +1,82 @@
+"""`manage.py expire`: stop (or pause) the recruiter's study so nobody new can take part."""
+
+from django.core.management.base import CommandError
+
+from recruitment.management.base import RecruitmentCommand, mturk_only
+from recruitment.management.prolific_access import chosen_recruiter, prolific_recruiter, study_id_of
+from recruitment.models import ProlificStudy
+from recruitment.prolific.study import study_status_set
+
+#: Study statuses each action can leave (Prolific refuses the others).
+ACTIONS = {
+    "STOP": {"from": {"ACTIVE", "PAUSED", "AWAITING REVIEW"}, "done": {"COMPLETED"}},
+    "PAUSE": {"from": {"ACTIVE"}, "done": {"PAUSED"}},
+}
+
+
+class Command(RecruitmentCommand):
+    help = (
+        "Stop the experiment's Prolific study (irreversible: a stopped study never takes participants again), "
+        "or pause it with --pause (resumable in the Prolific web app). Asks for confirmation unless --yes; "
+        "--dry-run says what would be done. --hit_id is for Mechanical Turk (not available yet)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--recruiter", help="prolific (default: the experiment's recruiter)")
+        parser.add_argument("--study", help="the Prolific study id (default: the experiment's study)")
+        parser.add_argument("--pause", action="store_true", help="pause the study instead of stopping it")
+        parser.add_argument("--hit_id", "--hit-id", dest="hit_id", help="Mechanical Turk only: the HIT to expire")
+        parser.add_argument("--app", help="Mechanical Turk only: expire the HITs of this experiment id")
+        parser.add_argument("--sandbox", action="store_true", help="Mechanical Turk only: use the sandbox")
+        self.add_dry_run_option(parser)
+        self.add_yes_option(parser)
+
+    def run(
+        self,
+        *args,
+        recruiter=None,
+        study=None,
+        pause=False,
+        hit_id=None,
+        app=None,
+        sandbox=False,
+        dry_run=False,
+        yes=False,
+        **options,
+    ):
+        instead = "For Prolific, run expire without --hit_id/--app/--sandbox (the experiment's study, or --study)."
+        if hit_id or app:
+            raise mturk_only("Expiring HITs by --hit_id or --app", instead)
+        chosen_recruiter(self, recruiter, what="Expiring HITs", mturk_instead=instead)
+        if sandbox:
+            raise CommandError("Prolific has no sandbox: leave out --sandbox.")
+        prolific = prolific_recruiter(self.experiment().config, self.base_url())
+        study_id = study_id_of(prolific, study)
+        found = prolific.client.get_study(study_id)
+        status, name = found.get("status", ""), found.get("name", "")
+        action = "PAUSE" if pause else "STOP"
+        verb = "pause" if pause else "stop"
+        if status in ACTIONS[action]["done"]:
+            self.stdout.write(f"Prolific study {study_id} ({name}) is already {status}. Nothing was done.")
+            return
+        if status not in ACTIONS[action]["from"]:
+            raise CommandError(
+                f"Prolific study {study_id} ({name}) is {status}: it cannot be {verb}{'d' if pause else 'ped'}."
+            )
+        what = f"{verb} Prolific study {study_id} ({name}, now {status})"
+        if dry_run:
+            self.stdout.write(f"Dry run: would {what}. Nothing was done.")
+            return
+        warning = (
+            "Paused, it takes nobody new until resumed in the Prolific web app."
+            if pause
+            else "Stopping is irreversible: the study can never take participants again."
+        )
+        if not self.confirm(f"{what[0].upper()}{what[1:]}? {warning}", yes=yes):
+            return
+        changed = prolific.client.transition_study(study_id, action)
+        new_status = (changed or {}).get("status", "")
+        row = ProlificStudy.objects.filter(study_id=study_id).first()
+        if row is not None:
+            study_status_set(row, new_status)
+        self.stdout.write(f"Prolific study {study_id} ({name}) is now {new_status or 'changed'}.")
