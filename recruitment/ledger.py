@@ -277,3 +277,14 @@ def payment_confirmed(*, key: str, external_id: str = "") -> bool:
         payment.save(update_fields=["state", "sent_at", "error", "external_id", "updated_at"])
     logger.info("Payout %s confirmed by the recruiter's own report.", key)
     return True
+
+
+def payment_cancelled(*, key: str, reason: str) -> bool:
+    """The platform says payout `key` can no longer be made (Prolific reports the submission
+    rejected): mark it `failed` with `reason` if it was not begun. Whether it changed the row."""
+    changed = Payment.objects.filter(key=key, state=Payment.State.INTENDED).update(
+        state=Payment.State.FAILED, error=reason[:2000], updated_at=timezone.now()
+    )
+    if changed:
+        logger.warning("Payout %s cancelled: %s", key, reason)
+    return bool(changed)

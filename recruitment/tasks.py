@@ -72,7 +72,8 @@ def settle_submission(participant_id: int) -> None:
 @shared_task
 def settle_overdue() -> int:
     """Periodic (celery beat): reconcile payouts a crash cut short, and settle again the
-    submissions whose settling task was lost. Returns how many were sent again."""
+    submissions, and apply again the webhook events, whose task was lost. Returns how many
+    tasks were sent again."""
     experiment = host.current().experiment()
     ledger.payment_reconcile_stale(
         recruiter_for=lambda payment: _recruiter_of_payment(experiment, payment),
@@ -82,7 +83,12 @@ def settle_overdue() -> int:
         settle_submission.delay(participant_id)
     if overdue:
         logger.warning("Settling %s submission(s) again: their task was lost.", len(overdue))
-    return len(overdue)
+    waiting = webhooks.events_overdue()
+    for event_id in waiting:
+        prolific_event_apply.delay(event_id)
+    if waiting:
+        logger.warning("Applying %s webhook event(s) again: their task was lost.", len(waiting))
+    return len(overdue) + len(waiting)
 
 
 def _recruiter_of_payment(experiment, payment):

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import time
+from datetime import timedelta
 
 from django.db import DataError, transaction
 from django.utils import timezone
@@ -204,6 +205,18 @@ def event_apply(webhook_event_id: int) -> str:
     return outcome
 
 
+#: An event still pending this long after it arrived lost its task (applying one takes seconds).
+EVENT_GRACE = timedelta(minutes=5)
+
+
+def events_overdue(*, older_than: timedelta = EVENT_GRACE, limit: int = 100) -> list[int]:
+    """Recorded events still pending well after they arrived: their task was lost (a broker
+    restarted without its data). Their ids, oldest first."""
+    cutoff = timezone.now() - older_than
+    pending = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.PENDING, received_at__lt=cutoff)
+    return list(pending.order_by("id").values_list("id", flat=True)[:limit])
+
+
 def _newer_applied(event) -> bool:
     later = WebhookEvent.objects.filter(
         source=event.source,
@@ -235,6 +248,11 @@ def _submission_status_change(experiment, event) -> tuple[str, str]:
         )
         return WebhookEvent.Outcome.APPLIED, "" if confirmed else "no base payment waited for this approval"
     if status == "REJECTED":
+        # A rejected submission cannot be approved any more: its base payout, if still to be
+        # made, would only be refused by Prolific.
+        ledger.payment_cancelled(
+            key=ledger.payment_key(participant, Payment.Kind.BASE), reason="the submission was rejected on Prolific"
+        )
         if participant.status in FINAL_STATUSES:
             return WebhookEvent.Outcome.APPLIED, f"participant was {participant.status}: unchanged"
         participant.status = ParticipantStatus.REJECTED

@@ -345,6 +345,19 @@ def test_rejected_rejects_a_participant_not_in_a_final_state(client, participant
     assert reloaded(participant).status == after
 
 
+def test_rejected_cancels_a_base_payment_still_to_be_made_and_sends_nothing(client, participant):
+    participant.status = ParticipantStatus.APPROVED
+    participant.base_pay = 1.5
+    participant.save()
+    ledger.settlement_intend(participant=participant, recruit="none", bonus_reason=None)
+
+    deliver(client, submission_event(participant.assignment_id, "REJECTED"))
+
+    base = Payment.objects.get(key=ledger.payment_key(participant, Payment.Kind.BASE))
+    assert (base.state, base.error) == (Payment.State.FAILED, "the submission was rejected on Prolific")
+    assert StandInProlific.approvals == []
+
+
 def test_an_unknown_submission_is_ignored_with_a_note(client, participant):
     deliver(client, submission_event("000000000000000000000000", "RETURNED"))
 
@@ -428,3 +441,23 @@ def test_applying_an_event_again_changes_nothing(participant):
     assert webhooks.event_apply(event.pk) == WebhookEvent.Outcome.APPLIED
     assert webhooks.event_apply(event.pk) == WebhookEvent.Outcome.APPLIED
     assert hook_names().count("assignment_returned") == 1
+
+
+def test_the_periodic_sweep_applies_an_event_whose_task_was_lost(participant, monkeypatch):
+    from django.utils import timezone
+
+    from recruitment import tasks
+
+    monkeypatch.setattr(tasks.prolific_event_apply, "delay", lambda event_id: tasks.prolific_event_apply(event_id))
+    event = WebhookEvent.objects.create(
+        event_id=uuid.uuid4().hex, event_type="submission.status.change", resource_id=participant.assignment_id,
+        timestamp=int(time.time()), body=submission_event(participant.assignment_id, "RETURNED"),
+    )  # fmt: skip
+    assert tasks.settle_overdue() == 0  # a recent event is left to its own task
+
+    WebhookEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - webhooks.EVENT_GRACE * 2)
+    assert tasks.settle_overdue() == 1
+
+    assert WebhookEvent.objects.get(pk=event.pk).outcome == WebhookEvent.Outcome.APPLIED
+    assert reloaded(participant).status == ParticipantStatus.RETURNED
+    assert tasks.settle_overdue() == 0

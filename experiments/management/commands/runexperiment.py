@@ -14,6 +14,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 import webbrowser
 from pathlib import Path
 
@@ -142,12 +143,20 @@ class Run:
         except (ExperimentLoadError, ValueError) as error:
             raise CommandError(str(error)) from None
         self.loaded = loaded
+        if not loaded.config.get("id"):
+            # Recruiters name what they create on their platforms by the experiment's id (a
+            # Prolific study's internal name): each run is a new experiment unless one is set.
+            overrides["id"] = str(uuid.uuid4())
+            os.environ["id"] = overrides["id"]
+            loaded.config.set("id", overrides["id"])
         if self.options["bots"] is not None and loaded.config.get("recruiter") not in ("bots", "multi"):
             raise CommandError("--bots needs the bots (or multi) recruiter; drop --recruiter or use bots.")
         if not port_is_free(self.port):
             raise CommandError(f"Port {self.port} is already in use: choose another with --port.")
 
         self.say(f"Experiment {loaded.name} ({loaded.experiment_class.__name__}) from {loaded.directory}")
+        if "id" in overrides:
+            self.say(f"Experiment id: {overrides['id']} (new for this run; set `id` in config.txt to keep one)")
         call_command("migrate", interactive=False, verbosity=0)
         if not self.options["keep_data"]:
             clear_record()
