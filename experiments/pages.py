@@ -14,7 +14,7 @@ from experiments.error_page import render_error_page
 from experiments.errors import ExperimentError
 from experiments.services.feedback import error_feedback_record
 from experiments.services.lookups import as_id, participant_get_for_exit
-from experiments.services.recruiting import participant_recruiter
+from recruitment.recruiters import participant_recruiter
 
 
 @never_cache

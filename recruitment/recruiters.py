@@ -6,6 +6,8 @@ constructed with the experiment's configuration (`experiments.config.Configurati
 public base URL of the server.
 """
 
+from django.conf import settings
+
 from recruitment.base import (
     CLOSE_RECRUITMENT_LOG_PREFIX,
     NEW_RECRUIT_LOG_PREFIX,
@@ -34,6 +36,7 @@ __all__ = [
     "RecruiterError",
     "by_name",
     "for_participant",
+    "participant_recruiter",
     "from_config",
     "generate_random_id",
     "nickname_of",
@@ -73,3 +76,9 @@ def nickname_of(recruiter_id: str | None) -> str:
 def for_participant(participant, config, base_url: str) -> Recruiter:
     """The recruiter that brought `participant` in."""
     return _for_mode(by_name(nickname_of(participant.recruiter_id)), config)(config, base_url=base_url)
+
+
+def participant_recruiter(*, experiment, participant) -> Recruiter:
+    """The recruiter that brought `participant` in, configured as the running experiment is and
+    addressed at the server's public URL."""
+    return for_participant(participant, experiment.config, base_url=settings.DALLINGER_BASE_URL)

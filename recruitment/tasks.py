@@ -11,7 +11,6 @@ that enqueued them commits.
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -22,14 +21,10 @@ from recruitment import events, host, ledger
 from recruitment.models import Payment, SubmissionSettlement
 from recruitment.prolific import webhooks
 from recruitment.prolific.recruiter import ProlificRecruiter
-from recruitment.recruiters import for_participant
+from recruitment.recruiters import participant_recruiter
 
 logger = logging.getLogger(__name__)
 
-
-def participant_recruiter(experiment, participant):
-    """The recruiter that brought `participant` in, configured as the experiment is."""
-    return for_participant(participant, experiment.config, base_url=settings.DALLINGER_BASE_URL)
 
 
 # Acknowledged when it ends: a worker killed mid-task has the message delivered again, and
@@ -47,7 +42,7 @@ def settle_submission(participant_id: int) -> None:
     if participant is None:
         raise Participant.DoesNotExist(f"There is no participant with id {participant_id}.")
     experiment = host.current().experiment()
-    recruiter = participant_recruiter(experiment, participant)
+    recruiter = participant_recruiter(experiment=experiment, participant=participant)
     errors = []
     for payment in ledger.payments_due(participant=participant, kinds=(Payment.Kind.BASE, Payment.Kind.BONUS)):
         try:
@@ -95,7 +90,7 @@ def _recruiter_of_payment(experiment, payment):
     participant = by_pk(Participant, payment.participant_id) if payment.participant_id else None
     if participant is None:
         return None
-    return participant_recruiter(experiment, participant)
+    return participant_recruiter(experiment=experiment, participant=participant)
 
 
 @shared_task
@@ -103,7 +98,7 @@ def recruit_replacement(participant_id: int) -> None:
     """Recruit one participant to replace one who could not take part."""
     participant = Participant.objects.get(pk=participant_id)
     experiment = host.current().experiment()
-    participant_recruiter(experiment, participant).recruit(n=1)
+    participant_recruiter(experiment=experiment, participant=participant).recruit(n=1)
 
 
 @shared_task

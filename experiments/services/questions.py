@@ -6,7 +6,7 @@ from core.models import Question
 from experiments.binding import Caller
 from experiments.errors import BadRequest
 from experiments.services.lookups import participant_get
-from experiments.services.recruiting import participant_recruiter
+from recruitment.recruiters import participant_recruiter
 
 
 def question_create(*, experiment, participant_id, question, response, number, caller: Caller) -> Question:

@@ -16,12 +16,11 @@ from core.models import Participant, ParticipantStatus
 from experiments.binding import Caller
 from experiments.errors import BadRequest
 from experiments.services.lookups import as_id
-from experiments.services.recruiting import participant_recruiter
 from recruitment import tasks
 from recruitment.events import SUBMITTABLE
 from recruitment.ledger import settlement_intend
 from recruitment.models import SubmissionSettlement
-from recruitment.recruiters import nickname_of
+from recruitment.recruiters import nickname_of, participant_recruiter
 
 logger = logging.getLogger(__name__)
 
