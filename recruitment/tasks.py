@@ -35,8 +35,9 @@ def settle_submission(participant_id: int) -> None:
     order: approve the assignment (base pay), pay the bonus, then recruit (more participants,
     as the experiment decides, or one replacement).
 
-    One task per submission, safe to run again. A step that fails is logged and the later
-    steps still run; the task then fails with the first error.
+    One task per submission, safe to run again. A payout the platform is not ready for stays
+    owed, for a later run. A step that fails is logged and the later steps still run; the task
+    then fails with the first error.
     """
     participant = by_pk(Participant, participant_id)
     if participant is None:
@@ -47,6 +48,10 @@ def settle_submission(participant_id: int) -> None:
     for payment in ledger.payments_due(participant=participant, kinds=(Payment.Kind.BASE, Payment.Kind.BONUS)):
         try:
             ledger.payment_send(payment_id=payment.pk, recruiter=recruiter, participant=participant)
+        except ledger.PaymentNotReady as error:
+            # Not an error: the platform has not caught up (a Prolific participant still on their
+            # way back to Prolific). Its webhook, the status check or the sweep sends it later.
+            logger.info("The %s for participant %s waits: %s", payment.kind, participant_id, error)
         except Exception as error:
             logger.exception("The %s for participant %s's submission failed.", payment.kind, participant_id)
             errors.append(error)

@@ -136,8 +136,7 @@ def test_a_payout_not_ready_goes_back_to_intended_and_is_sent_by_a_later_run(rec
     participant = submitted("platform", bonus_reason=None, recruit="none")
     recruiter_calls.failures["approve_hit"] = ledger.PaymentNotReady("still active")
 
-    with pytest.raises(ledger.PaymentNotReady):
-        tasks.settle_submission(participant.pk)
+    tasks.settle_submission(participant.pk)  # waiting is not a failure of the task
     assert states() == {"base": "intended"}
     tasks.settle_submission(participant.pk)
 

@@ -186,6 +186,9 @@ class Run:
                 python, "-m", "celery", "-A", "experiments.running.worker", "worker", "--pool", "threads",
                 "--concurrency", str(self.options["workers"]), "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
+                # The periodic checks (celery beat) run inside the worker: the ledger's sweep,
+                # and the recruiter status check that polls Prolific where no webhooks arrive.
+                "--beat", "--schedule", str(self.folder / "celerybeat-schedule"),
             ],
             env,
             self.folder / "worker.log",
