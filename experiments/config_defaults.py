@@ -164,7 +164,7 @@ BUILT_IN_KEYS = (
         validators=(removed("set base_payment (in the study's currency) instead; the reward is base_payment × 100"),),
     ),
     BuiltInKey("publish_experiment", bool),
-    # Money (recruitment/ledger.py): caps every paying recruiter respects.
+    # Money (recruitment/payments/ledger.py): caps every paying recruiter respects.
     BuiltInKey("budget", float, validators=(at_least(0),)),
     BuiltInKey("max_participant_payment", float, validators=(at_least(0),)),
     # Email notifications

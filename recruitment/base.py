@@ -58,7 +58,7 @@ class Recruiter:
     exit_template = "exit_thanks.html"
     #: Whether approving and paying move money outside this database (a platform's API). Such
     #: payouts are recorded as begun before the call, so a crash can never make them twice
-    #: (recruitment/ledger.py); a recruiter that only writes to the database says False.
+    #: (recruitment/payments/ledger.py); a recruiter that only writes to the database says False.
     pays_outside = True
     #: The nickname of the recruiter that stands in for this one when `mode = debug` (None: itself).
     debug_stand_in = None
@@ -98,7 +98,7 @@ class Recruiter:
         """Make the payment ledger's payout `payment` (recruitment.models.Payment) to
         `participant`; the platform's id for it, if any.
 
-        `steps` (recruitment.ledger.PaymentSteps) must be told `paying()` right before the
+        `steps` (recruitment.payments.ledger.PaymentSteps) must be told `paying()` right before the
         call that moves the money, and `prepared(id)` after a first step that pays nothing.
         The default makes base payments by `approve_hit` and bonuses by `reward_bonus`.
         """

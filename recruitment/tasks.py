@@ -17,8 +17,9 @@ from django.db.models import Q
 from core.fetch import by_pk
 from core.locks import lock_try
 from core.models import Participant
-from recruitment import events, host, ledger
+from recruitment import events, host
 from recruitment.models import Payment, SubmissionSettlement
+from recruitment.payments import ledger
 from recruitment.prolific import webhooks
 from recruitment.prolific.recruiter import ProlificRecruiter
 from recruitment.recruiters import participant_recruiter
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 # Acknowledged when it ends: a worker killed mid-task has the message delivered again, and
-# the ledger (recruitment/ledger.py) makes the rerun pay and recruit only what was not done.
+# the ledger (recruitment/payments/ledger.py) makes the rerun pay and recruit only what was not done.
 @shared_task(acks_late=True)
 def settle_submission(participant_id: int) -> None:
     """The recruiter's part of a processed submission, as its ledger rows say, in Dallinger's

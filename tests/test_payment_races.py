@@ -19,9 +19,9 @@ from django.db import connection
 
 from core.models import Notification, Participant
 from core.record import clear_record
-from recruitment import ledger
 from recruitment.base import RECRUITERS
 from recruitment.models import Payment
+from recruitment.payments import ledger
 from recruitment.prolific.client import ProlificClient
 from tests.web_servers import server_environment
 from tests.workers import start_worker, wait_for

@@ -12,7 +12,7 @@ from django.db import connection
 
 from core.models import Notification, Participant
 from core.record import clear_record
-from recruitment.ledger import settlement_intend
+from recruitment.payments.ledger import settlement_intend
 from tests.web_servers import server_environment
 from tests.workers import start_worker, wait_for
 

@@ -46,8 +46,8 @@ def test_the_record_cannot_be_changed_or_deleted_from_the_dashboard(admin_client
 
 
 def test_the_payment_ledger_is_listed_read_only(admin_client, make_participant):
-    from recruitment.ledger import settlement_intend
     from recruitment.models import Payment
+    from recruitment.payments.ledger import settlement_intend
 
     settlement_intend(participant=make_participant(worker_id="secret-worker-9"), recruit="none", bonus_reason="Thanks")
     payment = Payment.objects.get(kind="bonus")

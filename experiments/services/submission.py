@@ -18,8 +18,8 @@ from experiments.errors import BadRequest
 from experiments.services.lookups import as_id
 from recruitment import tasks
 from recruitment.events import SUBMITTABLE
-from recruitment.ledger import settlement_intend
 from recruitment.models import SubmissionSettlement
+from recruitment.payments.ledger import settlement_intend
 from recruitment.recruiters import nickname_of, participant_recruiter
 
 logger = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 from django.core.management.base import CommandError
 
-from recruitment import ledger, payouts
 from recruitment.management.prolific_access import prolific_recruiter, study_id_of
 from recruitment.models import Payment
+from recruitment.payments import ledger, payouts
 
 #: What to do about a payout whose sending was cut short (also in docs/recruitment.md).
 CHECK_ON_PLATFORM = (

@@ -14,10 +14,11 @@ from functools import cached_property
 from django.db import transaction
 
 from core.models import Participant
-from recruitment import events, host, ledger
+from recruitment import events, host
 from recruitment.base import CLOSE_RECRUITMENT_LOG_PREFIX, Recruiter, RecruiterError, record_recruitments, register
-from recruitment.budget import budget_allow_recruitment
 from recruitment.models import Payment
+from recruitment.payments import ledger
+from recruitment.payments.budget import budget_allow_recruitment
 from recruitment.prolific.client import (
     ProlificAmbiguous,
     ProlificClient,

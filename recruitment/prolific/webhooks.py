@@ -20,8 +20,9 @@ from django.utils import timezone
 from core.background import send_after_commit
 from core.locks import lock_keys
 from core.models import Participant, ParticipantStatus
-from recruitment import events, host, ledger
+from recruitment import events, host
 from recruitment.models import Payment, ProlificStudy, WebhookEvent
+from recruitment.payments import ledger
 from recruitment.prolific.study import study_status_set
 
 logger = logging.getLogger(__name__)

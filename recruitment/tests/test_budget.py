@@ -11,9 +11,9 @@ from aiosmtpd.smtp import AuthResult
 from django.db import connection, connections
 
 from core.models import Participant, Recruitment
-from recruitment import budget, ledger
 from recruitment.base import RECRUITERS, HotAirRecruiter, register
 from recruitment.models import LedgerNotice, Payment, RecruitmentRefusal
+from recruitment.payments import budget, ledger
 from tests.web_servers import free_port
 
 EXPERIMENT_ID = "budget-test"
@@ -157,7 +157,7 @@ def test_the_experimenter_is_notified_once_at_80_percent_and_once_at_the_cap(cap
         Recruitment.objects.bulk_create([Recruitment(recruiter_id="counting") for _ in range(allowed)])
         return sorted(LedgerNotice.objects.values_list("key", flat=True))
 
-    with caplog.at_level(logging.WARNING, logger="recruitment.budget"):
+    with caplog.at_level(logging.WARNING, logger="recruitment.payments.budget"):
         assert recruit(7) == []
         assert recruit(1) == [f"budget-80:{EXPERIMENT_ID}"]
         assert recruit(1) == [f"budget-80:{EXPERIMENT_ID}"]

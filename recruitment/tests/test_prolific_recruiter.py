@@ -7,9 +7,9 @@ import pytest
 
 from core.models import Participant, Recruitment
 from experiments.config import Configuration
-from recruitment import ledger
 from recruitment.base import RecruiterError
 from recruitment.models import Payment, ProlificStudy
+from recruitment.payments import ledger
 from recruitment.prolific import recruiter as prolific_module
 from recruitment.prolific.client import ProlificAmbiguous, ProlificClient
 from recruitment.prolific.codes import code_for

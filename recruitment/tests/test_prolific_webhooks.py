@@ -13,9 +13,9 @@ from django.test import TestCase
 
 from core.models import Participant, ParticipantStatus
 from experiments.tests.api_support import TEST_EXPERIMENTS, hook_names
-from recruitment import ledger
 from recruitment.base import RECRUITERS, HotAirRecruiter
 from recruitment.models import Payment, ProlificStudy, WebhookEvent
+from recruitment.payments import ledger
 from recruitment.prolific import webhooks
 from recruitment.prolific.webhooks import TIMESTAMP_TOLERANCE_SECONDS, signature_valid
 

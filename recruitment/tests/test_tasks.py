@@ -5,9 +5,10 @@ import pytest
 from django.utils import timezone
 
 from core.models import Participant
-from recruitment import ledger, tasks
+from recruitment import tasks
 from recruitment.base import RECRUITERS, HotAirRecruiter, register
 from recruitment.models import Payment, SubmissionSettlement
+from recruitment.payments import ledger
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.core.management.base import CommandError
 
-from recruitment import payouts
 from recruitment.management.base import RecruitmentCommand
 from recruitment.management.paying import payout_make, prolific_payout
 from recruitment.management.prolific_access import (
@@ -15,6 +14,7 @@ from recruitment.management.prolific_access import (
     study_rows,
 )
 from recruitment.models import Payment
+from recruitment.payments import payouts
 from recruitment.prolific.subscriptions import (
     subscriptions_list,
     subscriptions_remove,

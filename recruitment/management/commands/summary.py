@@ -1,8 +1,8 @@
 """`manage.py summary`: participants by status, places recruited, the Prolific study, the payment ledger."""
 
-from recruitment import budget, selectors
 from recruitment.management.base import RecruitmentCommand
 from recruitment.models import Payment
+from recruitment.payments import budget, selectors
 
 #: What the experimenter should do about a payout in each state that needs them.
 WHAT_TO_DO = {

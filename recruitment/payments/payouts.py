@@ -1,6 +1,6 @@
 """Payouts an experimenter asks for by hand (compensations, bonuses, approvals), each once per key.
 
-Each is written on the payment ledger (recruitment/ledger.py) under an idempotency key before
+Each is written on the payment ledger (recruitment/payments/ledger.py) under an idempotency key before
 anything is sent, and sent through `ledger.payment_send`: running the same command again
 finds the row and pays nothing more.
 """
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from core.models import Participant
-from recruitment import ledger
 from recruitment.models import Payment
+from recruitment.payments import ledger
 
 #: The longest experimenter-chosen key part (the ledger's key column holds 255 characters).
 MAX_KEY_LENGTH = 80

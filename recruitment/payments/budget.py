@@ -19,8 +19,8 @@ from django.db.models import Count, Q, Sum
 
 from core.locks import lock_keys
 from core.models import Recruitment
-from recruitment.mail import experimenter_email_send
 from recruitment.models import LedgerNotice, Payment, RecruitmentRefusal
+from recruitment.payments.mail import experimenter_email_send
 
 logger = logging.getLogger(__name__)
 

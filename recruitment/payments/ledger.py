@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from core.locks import lock_keys
 from core.models import Participant
-from recruitment.budget import BUDGET_LOCK, budget_refusal
 from recruitment.models import Payment, SubmissionSettlement
+from recruitment.payments.budget import BUDGET_LOCK, budget_refusal
 
 logger = logging.getLogger(__name__)
 
