@@ -18,7 +18,7 @@ from core.models import (
     Transmission,
     Vector,
 )
-from recruitment.models import Payment
+from recruitment.models import LedgerNotice, Payment, ProlificStudy, RecruitmentRefusal, WebhookEvent
 
 admin.site.site_header = "Experiment dashboard"
 admin.site.site_title = "Experiment dashboard"
@@ -120,4 +120,34 @@ class PaymentAdmin(RecordAdmin):
     list_display = ("id", "kind", "state", "amount", "currency", "recruiter", "assignment_id", "participant_id",
                     "attempts", "created_at", "sent_at")  # fmt: skip
     list_filter = ("state", "kind", "recruiter")
-    search_fields = ("assignment_id", "=participant_id", "key", "external_id")
+    search_fields = ("assignment_id", "=participant_id", "key", "external_id", "setup_id")
+
+
+@admin.register(RecruitmentRefusal)
+class RecruitmentRefusalAdmin(RecordAdmin):
+    """Places a budget cap kept a recruiter from adding, with the reason."""
+
+    list_display = ("id", "recruiter", "requested", "allowed", "price", "currency", "reason", "created_at")
+
+
+@admin.register(LedgerNotice)
+class LedgerNoticeAdmin(RecordAdmin):
+    """Notices sent to the experimenter about money (80 % of the budget, the cap)."""
+
+    list_display = ("id", "message", "created_at")
+
+
+@admin.register(ProlificStudy)
+class ProlificStudyAdmin(RecordAdmin):
+    """The Prolific study each experiment recruits through."""
+
+    list_display = ("experiment", "study_id", "status", "currency", "created_at", "updated_at")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(RecordAdmin):
+    """Platforms' webhook deliveries, kept once per event id, with what was done with each."""
+
+    list_display = ("id", "source", "event_type", "resource_id", "outcome", "timestamp", "received_at", "processed_at")
+    list_filter = ("source", "event_type", "outcome")
+    search_fields = ("=event_id", "resource_id")

@@ -59,3 +59,18 @@ def test_the_payment_ledger_is_listed_read_only(admin_client, make_participant):
     assert admin_client.get("/dashboard/recruitment/payment/add/").status_code == 403
     assert admin_client.post(reverse("admin:recruitment_payment_delete", args=[payment.pk]), {"post": "yes"}).status_code == 403
     assert Payment.objects.filter(pk=payment.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["recruitmentrefusal", "ledgernotice", "prolificstudy", "webhookevent"])
+def test_recruitments_own_tables_are_listed_read_only(admin_client, model):
+    from recruitment.models import LedgerNotice, ProlificStudy, RecruitmentRefusal, WebhookEvent
+
+    RecruitmentRefusal.objects.create(recruiter="prolific", requested=3, allowed=1, price="1.00", reason="budget")
+    LedgerNotice.objects.create(key="budget-80:x", message="80 % of the budget is committed")
+    ProlificStudy.objects.create(experiment="x", study_id="a" * 24, status="ACTIVE")
+    WebhookEvent.objects.create(event_id="e1", event_type="submission.status.change", resource_id="s1", timestamp=1)
+
+    listing = admin_client.get(f"/dashboard/recruitment/{model}/")
+
+    assert listing.status_code == 200
+    assert admin_client.get(f"/dashboard/recruitment/{model}/add/").status_code == 403
