@@ -23,3 +23,15 @@ def run_bot(url: str, bot_type: str = "http") -> bool:
     succeeded = bot.run_experiment()
     logger.info("Bot %s %s.", bot.participant_id or bot.worker_id, "completed" if succeeded else "failed")
     return succeeded
+
+
+# Acknowledged on receipt, as Dallinger's queue runs each message once.
+@shared_task(acks_late=False)
+def websocket_message(raw_message: str, receive_time: str) -> None:
+    """Run the experiment's `receive_message` for a frame from its channel or the control channel."""
+    from datetime import datetime
+
+    from experiments.realtime import messages
+    from experiments.runtime import experiment
+
+    messages.deliver(experiment(), messages.parse(raw_message), datetime.fromisoformat(receive_time))
