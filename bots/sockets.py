@@ -34,7 +34,9 @@ def socket_url(host: str, channels: list[str], participant_id="", worker_id="") 
     parsed = urlparse(host)
     scheme = "wss" if parsed.scheme == "https" else "ws"
     query = [("channel", channel) for channel in channels]
-    query += [(key, str(value)) for key, value in (("participant_id", participant_id), ("worker_id", worker_id)) if value]
+    query += [
+        (key, str(value)) for key, value in (("participant_id", participant_id), ("worker_id", worker_id)) if value
+    ]
     return f"{scheme}://{parsed.netloc}/chat?{urlencode(query)}"
 
 
