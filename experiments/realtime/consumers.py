@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from core.realtime import frame, group_name, group_send
-from experiments.realtime import presence, services
+from experiments.realtime import presence, quorum, services
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for channel in connection.channels:
             await self._control(services.subscribed_event(channel, connection))
         await self._control(services.connected_event(connection))
+        if services.QUORUM_CHANNEL in connection.channels:
+            # The state now, for this socket: a waiter whose socket opened after the last
+            # change would otherwise wait for a frame that never comes.
+            state = await database_sync_to_async(quorum.current_state)()
+            if state is not None:
+                await self.send(text_data=frame(services.QUORUM_CHANNEL, state))
         if connection.participant_id is not None:
             await database_sync_to_async(presence.presence_connected)(connection.participant_id, connection.channels)
 
