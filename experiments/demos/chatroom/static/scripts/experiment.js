@@ -28,8 +28,10 @@
     }
   }
 
-  function receive(channel, data) {
-    if (channel !== CHANNEL || !data || typeof data !== "object") { return; }
+  function receive(payload) {
+    var data;
+    try { data = JSON.parse(payload); } catch (ignored) { return; }
+    if (!data || typeof data !== "object") { return; }
     if (data.type === "message") { showMessage(data); } else if (data.type === "log") { showLog(data); }
   }
 
@@ -39,15 +41,16 @@
   }
 
   function join() {
-    socket = dallinger.openSocket([CHANNEL], {
-      message: receive,
-      open: function () {
+    var handlers = {
+      onOpen: function () {
         $("#status").text("You are in the chat.");
         $("#text, #send, #leave").prop("disabled", false);
         $("#text").trigger("focus");
       },
-      close: function () { if (leaving) { finish(); } }
-    });
+      onClose: function () { if (leaving) { finish(); } }
+    };
+    handlers[CHANNEL] = receive;
+    socket = dallinger.openSocket([CHANNEL], handlers);
   }
 
   function send(event) {
