@@ -19,7 +19,7 @@ import requests
 from django.utils.functional import cached_property
 from urllib3.exceptions import NewConnectionError
 
-from bots.sockets import BotSocket, cookie_header, socket_url
+from bots.sockets import BotSocket, SocketError, cookie_header, socket_url
 
 logger = logging.getLogger(__name__)
 
@@ -182,11 +182,15 @@ class HighPerformanceBotBase(_Bot):
         """Open a websocket to the server's `/chat`, subscribed to `channels`, as this participant.
 
         The bot's session cookies go with the handshake (among them the one that binds the
-        participant to this bot), so the server knows the socket is this participant's.
+        participant to this bot), so the server knows the socket is this participant's. BotError
+        when it cannot be opened.
         """
         names = [channels] if isinstance(channels, str) else list(channels)
         url = socket_url(self.host, names, participant_id=self.participant_id, worker_id=self.worker_id)
-        return BotSocket(url, cookie=cookie_header(self.session, self.host), timeout=self.timeout)
+        try:
+            return BotSocket(url, cookie=cookie_header(self.session, self.host), timeout=self.timeout)
+        except SocketError as error:
+            raise BotError(str(error)) from None
 
     def subscribe_to_quorum_channel(self, quorum: dict | None = None) -> None:
         """Wait in the waiting room until the quorum is reached, over the `quorum` channel.
@@ -267,7 +271,7 @@ class HighPerformanceBotBase(_Bot):
                 self.sign_up()
                 # An over-recruited participant is paid their base and sent to the end, as in Dallinger.
                 succeeded = self.overrecruited or (bool(self.participate()) and self.sign_off())
-            except BotError as error:
+            except (BotError, SocketError) as error:
                 self.log(f"Bot failed: {error}")
             except Exception:
                 logger.exception("%s: the bot's participate() failed.", self.participant_id or self.worker_id)

@@ -26,7 +26,7 @@ _READ_SLICE = 1.0
 
 
 class SocketError(Exception):
-    """The websocket could not be opened."""
+    """The websocket could not be opened, or has closed."""
 
 
 def socket_url(host: str, channels: list[str], participant_id="", worker_id="") -> str:
@@ -83,7 +83,10 @@ class BotSocket:
     def send(self, channel: str, payload) -> None:
         """Send `payload` (a dict is sent as JSON) on `channel`."""
         text = json.dumps(payload) if isinstance(payload, dict) else str(payload)
-        self._socket.send(f"{channel}:{text}")
+        try:
+            self._socket.send(f"{channel}:{text}")
+        except (OSError, websocket.WebSocketException) as error:
+            raise SocketError(f"Could not send on the websocket: {error}") from None
 
     def receive(self, timeout: float | None = None) -> tuple[str, object] | None:
         """The next frame as `(channel, payload)`, or None if none came within `timeout` seconds
@@ -119,7 +122,7 @@ class BotSocket:
         try:
             while not self._closing.is_set():
                 if time.monotonic() >= next_heartbeat:
-                    self.send(CONTROL_CHANNEL, {"type": "heartbeat"})
+                    self._socket.send(f"{CONTROL_CHANNEL}:{json.dumps({'type': 'heartbeat'})}")
                     next_heartbeat = time.monotonic() + self._heartbeat
                 try:
                     frame = self._socket.recv()

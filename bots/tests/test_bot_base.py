@@ -236,3 +236,52 @@ def test_a_bot_whose_sign_up_is_refused_reports_nothing_and_fails():
 
     assert succeeded is False
     assert len(server.requests) == 1  # no participant, so nothing to report
+
+
+class ChattyBot(QuickBot):
+    """A bot whose participate() is recorded, to see whether it ran."""
+
+    def participate(self) -> bool:
+        self.participated = True
+        return True
+
+
+def test_an_over_recruited_bot_goes_straight_to_completion_without_waiting_or_taking_part():
+    quorum = {"q": 2, "n": 3, "overrecruited": True}
+    routes = {
+        "/participant/": (200, {"status": "success", "participant": {"id": 5}, "quorum": quorum}),
+        "/worker_complete": (200, {"status": "success"}),
+    }
+    with RoutedServer(routes) as server:
+        bot = bot_for(server, ChattyBot)
+        succeeded = bot.run_experiment()
+
+    assert succeeded is True
+    assert not hasattr(bot, "participated")
+    assert [path for _, path in server.requests][1:] == ["/worker_complete?participant_id=5"]
+
+
+def test_the_bot_that_completes_the_quorum_does_not_wait():
+    quorum = {"q": 2, "n": 2, "overrecruited": False}
+    routes = {
+        "/participant/": (200, {"status": "success", "participant": {"id": 2}, "quorum": quorum}),
+        "/question/2": (200, {"status": "success"}),
+        "/worker_complete": (200, {"status": "success"}),
+    }
+    with RoutedServer(routes) as server:  # a plain HTTP server: a socket to it would fail
+        bot = bot_for(server, ChattyBot)
+        assert bot.run_experiment() is True
+    assert bot.participated
+
+
+def test_a_bot_below_the_quorum_whose_socket_cannot_open_fails_and_reports_it():
+    quorum = {"q": 2, "n": 1, "overrecruited": False}
+    routes = {
+        "/participant/": (200, {"status": "success", "participant": {"id": 1}, "quorum": quorum}),
+        "/worker_failed": (200, {"status": "success"}),
+    }
+    with RoutedServer(routes) as server:  # no /chat here: the handshake is answered 404
+        bot = bot_for(server, ChattyBot)
+        assert bot.run_experiment() is False
+    assert not hasattr(bot, "participated")
+    assert [path for _, path in server.requests][-1] == "/worker_failed?participant_id=1"

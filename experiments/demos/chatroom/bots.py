@@ -2,7 +2,7 @@
 
 import time
 
-from bots.base import HighPerformanceBotBase
+from bots.base import BotBase, HighPerformanceBotBase
 
 CHANNEL = "chatroom"
 
@@ -73,3 +73,45 @@ class HighPerformanceBot(HighPerformanceBotBase):
             answers = sum(text.startswith("Answer to") for text in self.sent)
             if not content.startswith("Answer to") and answers < self.max_answers:
                 self.say(chat, f'Answer to participant {data.get("sender")}: I read "{content}"')
+
+
+class Bot(BotBase):
+    """Chats in a browser through the demo's page: greets with a little markup, answers what it
+    reads on the page, and leaves.
+
+    Its answer quotes the other participant's words as the page shows them, so the record
+    shows whether markup in a message was displayed as text.
+    """
+
+    greeting = "Hello from a browser, with <b>tags</b> & <i>signs</i>."
+    wait_for_others = 30.0
+
+    def participate(self) -> bool:
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        try:
+            self.say(self.wait_for("text", seconds=self.wait_for_others + 30), self.greeting)
+            me = self.driver.execute_script("return dallinger.identity.participantId")
+            others = f"#messages li:not([data-sender='{me}'])"
+
+            def someone_else_spoke(driver):
+                return driver.find_elements(By.CSS_SELECTOR, others)
+
+            try:
+                heard = WebDriverWait(self.driver, self.wait_for_others).until(someone_else_spoke)[0]
+                self.say(self.wait_for("text"), f"Answer: I read {heard.text}")
+            except WebDriverException:
+                self.log("Nobody else spoke.")
+            self.wait_for("leave").click()
+            return True
+        except WebDriverException as error:
+            self.log(f"Could not chat: {error.msg or error}")
+            return False
+
+    def say(self, field, text: str) -> None:
+        """Type a message and send it."""
+        field.clear()
+        field.send_keys(text)
+        self.wait_for("send").click()

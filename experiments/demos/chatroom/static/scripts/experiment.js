@@ -15,7 +15,7 @@
 
   // Participants' words are shown as text, never as HTML.
   function showMessage(data) {
-    var line = $("<li>");
+    var line = $("<li>").attr("data-sender", String(data.sender));
     line.append($("<strong>").text("Participant " + data.sender + ": "));
     line.append(document.createTextNode(String(data.content)));
     $("#messages").append(line);
