@@ -188,3 +188,25 @@ def test_subscriptions_to_other_channels_change_nothing(chatroom):
     exp.receive_message(control("unsubscribed", alice, channel="quorum"), channel_name="dallinger_control",
                         participant=alice)  # fmt: skip
     assert "subscribed" not in Node.objects.get(pk=a.pk).details
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_browser_bots_chat_through_the_page_which_shows_markup_as_text(tmp_path, run_tmp):
+    # Given a group of two, and browser bots that greet with markup and quote what they read
+    env = services_environment(tmp_path, run_tmp, redis_database=3, quorum="2", n="2")
+
+    # When two browser bots (headless Chromium) wait for each other and chat through the page
+    result = run(manage("runexperiment", "chatroom", "--bots", "2", "--bot-type", "browser",
+                        "--port", str(free_port()), "--timeout", "120"), env)  # fmt: skip
+
+    # Then both are approved, and each quoted the other's greeting with its tags as text: had
+    # the page rendered the markup, the text they read would have lost the tags
+    assert_succeeded(result)
+    record = read_test_database_record()
+    assert [status for _, status in record["participants"]] == ["approved", "approved"]
+    contents = [text for _, _, text in record["infos"]]
+    assert contents.count("Hello from a browser, with <b>tags</b> & <i>signs</i>.") == 2
+    quotes = [text for text in contents if text.startswith("Answer: I read Participant ")]
+    assert len(quotes) == 2
+    assert all(text.endswith(": Hello from a browser, with <b>tags</b> & <i>signs</i>.") for text in quotes)
