@@ -158,6 +158,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A bot's run lasts as long as its participant takes part: on a queue of its own, bots never
+# take every worker thread from the tasks the experiment needs meanwhile (websocket messages,
+# settlements). The production worker reads both queues; runexperiment gives bots a worker.
+BOTS_QUEUE = "bots"
+CELERY_TASK_ROUTES = {"experiments.tasks.run_bot": {"queue": BOTS_QUEUE}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes database connections around each task unless this many
 # tasks have run; dallinger_project/celery.py handles connections as requests do instead.

@@ -215,6 +215,7 @@ def background_specs(options: LayoutOptions, state_dir: Path, python: str = sys.
         ProcessSpec(
             "worker",
             [*celery, "worker", "--pool", "threads", "--concurrency", str(options.worker_concurrency),
+             "--queues", "celery,bots",
              "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         )  # fmt: skip
     ]

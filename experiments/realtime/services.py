@@ -137,7 +137,24 @@ def parse_frame(text: str | None, connection: Connection) -> tuple[str, str]:
         raise FrameError("not_a_participant", "Only a participant's socket may send frames.")
     if ":" in channel or len(channel) > MAX_CHANNEL_LENGTH:
         raise FrameError("channel_refused", "That is not a channel name.")
+    if connection.participant_id is not None and _binding_enforced():
+        claimed = _claimed_participant(payload)
+        if claimed is not None and claimed != str(connection.participant_id):
+            raise FrameError("not_your_participant", "A frame may speak only for the socket's own participant.")
     return channel, payload
+
+
+def _claimed_participant(payload: str) -> str | None:
+    """The participant a JSON frame says it comes from (`sender` or `participant_id`, as the
+    experiment reads them), as text; None when it names none."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    claimed = data.get("sender") or data.get("participant_id")
+    return None if claimed in (None, "") else str(claimed)
 
 
 def _binding_enforced() -> bool:

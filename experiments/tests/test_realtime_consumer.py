@@ -148,6 +148,9 @@ def test_a_frame_reaches_every_subscriber_including_the_sender_and_no_other_chan
         (":no channel", "malformed_frame"),
         ('quorum:{"q": 2, "n": 2}', "channel_refused"),
         ('dallinger_control:{"type": "websocket", "event": "disconnected"}', "channel_refused"),
+        # Speaking for another participant (their `sender` id), as Dallinger let any socket do.
+        ('chat:{"sender": 999999, "content": "it was not me"}', "not_your_participant"),
+        ('chat:{"participant_id": "999999", "content": "it was not me"}', "not_your_participant"),
     ],
 )
 def test_a_refused_frame_gets_an_error_frame_and_other_sockets_go_on(room, text, error_code):
@@ -215,13 +218,13 @@ def test_control_events_reach_the_experiment_in_order_with_dallingers_keys(room)
 
 
 def test_a_frame_on_the_experiments_channel_reaches_receive_message_with_participant_and_node(room, make_node):
-    alice = new_participant(1)
-    node = make_node(participant=alice)
+    alice, bob = new_participant(1), new_participant(2)
+    node, bobs_node = make_node(participant=alice), make_node(participant=bob)
 
     async def scenario():
         a = await opened(socket(f"channel=room&channel=other&participant_id={alice.pk}", alice))
         await a.send_to(f'room:{{"sender": {alice.pk}, "node_id": {node.pk}, "content": "x"}}')
-        await a.send_to('room:{"sender": 424242, "node_id": "nope", "immediate": true}')
+        await a.send_to(f'room:{{"sender": {alice.pk}, "node_id": {bobs_node.pk}, "immediate": true}}')
         await a.send_to("other:not for the experiment")
         frames = [await next_frame(a) for _ in range(3)]
         assert frames[2] == "other:not for the experiment"
@@ -233,7 +236,7 @@ def test_a_frame_on_the_experiments_channel_reaches_receive_message_with_partici
     first, second = received
     assert (first["participant"], first["node"], first["received"]) == (alice.pk, node.pk, True)
     assert json.loads(first["message"])["content"] == "x"
-    assert (second["participant"], second["node"]) == (None, None)  # bad ids become None
+    assert (second["participant"], second["node"]) == (alice.pk, None)  # not her node: None
 
 
 def test_publish_to_subscribers_reaches_sockets_on_the_experiments_channel(room):

@@ -180,20 +180,28 @@ class Run:
         )
         self.children.append(web)
         self.server_log = ServerLog(web.log_path)
+        worker_command = [
+            python, "-m", "celery", "-A", "experiments.running.worker", "worker", "--pool", "threads",
+            "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        # The experiment's own tasks (settlements, websocket messages) and the periodic checks
+        # (celery beat: the ledger's sweep, the Prolific status check) run beside the bots, which
+        # have a worker of their own: a bot's task lasts as long as its participant takes part.
         worker = ChildProcess(
             "worker",
-            [
-                python, "-m", "celery", "-A", "experiments.running.worker", "worker", "--pool", "threads",
-                "--concurrency", str(self.options["workers"]), "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                # The periodic checks (celery beat) run inside the worker: the ledger's sweep,
-                # and the recruiter status check that polls Prolific where no webhooks arrive.
-                "--beat", "--schedule", str(self.folder / "celerybeat-schedule"),
-            ],
+            [*worker_command, "--concurrency", "2", "--queues", "celery",
+             "--hostname", "experiment@%h", "--beat", "--schedule", str(self.folder / "celerybeat-schedule")],
             env,
             self.folder / "worker.log",
         )  # fmt: skip
-        self.children.append(worker)
+        bots = ChildProcess(
+            "bots",
+            [*worker_command, "--concurrency", str(self.options["workers"]), "--queues", settings.BOTS_QUEUE,
+             "--hostname", "bots@%h"],
+            env,
+            self.folder / "bots.log",
+        )  # fmt: skip
+        self.children.extend([worker, bots])
         if not wait_for_port(self.port, web, timeout=60):
             raise CommandError(f"The web server did not start. Its output:\n{web.log_tail()}")
         self.launch()
