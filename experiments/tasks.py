@@ -23,3 +23,16 @@ def run_bot(url: str, bot_type: str = "http") -> bool:
     succeeded = bot.run_experiment()
     logger.info("Bot %s %s.", bot.participant_id or bot.worker_id, "completed" if succeeded else "failed")
     return succeeded
+
+
+@shared_task
+def realtime_sweep() -> dict:
+    """Act on participants gone past their grace period and form groups whose wait ran out."""
+    from experiments import runtime
+    from experiments.services.groups import groups_form
+    from experiments.services.presence import presence_sweep
+
+    experiment = runtime.experiment()
+    dropped = presence_sweep(experiment=experiment)
+    formed = groups_form(experiment=experiment)
+    return {"dropped": dropped, "groups": [network.pk for network in formed]}
