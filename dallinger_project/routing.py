@@ -1,3 +1,5 @@
-"""Websocket routes (waiting rooms and chat are added by the experiments app)."""
+"""Websocket routes: Dallinger's `/chat` (experiments/realtime/routing.py)."""
 
-websocket_urlpatterns: list = []
+from experiments.realtime.routing import websocket_urlpatterns as realtime_urlpatterns
+
+websocket_urlpatterns: list = [*realtime_urlpatterns]

@@ -5,12 +5,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.realtime import RELAY_PATH, relay_view
+
 urlpatterns = [
     path("dashboard/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file rather than inline, so the
     # page can run under a Content-Security-Policy without 'unsafe-inline' scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Frames other processes publish on the embedded default (signed; see core/realtime.py).
+    path(RELAY_PATH.lstrip("/"), relay_view),
     path("", include("recruitment.urls")),
     path("", include("experiments.urls")),
 ]

@@ -7,6 +7,8 @@ class ExperimentsConfig(AppConfig):
 
     def ready(self):
         from experiments.host import RuntimeHost
+        from experiments.realtime import quorum
         from recruitment import host
 
         host.install(RuntimeHost())
+        quorum.connect()

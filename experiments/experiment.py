@@ -180,8 +180,40 @@ class Experiment:
             return False
         return waiting_count > self.quorum
 
+    # Websocket channels (docs/realtime.md) ---------------------------------------------
+
     def send(self, raw_message: str) -> None:
-        """Hook: a message arrived on the experiment's channel (`"<channel>:<payload>"`)."""
+        """A frame arrived on the experiment's channel or the control channel (`"<channel>:<payload>"`).
+
+        As in Dallinger: a JSON payload with a truthy `immediate` is handled now, any other in
+        the background (task `experiments.tasks.websocket_message`); both end in `receive_message`.
+        """
+        from core.background import send_after_commit
+        from experiments.realtime import messages
+        from experiments.tasks import websocket_message
+
+        parsed = messages.parse(raw_message)
+        received = messages.now()
+        if parsed.immediate:
+            messages.deliver(self, parsed, received)
+        else:
+            send_after_commit(websocket_message.s(raw_message, received.isoformat()))
+
+    def receive_message(self, message, channel_name=None, participant=None, node=None, receive_time=None) -> None:
+        """Hook: handle a frame's payload (`message`, a string) from `channel_name`; `participant`
+        and `node` are the records its ids name (None when absent or unknown). Its writes commit
+        when it returns."""
+
+    def publish_to_subscribers(self, data, channel_name=None) -> None:
+        """Send `data` to every socket subscribed to `channel_name` (default: `channel`), once the
+        current transaction commits."""
+        from core.realtime import publish
+
+        publish(channel_name or self.channel, data)
+
+    def client_info(self) -> dict:
+        """Who the experiment is, in control events (Dallinger's `client` object)."""
+        return {"class": f"{type(self).__module__}.{type(self).__name__}"}
 
     def recruit(self) -> None:
         """Called after each successful submission: close recruitment once every network is full.

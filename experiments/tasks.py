@@ -36,3 +36,15 @@ def realtime_sweep() -> dict:
     dropped = presence_sweep(experiment=experiment)
     formed = groups_form(experiment=experiment)
     return {"dropped": dropped, "groups": [network.pk for network in formed]}
+
+
+# Acknowledged on receipt, as Dallinger's queue runs each message once.
+@shared_task(acks_late=False)
+def websocket_message(raw_message: str, receive_time: str) -> None:
+    """Run the experiment's `receive_message` for a frame from its channel or the control channel."""
+    from datetime import datetime
+
+    from experiments.realtime import messages
+    from experiments.runtime import experiment
+
+    messages.deliver(experiment(), messages.parse(raw_message), datetime.fromisoformat(receive_time))

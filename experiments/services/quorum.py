@@ -6,6 +6,7 @@ from core.models import Participant, ParticipantStatus
 ACTIVE_STATUSES = (
     ParticipantStatus.WORKING,
     ParticipantStatus.OVERRECRUITED,
+    ParticipantStatus.RECRUITER_SUBMISSION_STARTED,
     ParticipantStatus.SUBMITTED,
     ParticipantStatus.APPROVED,
 )

@@ -266,31 +266,122 @@ var dallinger = (function ($) {
   dlgr.quorum = null;
 
   var quorumWaiters = [];
+  var quorumSocket = null;
 
   function quorumReached(state) {
     return !state || !state.q || state.n >= state.q;
   }
 
+  // Websockets ---------------------------------------------------------------------------
+
+  /** Close codes after which reconnecting cannot help (docs/realtime.md). */
+  var REFUSED_CODES = [4400, 4403, 4404];
+  var HEARTBEAT_MS = 10000;
+
+  function socketUrl(channels) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var query = "channel=" + encodeURIComponent(channels.join(","));
+    if (dlgr.identity.workerId) { query += "&worker_id=" + encodeURIComponent(dlgr.identity.workerId); }
+    if (dlgr.identity.participantId) {
+      query += "&participant_id=" + encodeURIComponent(dlgr.identity.participantId);
+    }
+    return scheme + window.location.host + "/chat?" + query;
+  }
+
+  /**
+   * Open a `/chat` socket subscribed to `channels` (a name or a list). `handlers` maps a
+   * channel name to `function (payload, channel)` (payload as the raw string; `"*"` takes
+   * channels without their own handler) and may hold `onOpen()`, `onClose(event)` and
+   * `onRefused(event)` (the server closed with a 44xx code: no reconnection). The socket
+   * reconnects with back-off (1 s, x1.5, at most 30 s) and sends a heartbeat every 10 s.
+   * Nothing is buffered: `send(channel, payload)` returns false while it is not open.
+   * Returns `{send, close}`.
+   */
+  dlgr.openSocket = function (channels, handlers) {
+    channels = [].concat(channels);
+    handlers = handlers || {};
+    var ws = null, heartbeat = null, closed = false, delay = 1000;
+
+    function connect() {
+      ws = new WebSocket(socketUrl(channels));
+      ws.onopen = function () {
+        delay = 1000;
+        heartbeat = setInterval(function () {
+          socket.send("dallinger_control", JSON.stringify({ type: "heartbeat" }));
+        }, HEARTBEAT_MS);
+        if (handlers.onOpen) { handlers.onOpen(); }
+      };
+      ws.onmessage = function (event) {
+        var text = String(event.data);
+        var colon = text.indexOf(":");
+        if (colon === -1) { return; }
+        var channel = text.slice(0, colon);
+        var handler = handlers[channel] || handlers["*"];
+        if (handler) { handler(text.slice(colon + 1), channel); }
+      };
+      ws.onclose = function (event) {
+        clearInterval(heartbeat);
+        if (REFUSED_CODES.indexOf(event.code) !== -1) {
+          closed = true;
+          if (handlers.onRefused) { handlers.onRefused(event); }
+        }
+        if (handlers.onClose) { handlers.onClose(event); }
+        if (!closed) {
+          setTimeout(connect, delay);
+          delay = Math.min(delay * 1.5, 30000);
+        }
+      };
+    }
+
+    var socket = {
+      send: function (channel, payload) {
+        if (!ws || ws.readyState !== WebSocket.OPEN) { return false; }
+        ws.send(channel + ":" + (typeof payload === "string" ? payload : JSON.stringify(payload)));
+        return true;
+      },
+      close: function () {
+        closed = true;
+        if (ws) { ws.close(1000); }
+      }
+    };
+    connect();
+    return socket;
+  };
+
   /**
    * Resolves when the waiting room's quorum is reached (at once when the experiment has
-   * none). The waiting room's connection calls `dallinger.updateQuorum(state)`.
+   * none). Until then a socket on channel `quorum` feeds `dallinger.updateQuorum`.
    */
   dlgr.waitForQuorum = function () {
     var deferred = $.Deferred();
     if (quorumReached(dlgr.quorum)) {
       deferred.resolve(dlgr.quorum);
-    } else {
-      quorumWaiters.push(deferred);
+      return deferred.promise();
+    }
+    quorumWaiters.push(deferred);
+    if (!quorumSocket) {
+      quorumSocket = dlgr.openSocket("quorum", {
+        quorum: function (payload) {
+          try { dlgr.updateQuorum(JSON.parse(payload)); } catch (ignored) { /* not a quorum state */ }
+        }
+      });
     }
     return deferred.promise();
   };
 
-  /** Record the latest quorum state `{q, n, overrecruited}` and release waiters when reached. */
+  /**
+   * Record the latest quorum state `{q, n, overrecruited}`, show it in `#quorum-status`, and
+   * release waiters once `n >= q` (not only at `n == q`: a missed frame must not strand anyone).
+   */
   dlgr.updateQuorum = function (state) {
     dlgr.quorum = state;
+    if (state && state.q) {
+      $("#quorum-status").text(Math.min(state.n, state.q) + " of " + state.q + " participants have joined.");
+    }
     if (quorumReached(state)) {
       var waiting = quorumWaiters;
       quorumWaiters = [];
+      if (quorumSocket) { quorumSocket.close(); quorumSocket = null; }
       $.each(waiting, function (i, deferred) { deferred.resolve(state); });
     }
   };
@@ -327,7 +418,7 @@ var dallinger = (function ($) {
     dlgr.post("/participant", data).done(function (response) {
       rememberParticipant(response.participant);
       if (response.quorum) {
-        dlgr.quorum = response.quorum;
+        dlgr.updateQuorum(response.quorum);
         if (response.quorum.overrecruited) {
           dlgr.skip_experiment = true;
           deferred.resolve(response);

@@ -1,0 +1,132 @@
+"""Publishing frames to websocket subscribers, from any process, after the current commit.
+
+A frame is the text `"<channel>:<payload>"` that every socket subscribed to `channel` receives.
+
+How it travels:
+- with `REDIS_URL`, through the channel layer (channels-redis), which every process shares;
+- on the embedded default (the in-memory layer, which lives inside one process), the process
+  that serves websockets sends to its own layer; any other process (a Celery worker, a bot, a
+  management command) POSTs the frame to the web server's relay route (`RELAY_PATH`), signed
+  with an HMAC of SECRET_KEY, and the server sends it to its layer.
+
+The rule that tells the two apart: a process serves websockets if it loaded the ASGI
+application (`dallinger_project.asgi` calls `serve_websockets_here()`). Only daphne (and
+tests that drive the application in-process) load it.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import urllib.error
+import urllib.request
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+logger = logging.getLogger(__name__)
+
+#: The web server's route that takes frames from other processes (embedded default only).
+RELAY_PATH = "/_realtime/publish"
+#: Header that carries the relay request's signature.
+SIGNATURE_HEADER = "X-Dallinger-Signature"
+#: The consumer's handler for frames sent to its groups (`chat_frame`).
+FRAME_EVENT = "chat.frame"
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
+_serving_websockets = False
+
+
+def serve_websockets_here() -> None:
+    """Mark this process as the one whose channel layer holds the sockets (the ASGI server)."""
+    global _serving_websockets
+    _serving_websockets = True
+
+
+def group_name(channel: str) -> str:
+    """The channel layer group of `channel`: readable when the name is safe, hashed otherwise.
+
+    Layer group names allow only ASCII letters, digits, `-_.` and fewer than 100 characters;
+    the two forms cannot collide (only hashed names have a second dot).
+    """
+    if _SAFE_NAME.match(channel):
+        return f"chat.{channel}"
+    return "chat.x." + hashlib.sha256(channel.encode()).hexdigest()
+
+
+def frame(channel: str, payload: str | dict) -> str:
+    """The text frame `"<channel>:<payload>"` (dict payloads as JSON)."""
+    if not isinstance(payload, str):
+        payload = json.dumps(payload)
+    return f"{channel}:{payload}"
+
+
+def _uses_relay() -> bool:
+    return not settings.REDIS_URL and not _serving_websockets
+
+
+def publish(channel: str, payload: str | dict) -> None:
+    """Deliver `"<channel>:<payload>"` to every socket subscribed to `channel`, in every process,
+    once the current transaction commits (at once outside a transaction).
+
+    A delivery that fails (the web server is down) is logged, never raised: the change that
+    published has already committed.
+    """
+    text = frame(channel, payload)
+    transaction.on_commit(lambda: _deliver(channel, text))
+
+
+def _deliver(channel: str, text: str) -> None:
+    try:
+        if _uses_relay():
+            _post_to_relay(channel, text)
+        else:
+            async_to_sync(group_send)(channel, text)
+    except Exception:  # a lost frame must not break the request or task that committed
+        logger.exception("Could not publish a frame on channel %r.", channel)
+
+
+async def group_send(channel: str, text: str) -> None:
+    """Send a frame to the sockets of `channel` through this process's channel layer."""
+    await get_channel_layer().group_send(group_name(channel), {"type": FRAME_EVENT, "text": text})
+
+
+def _signature(body: bytes) -> str:
+    key = hashlib.sha256(b"dallinger.realtime.relay:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def _post_to_relay(channel: str, text: str) -> None:
+    body = json.dumps({"channel": channel, "text": text}).encode()
+    request = urllib.request.Request(
+        settings.DALLINGER_BASE_URL.rstrip("/") + RELAY_PATH,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: _signature(body)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+@csrf_exempt
+@require_POST
+def relay_view(request):
+    """The relay route: a signed frame from another process, sent to this server's sockets."""
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not hmac.compare_digest(signature, _signature(request.body)):
+        return JsonResponse({"status": "error", "message": "The relay takes only signed requests."}, status=403)
+    try:
+        data = json.loads(request.body)
+        channel, text = data["channel"], data["text"]
+        if not isinstance(channel, str) or not isinstance(text, str) or not text.startswith(channel + ":"):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"status": "error", "message": "Expected JSON with a channel and its frame."}, status=400)
+    async_to_sync(group_send)(channel, text)
+    return JsonResponse({"status": "success"})

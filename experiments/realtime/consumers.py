@@ -1,0 +1,86 @@
+"""The `/chat` websocket (Dallinger's route): subscribe, relay frames, raise control events."""
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from core.realtime import frame, group_name, group_send
+from experiments.realtime import presence, quorum, services
+
+logger = logging.getLogger(__name__)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    """One client socket: its channels, its participant, and the frames it sends and receives."""
+
+    connection = None
+
+    async def connect(self):
+        # Accept first: a close before the handshake reaches the browser as a bare HTTP 403,
+        # without the code that says why.
+        await self.accept()
+        try:
+            connection = services.parse_connection(self.scope.get("query_string", b""))
+            await database_sync_to_async(services.authorize)(connection, self.scope.get("cookies", {}))
+        except services.Refused as refused:
+            await self.send(text_data=services.error_frame("connection_refused", refused.message))
+            await self.close(code=refused.code)
+            return
+        self.connection = connection
+        for channel in connection.channels:
+            await self.channel_layer.group_add(group_name(channel), self.channel_name)
+        for channel in connection.channels:
+            await self._control(services.subscribed_event(channel, connection))
+        await self._control(services.connected_event(connection))
+        if services.QUORUM_CHANNEL in connection.channels:
+            # The state now, for this socket: a waiter whose socket opened after the last
+            # change would otherwise wait for a frame that never comes.
+            state = await database_sync_to_async(quorum.current_state)()
+            if state is not None:
+                await self.send(text_data=frame(services.QUORUM_CHANNEL, state))
+        if connection.participant_id is not None:
+            await database_sync_to_async(presence.presence_connected)(connection.participant_id, connection.channels)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.connection is None:
+            return
+        try:
+            channel, payload = services.parse_frame(text_data, self.connection)
+        except services.FrameError as error:
+            if text_data is not None and self._heartbeat(text_data):
+                if self.connection.participant_id is not None:
+                    await database_sync_to_async(presence.presence_heartbeat)(self.connection.participant_id)
+                return
+            await self.send(text_data=services.error_frame(error.error_code, error.message))
+            return
+        await group_send(channel, f"{channel}:{payload}")
+        await database_sync_to_async(services.dispatch_to_experiment)(channel, payload)
+
+    def _heartbeat(self, text: str) -> bool:
+        channel, _, payload = text.partition(":")
+        return services.is_heartbeat(channel, payload)
+
+    async def disconnect(self, code):
+        connection = self.connection
+        if connection is None:
+            return
+        self.connection = None
+        for channel in connection.channels:
+            await self.channel_layer.group_discard(group_name(channel), self.channel_name)
+        for channel in connection.channels:
+            await self._control(services.unsubscribed_event(channel, connection))
+        await self._control(services.disconnected_event(connection, code))
+        if connection.participant_id is not None:
+            await database_sync_to_async(presence.presence_disconnected)(connection.participant_id)
+
+    async def chat_frame(self, event):
+        """A frame for one of this socket's channels, from any process."""
+        await self.send(text_data=event["text"])
+
+    async def _control(self, event: dict):
+        """Publish a control event and hand it to the experiment."""
+        payload = json.dumps(event)
+        await group_send(services.CONTROL_CHANNEL, frame(services.CONTROL_CHANNEL, payload))
+        await database_sync_to_async(services.dispatch_to_experiment)(services.CONTROL_CHANNEL, payload)

@@ -1,0 +1,63 @@
+"""Frames handed to the experiment: reading Dallinger's id keys and running `receive_message`."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Node, Participant
+
+
+@dataclass
+class Message:
+    """A frame for the experiment, parsed as Dallinger parses it in `Experiment.send`."""
+
+    channel_name: str
+    message: str
+    participant_id: int | None
+    node_id: int | None
+    immediate: bool
+
+
+def _as_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse(raw_message: str) -> Message:
+    """Split `"<channel>:<payload>"`; ids come from `sender`, `participant_id` or
+    `client.participant_id`, and `node_id`; a payload that is not a JSON object carries none."""
+    channel_name, _, message = raw_message.partition(":")
+    try:
+        data = json.loads(message)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return Message(channel_name, message, None, None, False)
+    client = data.get("client") if isinstance(data.get("client"), dict) else {}
+    participant_id = _as_id(data.get("sender") or data.get("participant_id") or client.get("participant_id"))
+    return Message(channel_name, message, participant_id, _as_id(data.get("node_id")), bool(data.get("immediate")))
+
+
+def deliver(experiment, parsed: Message, receive_time: datetime) -> None:
+    """Run the experiment's `receive_message` with the participant and node (None for unknown
+    ids), in one transaction that commits when it returns."""
+    with transaction.atomic():
+        participant = Participant.objects.filter(pk=parsed.participant_id).first() if parsed.participant_id else None
+        node = Node.objects.filter(pk=parsed.node_id).first() if parsed.node_id else None
+        experiment.receive_message(
+            parsed.message,
+            channel_name=parsed.channel_name,
+            participant=participant,
+            node=node,
+            receive_time=receive_time,
+        )
+
+
+def now() -> datetime:
+    """The time a frame is taken as received."""
+    return timezone.now()

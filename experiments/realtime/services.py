@@ -1,0 +1,192 @@
+"""The rules of the `/chat` socket: who may connect, what a frame is, which channels a client may
+use, the control events, and handing frames to the experiment.
+
+The consumer (consumers.py) only parses the connection and calls these.
+"""
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from core.fetch import by_pk
+from core.models import Participant
+from experiments.binding import COOKIE_PREFIX, Caller
+from experiments.config import get_config
+
+logger = logging.getLogger(__name__)
+
+#: Dallinger's control channel: connect, disconnect and subscription events.
+CONTROL_CHANNEL = "dallinger_control"
+#: The waiting room's channel: the quorum state `{"q", "n", "overrecruited"}`.
+QUORUM_CHANNEL = "quorum"
+#: Channels only the server publishes on (a client's frame there could release a waiting room
+#: or forge another participant's events).
+SERVER_ONLY_CHANNELS = frozenset({CONTROL_CHANNEL, QUORUM_CHANNEL})
+#: Channels a socket may not subscribe to (the control channel names every worker).
+UNSUBSCRIBABLE_CHANNELS = frozenset({CONTROL_CHANNEL})
+MAX_CHANNEL_LENGTH = 200
+
+#: Close codes (sent after the handshake, so clients see them).
+CLOSE_BAD_REQUEST = 4400  # no channel, a bad channel name, a participant id that is not a number
+CLOSE_NOT_YOURS = 4403  # this browser does not hold the participant's cookie
+CLOSE_UNKNOWN_PARTICIPANT = 4404  # no participant with that id
+
+CLIENT_CLASS = "experiments.realtime.consumers.ChatConsumer"
+
+
+class Refused(Exception):
+    """A connection the server closes with `code`."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class FrameError(Exception):
+    """A frame the server answers with an error frame (the socket stays open)."""
+
+    def __init__(self, error_code: str, message: str):
+        super().__init__(message)
+        self.error_code = error_code
+        self.message = message
+
+
+class Connection:
+    """What a socket asked for at its handshake."""
+
+    def __init__(self, channels: list[str], worker_id: str | None, participant_id: int | None):
+        self.channels = channels
+        self.worker_id = worker_id
+        self.participant_id = participant_id
+
+    def client_info(self) -> dict:
+        """The `client` object of control events (Dallinger's keys; ids as strings)."""
+        return {
+            "class": CLIENT_CLASS,
+            "worker_id": self.worker_id,
+            "participant_id": None if self.participant_id is None else str(self.participant_id),
+        }
+
+
+def parse_connection(query_string: bytes) -> Connection:
+    """The socket's channels and ids from its query string; Refused when they are unusable.
+
+    `channel` may repeat or hold several names separated by commas; `tolerance` is accepted
+    and ignored (frames are handled as they arrive).
+    """
+    query = parse_qs(query_string.decode("utf-8", "replace"))
+    channels = []
+    for value in query.get("channel", []):
+        for name in value.split(","):
+            name = name.strip()
+            if name and name not in channels:
+                channels.append(name)
+    if not channels:
+        raise Refused(CLOSE_BAD_REQUEST, "A channel is required: /chat?channel=<name>.")
+    for name in channels:
+        if ":" in name or len(name) > MAX_CHANNEL_LENGTH:
+            raise Refused(CLOSE_BAD_REQUEST, f"{name[:50]!r} is not a channel name.")
+        if name in UNSUBSCRIBABLE_CHANNELS:
+            raise Refused(CLOSE_BAD_REQUEST, f"Sockets cannot subscribe to {name}.")
+    worker_id = (query.get("worker_id") or [None])[0] or None
+    raw_participant = (query.get("participant_id") or [""])[0].strip()
+    participant_id = None
+    if raw_participant and raw_participant not in ("undefined", "null"):
+        try:
+            participant_id = int(raw_participant)
+        except ValueError:
+            raise Refused(CLOSE_BAD_REQUEST, "participant_id must be a number.") from None
+    return Connection(channels, worker_id, participant_id)
+
+
+def authorize(connection: Connection, cookies: dict) -> None:
+    """Refused unless the socket may speak for its participant, as its HTTP requests may."""
+    if connection.participant_id is None:
+        return
+    participant = by_pk(Participant, connection.participant_id)
+    if participant is None:
+        raise Refused(CLOSE_UNKNOWN_PARTICIPANT, f"There is no participant with id {connection.participant_id}.")
+    tokens = {name: value for name, value in cookies.items() if name.startswith(COOKIE_PREFIX)}
+    caller = Caller(tokens, enforced=bool(get_config().get("participant_binding", True)))
+    if not caller.holds(participant):
+        raise Refused(CLOSE_NOT_YOURS, f"This browser did not create participant {participant.pk}.")
+
+
+def is_heartbeat(channel: str, payload: str) -> bool:
+    """Whether a frame is the client's heartbeat (`dallinger_control:{"type":"heartbeat"}`)."""
+    if channel != CONTROL_CHANNEL:
+        return False
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("type") == "heartbeat"
+
+
+def parse_frame(text: str | None, connection: Connection) -> tuple[str, str]:
+    """`(channel, payload)` of a frame from a client; FrameError when it cannot be relayed."""
+    if text is None:
+        raise FrameError("binary_frame", "Frames are text: <channel>:<payload>.")
+    channel, colon, payload = text.partition(":")
+    if not colon or not channel:
+        raise FrameError("malformed_frame", "A frame is <channel>:<payload>.")
+    if channel in SERVER_ONLY_CHANNELS:
+        raise FrameError("channel_refused", f"Only the server publishes on {channel}.")
+    if connection.participant_id is None and _binding_enforced():
+        raise FrameError("not_a_participant", "Only a participant's socket may send frames.")
+    if ":" in channel or len(channel) > MAX_CHANNEL_LENGTH:
+        raise FrameError("channel_refused", "That is not a channel name.")
+    return channel, payload
+
+
+def _binding_enforced() -> bool:
+    return bool(get_config().get("participant_binding", True))
+
+
+def error_frame(error_code: str, message: str) -> str:
+    """The frame that tells one socket what was wrong with its frame."""
+    return CONTROL_CHANNEL + ":" + json.dumps({"type": "error", "error_code": error_code, "message": message})
+
+
+def subscribed_event(channel: str, connection: Connection) -> dict:
+    """Control event: the socket subscribed to `channel`."""
+    return {"type": "channel", "event": "subscribed", "channel": channel, "client": connection.client_info()}
+
+
+def unsubscribed_event(channel: str, connection: Connection) -> dict:
+    """Control event: the socket left `channel`."""
+    return {"type": "channel", "event": "unsubscribed", "channel": channel, "client": connection.client_info()}
+
+
+def connected_event(connection: Connection) -> dict:
+    """Control event: the socket is open."""
+    return {"type": "websocket", "event": "connected", "client": connection.client_info()}
+
+
+def disconnected_event(connection: Connection, code) -> dict:
+    """Control event: the socket closed (`reason` is the close code, as Dallinger sends it)."""
+    return {
+        "type": "websocket",
+        "event": "disconnected",
+        "reason": "" if code is None else code,
+        "message": "",
+        "client": connection.client_info(),
+    }
+
+
+def dispatch_to_experiment(channel: str, payload: str) -> None:
+    """Hand a frame to the experiment's `send()` when it is on its channel or the control channel.
+
+    Runs once, in the process whose socket received the frame (or raised the event). An
+    error in the experiment's code is logged and never closes the socket.
+    """
+    from experiments.runtime import experiment as active_experiment
+
+    try:
+        experiment = active_experiment()
+        if not experiment.channel or channel not in (experiment.channel, CONTROL_CHANNEL):
+            return
+        experiment.send(f"{channel}:{payload}")
+    except Exception:
+        logger.exception("The experiment could not take a frame on channel %r.", channel)
