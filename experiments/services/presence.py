@@ -23,9 +23,9 @@ WAITING_ROOM_CHANNEL = "quorum"
 
 def presence_connect(*, experiment, participant_id: int, channel_names) -> list[str]:
     """A socket of the participant opened: count it, handle a return from a dropout, seat a
-    waiter on the `quorum` channel, and return the frames to send on this socket (the
-    snapshot: their node, their group's recent infos, `realtime_snapshot`). Nothing for an
-    unknown participant."""
+    waiter on the `quorum` channel, and return the frames to send on this socket: the
+    snapshot (their node, their group's recent infos, `realtime_snapshot`), when they are in
+    a network or the experiment has state for them. Nothing for an unknown participant."""
     now = timezone.now()
     with transaction.atomic():
         participant = by_pk(Participant, participant_id)
@@ -40,6 +40,8 @@ def presence_connect(*, experiment, participant_id: int, channel_names) -> list[
             waiting_room_join(experiment=experiment, participant=participant)
             groups_form(experiment=experiment, now=now)
         snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
+    if snapshot["network_id"] is None and not snapshot["state"]:
+        return []  # Nothing to continue yet (a new arrival): no snapshot.
     return [f"{CONTROL_CHANNEL}:{json.dumps(snapshot, cls=DjangoJSONEncoder)}"]
 
 
