@@ -18,19 +18,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
     connection = None
 
     async def connect(self):
-        # Accept first: a close before the handshake reaches the browser as a bare HTTP 403,
-        # without the code that says why.
-        await self.accept()
         try:
             connection = services.parse_connection(self.scope.get("query_string", b""))
             await database_sync_to_async(services.authorize)(connection, self.scope.get("cookies", {}))
         except services.Refused as refused:
+            # Accepted, then closed: a close before the handshake reaches the browser as a
+            # bare HTTP 403, without the code that says why.
+            await self.accept()
             await self.send(text_data=services.error_frame("connection_refused", refused.message))
             await self.close(code=refused.code)
             return
         self.connection = connection
+        # Subscribed before the handshake completes: a frame the client sends as soon as the
+        # socket opens must already echo back to it (Dallinger lost those).
         for channel in connection.channels:
             await self.channel_layer.group_add(group_name(channel), self.channel_name)
+        await self.accept()
         for channel in connection.channels:
             await self._control(services.subscribed_event(channel, connection))
         await self._control(services.connected_event(connection))

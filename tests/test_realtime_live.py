@@ -1,0 +1,116 @@
+"""`/chat` across processes: two daphne servers sharing Redis, and the embedded default's relay
+that carries a frame published by another process (a worker, a bot) to the web server's sockets.
+"""
+
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import websocket
+from django.db import connection
+
+from core import realtime
+from core.models import Participant
+from core.record import clear_record
+from tests.web_servers import HOST, WebServers, holding, server_environment
+
+ROOM = Path(__file__).resolve().parents[1] / "experiments" / "tests" / "experiments" / "realtime_room"
+WAIT = 10  # seconds a frame may take before the test fails
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def start_servers(count, tmp_path_factory, *, redis: bool) -> WebServers:
+    if connection.vendor != "postgresql":
+        pytest.skip("several processes need a shared PostgreSQL database")
+    environment = server_environment(settings_dict=dict(connection.settings_dict), experiment=ROOM)
+    if redis:
+        if not os.environ.get("REDIS_URL"):
+            pytest.skip("needs Redis: run the tests with scripts/test")
+        environment["REDIS_URL"] = os.environ["REDIS_URL"]
+    return WebServers(count=count, environment=environment, log_dir=tmp_path_factory.mktemp("realtime-web"))
+
+
+@pytest.fixture(scope="module")
+def redis_servers(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Two daphne processes with the channel layer on Redis."""
+    with django_db_blocker.unblock():
+        web = start_servers(2, tmp_path_factory, redis=True)
+    yield web
+    web.stop()
+
+
+@pytest.fixture(scope="module")
+def embedded_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One daphne process with the in-memory channel layer (the embedded default)."""
+    with django_db_blocker.unblock():
+        web = start_servers(1, tmp_path_factory, redis=False)
+    yield web
+    web.stop()
+
+
+def participant(number: int) -> Participant:
+    record = Participant(recruiter_id="hotair", worker_id=f"w{number}", assignment_id=f"a{number}", hit_id="h")
+    record.save()
+    return record
+
+
+def open_socket(port: int, channels: str, who: Participant) -> websocket.WebSocket:
+    cookie = "; ".join(f"{name}={value}" for name, value in holding(who.pk).items())
+    url = f"ws://{HOST}:{port}/chat?channel={channels}&participant_id={who.pk}"
+    return websocket.create_connection(url, timeout=WAIT, cookie=cookie)
+
+
+def next_frame(sock: websocket.WebSocket) -> str:
+    """The next frame that is not a control event."""
+    while True:
+        text = sock.recv()
+        if not text.startswith("dallinger_control:"):
+            return text
+
+
+def test_a_frame_sent_to_one_server_reaches_a_socket_on_the_other(redis_servers):
+    clear_record()
+    alice, bob = participant(1), participant(2)
+    a = open_socket(redis_servers.ports[0], "chat", alice)
+    b = open_socket(redis_servers.ports[1], "chat", bob)
+    try:
+        a.send('chat:{"content": "across"}')
+        assert next_frame(b) == 'chat:{"content": "across"}'
+        assert next_frame(a) == 'chat:{"content": "across"}'
+        b.send("chat:back")
+        assert next_frame(a) == "chat:back"
+    finally:
+        a.close()
+        b.close()
+    assert not redis_servers.new_tracebacks()
+
+
+def test_on_the_embedded_default_another_process_publishes_through_the_relay(embedded_server, settings, monkeypatch):
+    clear_record()
+    port = embedded_server.ports[0]
+    # This test process plays a Celery worker: no Redis, and not the process holding sockets.
+    settings.REDIS_URL = ""
+    settings.DALLINGER_BASE_URL = f"http://{HOST}:{port}"
+    monkeypatch.setattr(realtime, "_serving_websockets", False)
+    alice = participant(1)
+    a = open_socket(port, "room", alice)
+    try:
+        realtime.publish("room", {"type": "log", "content": "from a worker"})
+        assert json.loads(next_frame(a).split(":", 1)[1]) == {"type": "log", "content": "from a worker"}
+    finally:
+        a.close()
+    assert not embedded_server.new_tracebacks()
+
+
+def test_the_relay_refuses_an_unsigned_frame(embedded_server):
+    port = embedded_server.ports[0]
+    body = json.dumps({"channel": "quorum", "text": 'quorum:{"q": 1, "n": 1}'}).encode()
+    call = urllib.request.Request(f"http://{HOST}:{port}{realtime.RELAY_PATH}", data=body, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(call, timeout=WAIT)
+    assert refused.value.code == 403
+    assert json.loads(refused.value.read())["status"] == "error"
