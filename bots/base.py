@@ -19,6 +19,8 @@ import requests
 from django.utils.functional import cached_property
 from urllib3.exceptions import NewConnectionError
 
+from bots.sockets import BotSocket, cookie_header, socket_url
+
 logger = logging.getLogger(__name__)
 
 QUESTION_RESPONSES = {"engagement": 4, "difficulty": 3}
@@ -102,10 +104,14 @@ class HighPerformanceBotBase(_Bot):
     max_attempts = 5
     timeout = 10.0
     retry_delay = 0.25
+    #: Seconds a bot waits in the waiting room for the quorum before it gives up (and fails).
+    quorum_timeout = 300.0
 
     def __init__(self, URL, assignment_id="", worker_id="", participant_id="", hit_id=""):
         super().__init__(URL, assignment_id, worker_id, participant_id, hit_id)
         self.session = requests.Session()
+        #: True when the server turned this bot away as over-recruited: it then only completes.
+        self.overrecruited = False
 
     @property
     def driver(self):
@@ -172,19 +178,58 @@ class HighPerformanceBotBase(_Bot):
             return None
         return self.checked(created)["node"]
 
-    def subscribe_to_quorum_channel(self) -> None:
-        """Hook: listen for quorum messages before signing up (experiments with a waiting room)."""
+    def socket(self, channels: list[str] | str) -> BotSocket:
+        """Open a websocket to the server's `/chat`, subscribed to `channels`, as this participant.
+
+        The bot's session cookies go with the handshake (among them the one that binds the
+        participant to this bot), so the server knows the socket is this participant's.
+        """
+        names = [channels] if isinstance(channels, str) else list(channels)
+        url = socket_url(self.host, names, participant_id=self.participant_id, worker_id=self.worker_id)
+        return BotSocket(url, cookie=cookie_header(self.session, self.host), timeout=self.timeout)
+
+    def subscribe_to_quorum_channel(self, quorum: dict | None = None) -> None:
+        """Wait in the waiting room until the quorum is reached, over the `quorum` channel.
+
+        `quorum` is the state the server answered at sign-up (`{"q", "n", "overrecruited"}`), or
+        None for an experiment without a waiting room, which has nothing to wait for. A bot
+        turned away as over-recruited does not wait either. The bot is released by any count at
+        or above the quorum, so a frame missed while its socket was opening does not hold it for
+        ever; BotError once `quorum_timeout` seconds have passed without the quorum.
+        """
+        if not quorum or quorum.get("overrecruited"):
+            return
+        if quorum.get("n", 0) >= quorum.get("q", 0):
+            return
+        self.log(f"Waiting for the quorum ({quorum['n']} of {quorum['q']}).")
+        deadline = time.monotonic() + self.quorum_timeout
+        with self.socket("quorum") as waiting_room:
+            while (remaining := deadline - time.monotonic()) > 0:
+                frame = waiting_room.receive(timeout=remaining)
+                if frame is None:
+                    if waiting_room.closed.is_set():
+                        raise BotError("The server closed the waiting room's websocket.")
+                    continue
+                channel, state = frame
+                if channel == "quorum" and isinstance(state, dict) and state.get("n", 0) >= state.get("q", 1):
+                    self.log("The quorum is reached.")
+                    return
+        raise BotError(f"The quorum was not reached within {self.quorum_timeout:g} s.")
 
     def sign_up(self) -> bool:
-        """Create the participant."""
+        """Create the participant; with a waiting room, wait there until the quorum is reached."""
         self.log("Bot player signing up.")
-        self.subscribe_to_quorum_channel()
         body = self.request_json(
             "POST",
             f"/participant/{self.worker_id}/{self.hit_id}/{self.assignment_id}/{self.mode}",
             params={"fingerprint_hash": uuid.uuid4().hex, "recruiter": f"bots:{type(self).__name__}"},
         )
         self.on_signup(body)
+        quorum = body.get("quorum")
+        if quorum and quorum.get("overrecruited"):
+            self.log("Over-recruited: the experiment is full, so the bot goes straight to completion.")
+            self.overrecruited = True
+        self.subscribe_to_quorum_channel(quorum)
         return True
 
     def on_signup(self, data: dict) -> None:
@@ -220,7 +265,8 @@ class HighPerformanceBotBase(_Bot):
         try:
             try:
                 self.sign_up()
-                succeeded = bool(self.participate()) and self.sign_off()
+                # An over-recruited participant is paid their base and sent to the end, as in Dallinger.
+                succeeded = self.overrecruited or (bool(self.participate()) and self.sign_off())
             except BotError as error:
                 self.log(f"Bot failed: {error}")
             except Exception:

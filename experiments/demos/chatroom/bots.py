@@ -1,0 +1,75 @@
+"""Bots for the chatroom demo: they chat over the websocket, as people do in their browsers."""
+
+import time
+
+from bots.base import HighPerformanceBotBase
+
+CHANNEL = "chatroom"
+
+
+def frame(kind: str, content: str, sender, node_id) -> dict:
+    """A chat frame as the demo's page sends it; `immediate` has the server record it at once
+    (in the web server) rather than in a task, as the chat's page asks too."""
+    return {"type": kind, "content": content, "sender": sender, "node_id": node_id, "immediate": True}
+
+
+class HighPerformanceBot(HighPerformanceBotBase):
+    """Joins the chat, says a few things, answers what others say, leaves, and completes.
+
+    It stays until it has heard from someone else (or `wait_for_others` seconds have passed),
+    then at least `linger` seconds more so that others hear its answers, and leaves.
+    """
+
+    #: Messages of its own the bot sends.
+    messages_to_send = 3
+    #: Seconds between its own messages.
+    pause = 0.5
+    #: Seconds it waits for someone else to say something.
+    wait_for_others = 30.0
+    #: Seconds it stays after hearing from someone, answering.
+    linger = 3.0
+    #: Most answers it gives, so that bots answering each other do not chat for ever.
+    max_answers = 3
+
+    def participate(self) -> bool:
+        node = self.create_node()
+        if node is None:
+            return True
+        self.node_id = node["id"]
+        self.sent: list[str] = []
+        self.heard: list[dict] = []
+        with self.socket(CHANNEL) as chat:
+            for number in range(1, self.messages_to_send + 1):
+                self.say(chat, f"Hello number {number} from participant {self.participant_id}.")
+                self.listen(chat, self.pause)
+            deadline = time.monotonic() + self.wait_for_others
+            while not self.heard and time.monotonic() < deadline and not chat.closed.is_set():
+                self.listen(chat, min(1.0, deadline - time.monotonic()))
+            self.listen(chat, self.linger)
+            left = f"Participant {self.participant_id} has left the chat."
+            chat.send(CHANNEL, frame("log", left, self.participant_id, self.node_id))
+        self.log(f"Left the chat having sent {len(self.sent)} messages and heard {len(self.heard)}.")
+        return True
+
+    def say(self, chat, text: str) -> None:
+        """Send a chat message from this bot's node."""
+        chat.send(CHANNEL, frame("message", text, self.participant_id, self.node_id))
+        self.sent.append(text)
+
+    def listen(self, chat, seconds: float) -> None:
+        """Read the chat for `seconds`, answering others' messages (never an answer to an answer)."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            frame = chat.receive(timeout=remaining)
+            if frame is None:
+                return
+            channel, data = frame
+            if channel != CHANNEL or not isinstance(data, dict) or data.get("type") != "message":
+                continue
+            if str(data.get("sender")) == str(self.participant_id):
+                continue  # the channel echoes our own messages
+            self.heard.append(data)
+            content = str(data.get("content", ""))
+            answers = sum(text.startswith("Answer to") for text in self.sent)
+            if not content.startswith("Answer to") and answers < self.max_answers:
+                self.say(chat, f'Answer to participant {data.get("sender")}: I read "{content}"')

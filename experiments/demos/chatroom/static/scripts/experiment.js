@@ -1,0 +1,81 @@
+/* Chatroom: messages travel on the experiment channel "chatroom"; the server records them. */
+/* global $, dallinger */
+(function () {
+  "use strict";
+
+  var CHANNEL = "chatroom";
+  var socket = null;
+  var nodeId = null;
+  var leaving = false;
+
+  function finish() {
+    dallinger.allowExit();
+    dallinger.goToPage("questionnaire");
+  }
+
+  // Participants' words are shown as text, never as HTML.
+  function showMessage(data) {
+    var line = $("<li>");
+    line.append($("<strong>").text("Participant " + data.sender + ": "));
+    line.append(document.createTextNode(String(data.content)));
+    $("#messages").append(line);
+  }
+
+  function showLog(data) {
+    $("#log").append($("<li>").text(String(data.content)));
+    if (data.action === "finish") {
+      $("#text, #send").prop("disabled", true);
+    }
+  }
+
+  function receive(payload) {
+    var data;
+    try { data = JSON.parse(payload); } catch (ignored) { return; }
+    if (!data || typeof data !== "object") { return; }
+    if (data.type === "message") { showMessage(data); } else if (data.type === "log") { showLog(data); }
+  }
+
+  function frame(type, content) {
+    // immediate: the server records the message as it arrives rather than in a background task.
+    return { type: type, content: content, sender: dallinger.identity.participantId, node_id: nodeId, immediate: true };
+  }
+
+  function join() {
+    var handlers = {
+      onOpen: function () {
+        $("#status").text("You are in the chat.");
+        $("#text, #send, #leave").prop("disabled", false);
+        $("#text").trigger("focus");
+      },
+      onClose: function () { if (leaving) { finish(); } }
+    };
+    handlers[CHANNEL] = receive;
+    socket = dallinger.openSocket([CHANNEL], handlers);
+  }
+
+  function send(event) {
+    event.preventDefault();
+    var text = $("#text").val().trim();
+    if (!text) { return; }
+    socket.send(CHANNEL, frame("message", text));
+    $("#text").val("");
+  }
+
+  function leave() {
+    leaving = true;
+    $("#text, #send, #leave").prop("disabled", true);
+    socket.send(CHANNEL, frame("log", "Participant " + dallinger.identity.participantId + " has left the chat."));
+    socket.close();
+  }
+
+  $(function () {
+    $("#chat-form").on("submit", send);
+    $("#leave").on("click", leave);
+    dallinger.createAgent().done(function (response) {
+      nodeId = response.node.id;
+      join();
+    }).fail(function (rejection) {
+      if (rejection.status === 403) { finish(); } else { dallinger.error(rejection); }
+    });
+  });
+})();
