@@ -98,3 +98,52 @@ def test_a_member_who_leaves_is_replaced_by_a_bot_that_moves_and_finishes(use_ex
     assert Participant.objects.get(pk=members[0].pk).status == ParticipantStatus.REPLACED
     totals = [payload for _, payload in published if isinstance(payload, dict) and payload.get("type") == "round_over"]
     assert totals == [{"type": "round_over", "network_id": node.network_id, "total": 8 + int(node.infos()[0].contents)}]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_last_moves_at_once_announce_the_total_once(use_experiment, published):
+    import threading
+
+    from experiments.services.infos import info_create
+
+    use_experiment("quorumgame")
+    experiment = runtime.experiment()
+    members = []
+    for number in range(3):
+        member = Participant(worker_id=f"w{number}", assignment_id=f"a{number}", hit_id="h", mode="debug",
+                             recruiter_id="hotair")  # fmt: skip
+        member.save()
+        presence_connect(experiment=experiment, participant_id=member.pk, channel_names=["quorum"])
+        members.append(member)
+    nodes = [node_create_for_participant(experiment=experiment, participant_id=m.pk, caller=TRUSTED) for m in members]
+    Info.objects.create(origin=nodes[0], contents="1")
+
+    # Both last moves are written before either is counted.
+    both_written = threading.Barrier(2, timeout=10)
+    count = experiment._announce_total
+
+    def count_after_both(network):
+        both_written.wait()
+        count(network)
+
+    experiment._announce_total = count_after_both
+    errors = []
+
+    def move(node):
+        try:
+            info_create(experiment=experiment, node_id=node.pk, contents="2", caller=TRUSTED)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(node,)) for node in nodes[1:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors, errors
+    totals = [payload for _, payload in published if isinstance(payload, dict) and payload.get("type") == "round_over"]
+    assert totals == [{"type": "round_over", "network_id": nodes[0].network_id, "total": 5}]

@@ -10,7 +10,8 @@ over their node, makes their move if they had not, and finishes.
 
 import random
 
-from core.models import Info, Node, Participant, ParticipantStatus
+from core.fetch import by_pk
+from core.models import Info, Network, Node, Participant, ParticipantStatus
 from core.networks import FullyConnected
 from core.nodes import Agent
 from experiments.binding import TRUSTED
@@ -61,6 +62,9 @@ class QuorumGame(Experiment):
         self._announce_total(node.network)
 
     def _announce_total(self, network):
+        # Moves counted one at a time: two last moves committing together would otherwise
+        # each miss the other's and neither announce the total (PostgreSQL, READ COMMITTED).
+        network = by_pk(Network, network.pk, lock="no_key_update")
         members = Node.objects.filter(network=network, failed=False)
         moves = Info.objects.filter(network=network, failed=False)
         moved = set(moves.values_list("origin_id", flat=True))
