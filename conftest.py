@@ -129,3 +129,13 @@ def fake_prolific():
 
     with FakeProlific() as fake:
         yield fake
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every (channel, payload) the real-time layer is asked to publish during the test, in order."""
+    from core import realtime
+
+    sent = []
+    monkeypatch.setattr(realtime, "publish", lambda channel, payload: sent.append((channel, payload)))
+    return sent

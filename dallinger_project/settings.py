@@ -172,6 +172,8 @@ CELERY_BEAT_SCHEDULE = {
     "settle-overdue-submissions": {"task": "recruitment.tasks.settle_overdue", "schedule": 300.0},
     # Prolific's statuses, polled where no webhooks arrive (recruitment.tasks.recruiter_status_check).
     "recruiter-status-check": {"task": "recruitment.tasks.recruiter_status_check", "schedule": 60.0},
+    # Dropouts past their grace period, and waiting-room groups whose wait ran out (docs/realtime.md).
+    "realtime-sweep": {"task": "experiments.tasks.realtime_sweep", "schedule": 10.0},
 }
 
 # Passwords, i18n, static files --------------------------------------------------

@@ -20,6 +20,7 @@ from core import infos, networks, nodes, transformations
 from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, Transformation
 from experiments.config import get_config
+from experiments.services.group_lookups import group_network_of
 from recruitment.recruiters import from_config
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,25 @@ class Experiment:
     app_id = None
     exp_config = None
 
+    # Real time: presence, dropouts and group formation (docs/realtime.md) -----------------
+
+    #: Seconds without an open socket before a participant counts as disconnected.
+    disconnect_grace_seconds = 30
+    #: What happens to a participant's group when they disconnect: "continue" (their nodes
+    #: are failed and the others go on), "pause" (the group is told to pause until they
+    #: return), "replace_with_bot" (a bot participant takes over their node) or "end_group"
+    #: (the group's network is closed and every member is sent to finish and be paid).
+    dropout_policy = "continue"
+    #: Participants per group formed by arrival in the waiting room (0: no group formation).
+    group_size = 0
+    #: The smallest group "start_smaller" may start (None: `group_size`).
+    group_min_size = None
+    #: Seconds the first waiter may wait for a group to fill (None: no limit).
+    group_max_wait_seconds = None
+    #: When the wait runs out: "start_smaller" (down to `group_min_size`) or "release"
+    #: (the waiters are sent to finish and paid their base, as over-recruited participants).
+    group_timeout_policy = "start_smaller"
+
     @classmethod
     def routes(cls) -> list[tuple[str, tuple, str]]:
         """The extra routes the experiment class declares: (rule, methods, method name).
@@ -155,7 +175,8 @@ class Experiment:
 
     def is_overrecruited(self, waiting_count: int) -> bool:
         """Whether more participants are waiting than the quorum needs (never, without a quorum)."""
-        if not self.quorum:
+        if not self.quorum or self.group_size:
+            # Groups formed by arrival take everyone: a new group opens for each batch.
             return False
         return waiting_count > self.quorum
 
@@ -242,6 +263,8 @@ class Experiment:
         failed one); practice networks first (lowest id), then one chosen by
         `choose_network`.
         """
+        if self.group_size:
+            return group_network_of(participant=participant)
         if type(self).choose_network is Experiment.choose_network:
             # The default choice needs ids and roles only: load the one network chosen,
             # not every legal one (this runs for every new node).
@@ -359,6 +382,23 @@ class Experiment:
         """Fail the participant's live nodes (not the participant or their answers)."""
         for node in participant.nodes():
             node.fail()
+
+    # Real time ------------------------------------------------------------------------
+
+    def participant_disconnected(self, participant) -> None:
+        """Hook: `participant` has been gone longer than `disconnect_grace_seconds` (called
+        once, before the `dropout_policy` is applied)."""
+
+    def participant_reconnected(self, participant) -> None:
+        """Hook: a participant counted as disconnected has opened a socket again."""
+
+    def realtime_snapshot(self, participant) -> dict:
+        """Experiment state sent to a participant whose socket (re)connects; JSON-serialisable."""
+        return {}
+
+    def bot_substitute_started(self, participant, bot, nodes) -> None:
+        """Hook: under "replace_with_bot", `bot` (a new participant of the bots recruiter) now
+        holds `nodes`, the live nodes `participant` left; the experiment makes it act."""
 
     # Request hooks (called by the routes after the model operation) ------------------------
 

@@ -25,6 +25,19 @@ def run_bot(url: str, bot_type: str = "http") -> bool:
     return succeeded
 
 
+@shared_task
+def realtime_sweep() -> dict:
+    """Act on participants gone past their grace period and form groups whose wait ran out."""
+    from experiments import runtime
+    from experiments.services.groups import groups_form
+    from experiments.services.presence import presence_sweep
+
+    experiment = runtime.experiment()
+    dropped = presence_sweep(experiment=experiment)
+    formed = groups_form(experiment=experiment)
+    return {"dropped": dropped, "groups": [network.pk for network in formed]}
+
+
 # Acknowledged on receipt, as Dallinger's queue runs each message once.
 @shared_task(acks_late=False)
 def websocket_message(raw_message: str, receive_time: str) -> None:

@@ -44,7 +44,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if state is not None:
                 await self.send(text_data=frame(services.QUORUM_CHANNEL, state))
         if connection.participant_id is not None:
-            await database_sync_to_async(presence.presence_connected)(connection.participant_id, connection.channels)
+            # The participant's snapshot (node, group's recent infos, experiment state), for
+            # this socket only: what a reloaded page needs to continue where it was.
+            frames = await database_sync_to_async(presence.presence_connected)(
+                connection.participant_id, connection.channels
+            )
+            for text in frames:
+                await self.send(text_data=text)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.connection is None:

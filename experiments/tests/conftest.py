@@ -22,3 +22,4 @@ def recording(db, use_experiment):
         return use_experiment(TEST_EXPERIMENTS / "recording", **config_overrides)
 
     return use
+

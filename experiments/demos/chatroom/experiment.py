@@ -45,13 +45,13 @@ class Chatroom(Experiment):
         """Read the quorum, the group size and the number of networks from the configuration."""
         super().configure()
         self.quorum = self.config.get("quorum", 2)
-        self.group_size = self.config.get("n", 4) or self.quorum
+        self.network_size = self.config.get("n", 4) or self.quorum
         self.experiment_repeats = self.config.get("repeats", 1)
-        self.initial_recruitment_size = self.experiment_repeats * self.group_size
+        self.initial_recruitment_size = self.experiment_repeats * self.network_size
 
     def create_network(self):
         """A FullyConnected network with a place for each member of the group."""
-        return FullyConnected(max_size=self.group_size)
+        return FullyConnected(max_size=self.network_size)
 
     def choose_network(self, networks, participant):
         """The first network with room: groups fill one after the other."""
@@ -69,7 +69,7 @@ class Chatroom(Experiment):
             return False
         if any(network.details.get("completed") for network in self.networks()):
             return True
-        return waiting_count > self.experiment_repeats * self.group_size
+        return waiting_count > self.experiment_repeats * self.network_size
 
     def receive_message(self, message, channel_name=None, participant=None, node=None, receive_time=None):
         """Record a chat frame or a subscription change (runs in a task, once per frame)."""

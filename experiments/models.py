@@ -1,0 +1,46 @@
+"""The runtime's own bookkeeping for group experiments: who is connected, who waits for a group.
+
+These rows are not part of the experimental record (core): they are not exported, and they
+only say how the server treats a participant in real time. They live in the database so
+that every web and worker process sees the same presence and the same waiting room.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from core.models import Network, Participant
+
+
+class Presence(models.Model):
+    """A participant's live connection: open sockets, the last sign of life, and whether
+    their dropout has been acted on (set once, by whichever process claims it first)."""
+
+    participant = models.OneToOneField(Participant, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    sockets = models.PositiveIntegerField(default=0)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+    disconnected = models.BooleanField(default=False)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "realtime_presence"
+
+    def __repr__(self):
+        return f"Presence-{self.participant_id}-{self.sockets}"
+
+
+class GroupSeat(models.Model):
+    """A participant's place in the waiting room, and the group network they were put in.
+
+    One row per participant (its primary key), so nobody is ever placed in two groups.
+    """
+
+    participant = models.OneToOneField(Participant, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    arrived = models.DateTimeField(default=timezone.now, db_index=True)
+    network = models.ForeignKey(Network, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    released = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "realtime_group_seat"
+
+    def __repr__(self):
+        return f"GroupSeat-{self.participant_id}-{self.network_id}"

@@ -1,0 +1,89 @@
+"""Presence: who has a socket open, who has been gone past the grace period, and the claim
+that makes one process (of many web and worker processes) act on each dropout."""
+
+import json
+from datetime import timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.fetch import by_pk
+from core.models import Participant
+from experiments.models import Presence
+from experiments.services.dropouts import participant_dropout, participant_return
+from experiments.services.group_lookups import overdue_presences, snapshot_of
+from experiments.services.groups import groups_form, waiting_room_join
+
+#: The channel the snapshot frame is sent on.
+CONTROL_CHANNEL = "dallinger_control"
+WAITING_ROOM_CHANNEL = "quorum"
+
+
+def presence_connect(*, experiment, participant_id: int, channel_names) -> list[str]:
+    """A socket of the participant opened: count it, handle a return from a dropout, seat a
+    waiter on the `quorum` channel, and return the frames to send on this socket: the
+    snapshot (their node, their group's recent infos, `realtime_snapshot`), when they are in
+    a network or the experiment has state for them. Nothing for an unknown participant."""
+    now = timezone.now()
+    with transaction.atomic():
+        participant = by_pk(Participant, participant_id)
+        if participant is None:
+            return []
+        _presence_row(participant, now)
+        Presence.objects.filter(pk=participant.pk).update(sockets=F("sockets") + 1, last_seen=now)
+        # Only the process that flips the flag back handles the return, once.
+        if Presence.objects.filter(pk=participant.pk, disconnected=True).update(disconnected=False):
+            participant_return(experiment=experiment, participant=participant)
+        if WAITING_ROOM_CHANNEL in channel_names and experiment.group_size:
+            waiting_room_join(experiment=experiment, participant=participant)
+            groups_form(experiment=experiment, now=now)
+        snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
+    if snapshot["network_id"] is None and not snapshot["state"]:
+        return []  # Nothing to continue yet (a new arrival): no snapshot.
+    return [f"{CONTROL_CHANNEL}:{json.dumps(snapshot, cls=DjangoJSONEncoder)}"]
+
+
+def _presence_row(participant, now) -> None:
+    if Presence.objects.filter(pk=participant.pk).exists():
+        return
+    try:
+        # A savepoint: a concurrent first socket may create the row between check and insert.
+        with transaction.atomic():
+            Presence.objects.create(participant=participant, last_seen=now)
+    except IntegrityError:
+        pass
+
+
+def presence_beat(*, participant_id: int) -> None:
+    """A heartbeat: the participant is still there."""
+    Presence.objects.filter(pk=participant_id).update(last_seen=timezone.now())
+
+
+def presence_leave(*, participant_id: int) -> None:
+    """A socket of the participant closed; the grace period starts when the last one has."""
+    now = timezone.now()
+    with transaction.atomic():
+        Presence.objects.filter(pk=participant_id, sockets__gt=0).update(sockets=F("sockets") - 1)
+        Presence.objects.filter(pk=participant_id).update(last_seen=now)
+
+
+def presence_sweep(*, experiment, now=None) -> list[int]:
+    """Declare disconnected every working participant gone past `disconnect_grace_seconds`
+    and apply the dropout policy; the ids acted on (by this call: each dropout is claimed by
+    one conditional update, so concurrent sweeps never act twice)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=experiment.disconnect_grace_seconds)
+    acted = []
+    for presence in overdue_presences(cutoff=cutoff):
+        with transaction.atomic():
+            claimed = Presence.objects.filter(
+                pk=presence.pk, disconnected=False, sockets=0, last_seen__lt=cutoff
+            ).update(disconnected=True, disconnected_at=now)
+            if not claimed:
+                continue
+            participant = by_pk(Participant, presence.pk, lock="no_key_update")
+            participant_dropout(experiment=experiment, participant=participant)
+            acted.append(participant.pk)
+    return acted

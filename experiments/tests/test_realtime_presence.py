@@ -1,0 +1,192 @@
+"""Presence and dropout policies, through the services the `/chat` consumer's hooks call."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from core.models import Info, Network, Node, Participant, ParticipantStatus
+from experiments.models import GroupSeat, Presence
+from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_sweep
+from experiments.tests.realtime_support import GroupGame, make_participant
+
+pytestmark = pytest.mark.django_db
+
+LATER = timedelta(seconds=31)
+
+
+def group_of_two(experiment):
+    """Two participants, seated together in one network, each with a node and one info."""
+    network = experiment.create_network()
+    network.max_size = 2
+    network.save()
+    members = [make_participant(), make_participant()]
+    for member in members:
+        GroupSeat.objects.create(participant=member, network=network)
+        node = Node.objects.create(network=network, participant=member)
+        Info.objects.create(origin=node, contents=f"hello from {member.pk}")
+        presence_connect(experiment=experiment, participant_id=member.pk, channel_names=["game"])
+    return network, members
+
+
+def drop(experiment, participant):
+    """Close the participant's socket and let the grace period pass."""
+    presence_leave(participant_id=participant.pk)
+    return presence_sweep(experiment=experiment, now=timezone.now() + LATER)
+
+
+def test_sockets_are_counted_and_a_participant_is_gone_only_after_the_grace_period(published):
+    experiment = GroupGame()
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    presence_leave(participant_id=participant.pk)
+    assert Presence.objects.get(pk=participant.pk).sockets == 1
+    # One socket still open: never declared gone, however late.
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(hours=1)) == []
+
+    presence_leave(participant_id=participant.pk)
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=10)) == []
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == [participant.pk]
+    assert experiment.calls == [("disconnected", participant.pk)]
+
+
+def test_a_dropout_is_acted_on_once_however_many_sweeps_run():
+    experiment = GroupGame()
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    assert drop(experiment, participant) == [participant.pk]
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == []
+    assert experiment.calls == [("disconnected", participant.pk)]
+
+
+def test_the_grace_period_is_the_experiments():
+    experiment = GroupGame(disconnect_grace_seconds=120)
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    assert drop(experiment, participant) == []
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=121)) == [participant.pk]
+
+
+def test_a_heartbeat_or_socket_for_an_unknown_participant_changes_nothing():
+    experiment = GroupGame()
+    assert presence_connect(experiment=experiment, participant_id=999999, channel_names=["game"]) == []
+    presence_beat(participant_id=999999)
+    presence_leave(participant_id=999999)
+    assert not Presence.objects.exists()
+
+
+def test_a_participant_who_finished_is_not_a_dropout():
+    experiment = GroupGame()
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    Participant.objects.filter(pk=participant.pk).update(status=ParticipantStatus.SUBMITTED)
+    assert drop(experiment, participant) == []
+
+
+def test_continue_fails_the_dropouts_nodes_and_the_group_goes_on(published):
+    experiment = GroupGame(dropout_policy="continue")
+    network, (gone, staying) = group_of_two(experiment)
+    drop(experiment, gone)
+    assert Node.objects.get(participant=gone).failed
+    assert not Node.objects.get(participant=staying).failed
+    assert ("game", {"type": "member_left", "network_id": network.pk, "participant_id": gone.pk}) in published
+
+
+def test_pause_tells_the_group_and_resumes_when_they_return(published):
+    experiment = GroupGame(dropout_policy="pause")
+    network, (gone, staying) = group_of_two(experiment)
+    drop(experiment, gone)
+    assert published[-1] == (
+        "game",
+        {"type": "pause", "network_id": network.pk, "participant_id": gone.pk, "away": [gone.pk]},
+    )
+    assert not Node.objects.get(participant=gone).failed
+
+    frames = presence_connect(experiment=experiment, participant_id=gone.pk, channel_names=["game"])
+    assert published[-1] == ("game", {"type": "resume", "network_id": network.pk, "participant_id": gone.pk})
+    assert experiment.calls == [("disconnected", gone.pk), ("reconnected", gone.pk)]
+    channel, payload = frames[0].split(":", 1)
+    snapshot = json.loads(payload)
+    assert channel == "dallinger_control"
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["node_id"] == Node.objects.get(participant=gone).pk
+    assert snapshot["network_id"] == network.pk
+    assert [info["contents"] for info in snapshot["infos"]] == [f"hello from {gone.pk}", f"hello from {staying.pk}"]
+    assert snapshot["state"] == {"round": 3}
+    assert snapshot["paused"] is False
+
+
+def test_pause_resumes_only_when_every_dropout_is_back(published):
+    experiment = GroupGame(dropout_policy="pause")
+    network, (first, second) = group_of_two(experiment)
+    drop(experiment, first)
+    drop(experiment, second)
+    presence_connect(experiment=experiment, participant_id=first.pk, channel_names=["game"])
+    assert not any(payload["type"] == "resume" for _, payload in published)
+    presence_connect(experiment=experiment, participant_id=second.pk, channel_names=["game"])
+    assert published[-1][1]["type"] == "resume"
+
+
+def test_replace_with_bot_gives_the_dropouts_node_to_a_bot_participant(published):
+    experiment = GroupGame(dropout_policy="replace_with_bot")
+    network, (gone, staying) = group_of_two(experiment)
+    node = Node.objects.get(participant=gone)
+    drop(experiment, gone)
+
+    node.refresh_from_db()
+    bot = node.participant
+    assert bot.pk != gone.pk
+    assert bot.recruiter_id == "bots"
+    assert bot.status == ParticipantStatus.WORKING
+    assert not node.failed
+    assert node.infos()[0].contents == f"hello from {gone.pk}"
+    gone.refresh_from_db()
+    assert gone.status == ParticipantStatus.REPLACED
+    assert GroupSeat.objects.get(participant=bot).network_id == network.pk
+    assert experiment.calls[-1] == ("substitute", gone.pk, bot.pk, [node.pk])
+    assert published[-1][1] == {
+        "type": "replaced",
+        "network_id": network.pk,
+        "participant_id": gone.pk,
+        "bot_participant_id": bot.pk,
+        "node_ids": [node.pk],
+    }
+
+
+def test_end_group_closes_the_network_and_tells_everyone_to_finish(published):
+    experiment = GroupGame(dropout_policy="end_group")
+    network, (gone, staying) = group_of_two(experiment)
+    drop(experiment, gone)
+    network.refresh_from_db()
+    assert network.full
+    assert network.details["group_ended"] is True
+    assert published[-1] == (
+        "game",
+        {"type": "group_ended", "network_id": network.pk, "reason": "participant_disconnected"},
+    )
+    # Nobody is paid here: members finish through the normal submission.
+    for member in (gone, staying):
+        member.refresh_from_db()
+        assert member.status == ParticipantStatus.WORKING
+        assert member.base_pay is None
+    # A node failing later does not reopen the closed network.
+    Node.objects.get(participant=staying).fail()
+    network.refresh_from_db()
+    assert network.full
+    # The one who comes back learns the group ended.
+    frames = presence_connect(experiment=experiment, participant_id=gone.pk, channel_names=["game"])
+    assert json.loads(frames[0].split(":", 1)[1])["group_ended"] is True
+
+
+def test_an_unknown_policy_is_a_configuration_error_and_changes_nothing():
+    experiment = GroupGame(dropout_policy="vanish")
+    network, (gone, staying) = group_of_two(experiment)
+    presence_leave(participant_id=gone.pk)
+    with pytest.raises(ImproperlyConfigured, match="dropout_policy"):
+        presence_sweep(experiment=experiment, now=timezone.now() + LATER)
+    assert not Presence.objects.get(pk=gone.pk).disconnected
+    assert not Node.objects.get(participant=gone).failed
+    assert "group_ended" not in Network.objects.get(pk=network.pk).details

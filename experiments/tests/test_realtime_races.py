@@ -1,0 +1,69 @@
+"""Group formation and dropout claims under real concurrency (PostgreSQL, one connection per thread)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from core.models import Network
+from experiments.models import GroupSeat, Presence
+from experiments.services.groups import groups_form, waiting_room_join
+from experiments.services.presence import presence_sweep
+from experiments.tests.realtime_support import GroupGame, make_participant
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 6
+
+
+def all_at_once(work) -> list:
+    """Run `work()` in THREADS threads released together; their results."""
+    start = threading.Barrier(THREADS)
+    results, errors = [], []
+
+    def run():
+        try:
+            start.wait()
+            results.append(work())
+        except Exception as error:  # reported below, with the others
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results
+
+
+def test_concurrent_formations_never_overfill_nor_seat_anyone_twice(published):
+    experiment = GroupGame(group_size=3)
+    for _ in range(7):
+        waiting_room_join(experiment=experiment, participant=make_participant())
+
+    all_at_once(lambda: groups_form(experiment=experiment))
+
+    sizes = GroupSeat.objects.filter(network__isnull=False).values("network").annotate(size=Count("pk"))
+    assert sorted(row["size"] for row in sizes) == [3, 3]
+    assert Network.objects.count() == 2
+    assert GroupSeat.objects.filter(network__isnull=True).count() == 1
+
+
+def test_concurrent_sweeps_act_on_each_dropout_once(published):
+    experiment = GroupGame()
+    gone = [make_participant() for _ in range(4)]
+    Presence.objects.bulk_create(
+        Presence(participant=participant, sockets=0, last_seen=timezone.now()) for participant in gone
+    )
+
+    results = all_at_once(lambda: presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=31)))
+
+    acted = sorted(pk for result in results for pk in result)
+    assert acted == sorted(participant.pk for participant in gone)
+    assert sorted(pk for call, pk in experiment.calls) == acted
