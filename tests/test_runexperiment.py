@@ -627,3 +627,17 @@ def test_the_folder_queue_takes_a_message_only_once_its_writer_has_written_it(tm
         assert tasks.get(block=False).payload == {"task": "run_bot"}
         assert not list(folder.glob("*.msg"))
         tasks.close()
+
+
+def test_bots_never_hold_up_the_experiments_own_tasks(tmp_path, run_tmp):
+    # Given an experiment that answers its bots from a background task, and one thread for bots
+    env = embedded_environment(tmp_path, run_tmp)
+    echo_room = BASE_DIR / "tests" / "experiments" / "echo_room"
+
+    # When two bots take part, each waiting for its answer while it runs
+    result = run(manage("runexperiment", str(echo_room), "--bots", "2", "--workers", "1",
+                        "--port", str(free_port()), "--timeout", "120"), env)  # fmt: skip
+
+    # Then every bot was answered (the experiment's task did not wait behind the running bot)
+    assert_succeeded(result)
+    assert "2 approved" in result.stdout

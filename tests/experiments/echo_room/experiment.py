@@ -13,10 +13,10 @@ class EchoRoom(Experiment):
     def __init__(self, session=None):
         super().__init__(session)
         self.experiment_repeats = 1
-        self.initial_recruitment_size = 1
+        self.initial_recruitment_size = 2
 
     def create_network(self):
-        return Empty(max_size=10)
+        return Empty(max_size=2)
 
     def receive_message(self, message, channel_name=None, participant=None, node=None, receive_time=None):
         """Answer a participant's `ping` (in the worker: the frame has no `immediate`)."""
