@@ -92,7 +92,7 @@ def test_a_prolific_study_recruits_approves_and_pays_everyone_exactly_once(fake,
     secret = subscriptions_setup(
         Config(access, prolific_workspace="My workspace"), f"http://127.0.0.1:{port}/prolific-webhook"
     )
-    env = services_environment(tmp_path, run_tmp, redis_database=3, prolific_webhook_secret=secret, **access)
+    env = services_environment(tmp_path, run_tmp, redis_database=4, prolific_webhook_secret=secret, **access)
 
     # When the experimenter runs the study, live, recruiting through Prolific
     process, output = start_run([str(EXPERIMENT), "--no-browser", "--port", str(port)], env)

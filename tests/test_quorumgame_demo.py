@@ -62,7 +62,7 @@ def test_six_bots_play_in_two_groups_on_the_embedded_default(tmp_path, run_tmp):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_six_bots_play_in_two_groups_on_postgresql_and_redis(tmp_path, run_tmp):
-    env = services_environment(tmp_path, run_tmp, redis_database=3)
+    env = services_environment(tmp_path, run_tmp, redis_database=5)
     result = run_quorumgame(env)
     assert_succeeded(result)
     assert "Database: PostgreSQL; tasks: Redis" in result.stdout

@@ -92,7 +92,7 @@ def test_bots_chat_over_websockets_on_the_embedded_default(tmp_path, run_tmp):
 @pytest.mark.django_db(transaction=True)
 def test_bots_chat_over_websockets_on_postgresql_and_redis(tmp_path, run_tmp):
     # Given PostgreSQL and Redis (channels-redis carries the frames)
-    env = services_environment(tmp_path, run_tmp, redis_database=2)
+    env = services_environment(tmp_path, run_tmp, redis_database=6)
 
     # When four HTTP bots take part in the chatroom
     result = run_chatroom(env)
@@ -192,21 +192,21 @@ def test_subscriptions_to_other_channels_change_nothing(chatroom):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_browser_bots_chat_through_the_page_which_shows_markup_as_text(tmp_path, run_tmp):
-    # Given a group of two, and browser bots that greet with markup and quote what they read
-    env = services_environment(tmp_path, run_tmp, redis_database=3, quorum="2", n="2")
+def test_three_browser_participants_pass_the_waiting_room_and_chat_with_markup_shown_as_text(tmp_path, run_tmp):
+    # Given a group of three, and browser bots that greet with markup and quote what they read
+    env = services_environment(tmp_path, run_tmp, redis_database=3, quorum="3", n="3")
 
-    # When two browser bots (headless Chromium) wait for each other and chat through the page
-    result = run(manage("runexperiment", "chatroom", "--bots", "2", "--bot-type", "browser",
-                        "--port", str(free_port()), "--timeout", "120"), env)  # fmt: skip
+    # When three browser bots (headless Chromium) pass the waiting room together and chat
+    result = run(manage("runexperiment", "chatroom", "--bots", "3", "--bot-type", "browser",
+                        "--port", str(free_port()), "--timeout", "150"), env)  # fmt: skip
 
-    # Then both are approved, and each quoted the other's greeting with its tags as text: had
+    # Then all are approved, and each quoted another's greeting with its tags as text: had
     # the page rendered the markup, the text they read would have lost the tags
     assert_succeeded(result)
     record = read_test_database_record()
-    assert [status for _, status in record["participants"]] == ["approved", "approved"]
+    assert [status for _, status in record["participants"]] == ["approved"] * 3
     contents = [text for _, _, text in record["infos"]]
-    assert contents.count("Hello from a browser, with <b>tags</b> & <i>signs</i>.") == 2
+    assert contents.count("Hello from a browser, with <b>tags</b> & <i>signs</i>.") == 3
     quotes = [text for text in contents if text.startswith("Answer: I read Participant ")]
-    assert len(quotes) == 2
+    assert len(quotes) == 3
     assert all(text.endswith(": Hello from a browser, with <b>tags</b> & <i>signs</i>.") for text in quotes)
