@@ -84,6 +84,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if connection.participant_id is not None:
             await database_sync_to_async(presence.presence_disconnected)(connection.participant_id)
 
+    async def dispatch(self, message):
+        # A frame for this socket only goes out: Channels would first tidy up the database
+        # connections of this process (a hop to its one thread for synchronous code), which
+        # cost most of a delivery's time under load (benchmarks/results/realtime.md).
+        if message["type"] == "chat.frame":
+            await self.chat_frame(message)
+            return
+        await super().dispatch(message)
+
     async def chat_frame(self, event):
         """A frame for one of this socket's channels, from any process."""
         await self.send(text_data=event["text"])
