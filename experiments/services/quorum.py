@@ -13,8 +13,13 @@ ACTIVE_STATUSES = (
 
 
 def quorum_state(*, experiment) -> dict | None:
-    """`{"q", "n", "overrecruited"}` for an experiment with a quorum, else None."""
+    """`{"q", "n", "overrecruited"}` for an experiment with a quorum, else None; with group
+    formation by arrival (`group_size`) also `"grouping": true`, which tells the waiting page
+    to wait for the frame naming its group rather than for the count."""
     if not experiment.quorum:
         return None
     active = Participant.objects.filter(status__in=ACTIVE_STATUSES).count()
-    return {"q": experiment.quorum, "n": active, "overrecruited": experiment.is_overrecruited(active)}
+    state = {"q": experiment.quorum, "n": active, "overrecruited": experiment.is_overrecruited(active)}
+    if getattr(experiment, "group_size", 0):
+        state["grouping"] = True
+    return state

@@ -264,11 +264,17 @@ var dallinger = (function ($) {
 
   dlgr.skip_experiment = false;
   dlgr.quorum = null;
+  /** With group formation by arrival: the group frame that named this participant. */
+  dlgr.group = null;
 
   var quorumWaiters = [];
   var quorumSocket = null;
 
   function quorumReached(state) {
+    if (state && state.grouping) {
+      // Group formation by arrival: the count says nothing about whose group has formed.
+      return dlgr.group !== null;
+    }
     return !state || !state.q || state.n >= state.q;
   }
 
@@ -363,17 +369,48 @@ var dallinger = (function ($) {
       quorumSocket = dlgr.openSocket("quorum", {
         quorum: function (payload) {
           try { dlgr.updateQuorum(JSON.parse(payload)); } catch (ignored) { /* not a quorum state */ }
+        },
+        dallinger_control: function (payload) {
+          // A reconnecting participant whose group formed meanwhile learns it from their snapshot.
+          var snapshot;
+          try { snapshot = JSON.parse(payload); } catch (ignored) { return; }
+          if (snapshot && snapshot.type === "snapshot" && snapshot.network_id && dlgr.quorum && dlgr.quorum.grouping) {
+            dlgr.updateQuorum({ type: "group", network_id: snapshot.network_id, participant_ids: [snapshot.participant_id] });
+          }
         }
       });
     }
     return deferred.promise();
   };
 
+  function groupFormed(frame) {
+    var me = Number(dlgr.identity.participantId);
+    if ($.inArray(me, $.map(frame.participant_ids || [], Number)) < 0) {
+      return; // another group's
+    }
+    if (frame.type === "released") {
+      dlgr.skip_experiment = true;
+    } else {
+      dlgr.group = frame;
+    }
+    var waiting = quorumWaiters;
+    quorumWaiters = [];
+    if (quorumSocket) { quorumSocket.close(); quorumSocket = null; }
+    $.each(waiting, function (i, deferred) { deferred.resolve(frame); });
+  }
+
   /**
    * Record the latest quorum state `{q, n, overrecruited}`, show it in `#quorum-status`, and
    * release waiters once `n >= q` (not only at `n == q`: a missed frame must not strand anyone).
+   * With group formation by arrival (`grouping` in the state), waiters are released by the
+   * frame that names them instead: `{type: "group", participant_ids}` (their group formed) or
+   * `{type: "released", participant_ids}` (the wait ran out: they finish without the experiment).
    */
   dlgr.updateQuorum = function (state) {
+    if (state && (state.type === "group" || state.type === "released")) {
+      groupFormed(state);
+      return;
+    }
     dlgr.quorum = state;
     if (state && state.q) {
       $("#quorum-status").text(Math.min(state.n, state.q) + " of " + state.q + " participants have joined.");

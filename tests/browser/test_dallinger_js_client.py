@@ -269,6 +269,41 @@ def test_wait_for_quorum_stays_pending_until_update_quorum_reaches_it(browser, s
     assert settle(browser, "dallinger.waitForQuorum()")["resolved"]  # reached: later waits end at once
 
 
+def test_with_group_formation_only_the_frame_naming_the_participant_releases_them(browser, server_url):
+    browser.get(f"{server_url}/consent")
+    browser.execute_script(
+        "window.outcomes = [];"
+        "dallinger.identity.participantId = '7';"
+        "dallinger.updateQuorum({q: 3, n: 1, overrecruited: false, grouping: true});"
+        "window.waiting = dallinger.waitForQuorum().done(function (frame) { window.outcomes.push(frame); });"
+        # Enough arrivals for a group, and another group formed: neither is this participant's.
+        "dallinger.updateQuorum({q: 3, n: 4, overrecruited: false, grouping: true});"
+        "dallinger.updateQuorum({type: 'group', network_id: 2, participant_ids: [4, 5, 6]});"
+    )
+    short = browser.execute_script("return [window.waiting.state(), window.outcomes.length];")
+
+    browser.execute_script("dallinger.updateQuorum({type: 'group', network_id: 3, participant_ids: [7, 8, 9]});")
+
+    assert short == ["pending", 0]
+    assert browser.execute_script("return [window.waiting.state(), dallinger.group.network_id, dallinger.skip_experiment];") == [
+        "resolved",
+        3,
+        False,
+    ]
+
+
+def test_a_waiter_released_when_the_wait_runs_out_skips_the_experiment(browser, server_url):
+    browser.get(f"{server_url}/consent")
+    browser.execute_script(
+        "dallinger.identity.participantId = '7';"
+        "dallinger.updateQuorum({q: 3, n: 1, overrecruited: false, grouping: true});"
+        "window.waiting = dallinger.waitForQuorum();"
+        "dallinger.updateQuorum({type: 'released', participant_ids: [7]});"
+    )
+
+    assert browser.execute_script("return [window.waiting.state(), dallinger.skip_experiment];") == ["resolved", True]
+
+
 def test_create_participant_waits_for_the_quorum(browser, server_url, use_experiment):
     use_experiment(JS_CLIENT, waiting_room_size=2)
     enter(browser, server_url, "early")
