@@ -47,11 +47,14 @@ def socket(query: str, *holding: Participant, cookies: dict | None = None) -> We
 
 
 async def frames_until_close(communicator) -> tuple[list[str], int | None]:
-    """The text frames a socket receives, then its close code."""
+    """The text frames a socket receives, then its close code. The client then completes the
+    closing handshake, as a browser does, so the consumer ends (left waiting on the channel
+    layer, its task could not be cancelled when the test's event loop closed)."""
     texts = []
     while True:
         output = await communicator.receive_output(WAIT)
         if output["type"] == "websocket.close":
+            await communicator.disconnect(code=output.get("code") or 1000, timeout=WAIT)
             return texts, output.get("code")
         texts.append(output["text"])
 
