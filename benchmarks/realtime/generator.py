@@ -187,8 +187,16 @@ async def run_publisher(command: list[str]) -> dict:
     return json.loads(lines[-1])
 
 
+#: The generator is measured alone: its children (the publisher, and the layout when run.py
+#: started it) are watched under their own names.
+ALONE = frozenset({"generator"})
+
+
 def _memory(watch: dict[str, int]) -> dict:
-    return {name: memory_kib(process_tree(pid))["rss_kib"] for name, pid in watch.items()}
+    """Summed RSS of each watched process tree (the generator's own process alone), in KiB."""
+    return {
+        name: memory_kib([pid] if name in ALONE else process_tree(pid))["rss_kib"] for name, pid in watch.items()
+    }
 
 
 async def run_clients(url: str, clients: list[Client], *, duration: float, interval: float = 10.0,
@@ -214,7 +222,7 @@ async def run_clients(url: str, clients: list[Client], *, duration: float, inter
         for name in watch
     }
     readers = [asyncio.create_task(run.read(client)) for client in clients if client.index in run.sockets]
-    watcher = TreeWatcher(watch)
+    watcher = TreeWatcher(watch, single=ALONE)
     watcher.start()
     started = time.monotonic()
     run.sending = True
