@@ -246,6 +246,14 @@ async def run_clients(url: str, clients: list[Client], *, duration: float, inter
     expected_room = sum(tally.sent.values())
     received_room = sum(tally.received.values())
     expected_broadcast = (published or {}).get("published", 0) * run.members.get(broadcast_channel, 0)
+    delivered = received_room + tally.broadcast_received
+    # CPU per delivered frame: what a frame costs each process, less disturbed by others'
+    # load on the machine than the latencies are.
+    cpu_per_delivery = {
+        name: round(1e6 * figures["cpu_seconds"] / delivered, 1)
+        for name, figures in processes.items()
+        if name != "machine" and delivered
+    }
     return {
         "open": opening,
         "memory": memory,
@@ -274,6 +282,7 @@ async def run_clients(url: str, clients: list[Client], *, duration: float, inter
         "send_failures": tally.send_failures,
         "errors": tally.errors,
         "processes": processes,
+        "cpu_us_per_delivery": cpu_per_delivery,
     }
 
 
@@ -300,6 +309,8 @@ def format_summary(result: dict) -> str:
         "  cpu         " + ", ".join(
             f"{name} {figures['cpu_cores']}" for name, figures in result["processes"].items() if name != "machine"
         ) + f" cores; others on the machine {result['processes']['machine']['other_cpu_seconds']} s",
+        "  per frame   " + ", ".join(f"{name} {value} µs" for name, value in result["cpu_us_per_delivery"].items())
+        + " of CPU per delivery",
     ]  # fmt: skip
     return "\n".join(lines)
 
