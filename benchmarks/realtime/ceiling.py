@@ -62,7 +62,11 @@ def main(argv=None) -> int:
                             watch={"server": server.pid})
             )  # fmt: skip
             result["scale"] = scale
-            result["machine"] = {"before": quiet, "load_average_before": load_before, "load_average_after": os.getloadavg()}
+            result["machine"] = {
+                "before": quiet,
+                "load_average_before": load_before,
+                "load_average_after": os.getloadavg(),
+            }
             print(f"scale {scale}:\n{format_summary(result)}", flush=True)
             levels.append(result)
         finally:
@@ -72,8 +76,12 @@ def main(argv=None) -> int:
         "name": options.name,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "target": "benchmarks/realtime/trivial_server.py",
-        "load": {"rooms": options.rooms, "room_size": options.room_size, "broadcast_size": options.broadcast_size,
-                 "duration_s": options.duration},  # fmt: skip
+        "load": {
+            "rooms": options.rooms,
+            "room_size": options.room_size,
+            "broadcast_size": options.broadcast_size,
+            "duration_s": options.duration,
+        },  # fmt: skip
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()},
         "versions": {"python": sys.version.split()[0], **package_versions()},
         "levels": levels,

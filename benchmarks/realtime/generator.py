@@ -194,9 +194,7 @@ ALONE = frozenset({"generator"})
 
 def _memory(watch: dict[str, int]) -> dict:
     """Summed RSS of each watched process tree (the generator's own process alone), in KiB."""
-    return {
-        name: memory_kib([pid] if name in ALONE else process_tree(pid))["rss_kib"] for name, pid in watch.items()
-    }
+    return {name: memory_kib([pid] if name in ALONE else process_tree(pid))["rss_kib"] for name, pid in watch.items()}
 
 
 async def run_clients(url: str, clients: list[Client], *, duration: float, interval: float = 10.0,

@@ -120,7 +120,11 @@ def main(argv=None) -> int:
         print(f"{len(participants)} participants created in {time.perf_counter() - began:.1f} s", flush=True)
         for client, (participant_id, cookie) in zip(clients, participants):
             client.participant_id, client.cookie = participant_id, cookie
-        watch = {**layout.pids(), "postgres": services.postgres_pid(database_url), "redis": services.redis_pid(redis_url)}
+        watch = {
+            **layout.pids(),
+            "postgres": services.postgres_pid(database_url),
+            "redis": services.redis_pid(redis_url),
+        }
         quiet = wait_quiet(options.wait_quiet) if options.wait_quiet > 0 else None
         load_before = os.getloadavg()
         port = options.port if layout_options.proxy else layout_options.websocket_port
@@ -144,13 +148,21 @@ def main(argv=None) -> int:
         "started": started,
         "target": "production layout" + ("" if layout_options.proxy else " without nginx"),
         "load": {
-            "rooms": options.rooms, "room_size": options.room_size, "interval_s": options.interval,
-            "broadcast_size": options.broadcast_size, "broadcast_rate": options.broadcast_rate,
-            "duration_s": options.duration, "connect_concurrency": options.connect_concurrency,
+            "rooms": options.rooms,
+            "room_size": options.room_size,
+            "interval_s": options.interval,
+            "broadcast_size": options.broadcast_size,
+            "broadcast_rate": options.broadcast_rate,
+            "duration_s": options.duration,
+            "connect_concurrency": options.connect_concurrency,
         },  # fmt: skip
         "settings": options.set,
-        "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_at_end": os.getloadavg(),
-                    "before": quiet},  # fmt: skip
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_at_end": os.getloadavg(),
+            "before": quiet,
+        },  # fmt: skip
         "versions": {**versions(), **package_versions()},
         "result": result,
         "failure": failure,
