@@ -104,7 +104,8 @@ class Run:
                     open_timeout=120, ping_interval=None, close_timeout=5, max_queue=4096,
                 )  # fmt: skip
             except (OSError, asyncio.TimeoutError, WebSocketException) as error:
-                self.tally.error(f"connect: {type(error).__name__}")
+                status = getattr(getattr(error, "response", None), "status_code", None)
+                self.tally.error(f"connect: {type(error).__name__}" + (f" {status}" if status else ""))
                 return
             self.handshake_seconds.append(time.perf_counter() - started)
         self.sockets[client.index] = socket

@@ -49,7 +49,7 @@ def parse_arguments(argv):
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between a client's messages (default 10)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of steady load (default 60)")
     parser.add_argument("--drain", type=float, default=5.0, help="seconds of reading after the last send (default 5)")
-    parser.add_argument("--connect-concurrency", type=int, default=100, help="handshakes in flight (default 100)")
+    parser.add_argument("--connect-concurrency", type=int, default=50, help="handshakes in flight (default 50)")
     parser.add_argument("--no-proxy", action="store_true", help="straight to daphne, without nginx")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a configuration value for the experiment, e.g. participant_binding=false")  # fmt: skip
@@ -171,8 +171,10 @@ def main(argv=None) -> int:
     path = options.results / f"realtime-{options.name}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {path}", flush=True)
-    if not failure:
-        shutil.rmtree(log_dir, ignore_errors=True)  # after a failure the processes' logs are kept
+    if failure or (result and (result["errors"] or result["lost"])):
+        print(f"the processes' logs are kept in {log_dir}", flush=True)
+    else:
+        shutil.rmtree(log_dir, ignore_errors=True)
     return 1 if failure else 0
 
 
