@@ -88,6 +88,8 @@ def _deliver(channel: str, text: str) -> None:
             _post_to_relay(channel, text)
         else:
             async_to_sync(group_send)(channel, text)
+    except OSError as error:  # the web server is not running (or not reachable)
+        logger.warning("Could not publish a frame on channel %r: %s", channel, error)
     except Exception:  # a lost frame must not break the request or task that committed
         logger.exception("Could not publish a frame on channel %r.", channel)
 
@@ -110,7 +112,7 @@ def _post_to_relay(channel: str, text: str) -> None:
         method="POST",
         headers={"Content-Type": "application/json", SIGNATURE_HEADER: _signature(body)},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=5) as response:
         response.read()
 
 

@@ -282,3 +282,29 @@ def test_the_quorum_is_pushed_on_arrival_and_when_a_participant_returns(room):
         await watcher.disconnect()
 
     run(scenario)
+
+
+def test_a_publish_waits_for_the_commit_and_a_rolled_back_one_is_never_sent(room):
+    from django.db import transaction
+
+    from core.realtime import publish
+
+    alice = new_participant(1)
+
+    def rolled_back():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            publish("room", "undone")
+            raise RuntimeError
+
+    def committed():
+        with transaction.atomic():
+            publish("room", "kept")
+
+    async def scenario():
+        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
+        await sync_to_async(rolled_back)()
+        await sync_to_async(committed)()
+        assert await next_frame(a) == "room:kept"
+        await a.disconnect()
+
+    run(scenario)
