@@ -11,7 +11,8 @@ package without compression (its framing and masking are partly in C). Phases:
    `<room>:{"t": <time.time()>, "s": <client>, "n": <sequence>}` to its room every
    `interval` seconds (each at its own random phase), while `publisher` (a command, run as a
    subprocess) publishes to the broadcast room; every receiver notes `time.time() - t`;
-3. drain: sending stops, the clients keep reading for `drain` seconds, then close.
+3. drain: sending stops, the clients keep reading until no frame has come for `drain`
+   seconds (a minute at most: a frame later than that counts as lost), then close.
 
 Every process is on this machine, so all read the same clock. A message counts as lost for
 each room member that was connected when it was sent and never received it (the sender
@@ -62,6 +63,7 @@ class Tally:
         self.stray = 0  # frames that are neither a room message of this run nor a broadcast
         self.errors = {}
         self.send_failures = 0
+        self.last_frame = time.monotonic()
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -133,6 +135,7 @@ class Run:
         try:
             async for text in socket:
                 now = time.time()
+                tally.last_frame = time.monotonic()
                 channel, _, payload = text.partition(":")
                 if channel == client.channel:
                     try:
@@ -236,7 +239,11 @@ async def run_clients(url: str, clients: list[Client], *, duration: float, inter
     await asyncio.gather(*senders)
     run.sending = False
     steady = time.monotonic() - started
-    await asyncio.sleep(drain)
+    # Late frames are not lost: read until none has come for `drain` seconds (a minute at most).
+    drain_started = time.monotonic()
+    while time.monotonic() - max(run.tally.last_frame, drain_started) < drain and time.monotonic() - drain_started < 60:
+        await asyncio.sleep(0.5)
+    drained = time.monotonic() - drain_started
     processes = watcher.finish(time.monotonic() - started)
     closing = time.perf_counter()
     await asyncio.gather(*(socket.close() for socket in run.sockets.values()), return_exceptions=True)
@@ -257,7 +264,7 @@ async def run_clients(url: str, clients: list[Client], *, duration: float, inter
         "open": opening,
         "memory": memory,
         "steady_s": round(steady, 1),
-        "drain_s": drain,
+        "drain_s": round(drained, 1),
         "close_s": round(time.perf_counter() - closing, 2),
         "room": {
             "messages_sent": len(tally.sent),

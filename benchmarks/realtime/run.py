@@ -48,7 +48,12 @@ def parse_arguments(argv):
     parser.add_argument("--broadcast-rate", type=float, default=5.0, help="broadcasts a second (default 5)")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between a client's messages (default 10)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of steady load (default 60)")
-    parser.add_argument("--drain", type=float, default=5.0, help="seconds of reading after the last send (default 5)")
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=5.0,
+        help="after the last send, read until no frame came for this long (default 5)",
+    )
     parser.add_argument("--connect-concurrency", type=int, default=50, help="handshakes in flight (default 50)")
     parser.add_argument("--no-proxy", action="store_true", help="straight to daphne, without nginx")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
