@@ -178,7 +178,8 @@ class Run:
                 tally.send_failures += 1
                 return
             sequence += 1
-            await asyncio.sleep(self.interval)
+            # The steady phase ends at `until`, not an interval after a client's last send.
+            await asyncio.sleep(min(self.interval, max(0.0, until - time.monotonic())))
 
 
 async def run_publisher(command: list[str]) -> dict:
