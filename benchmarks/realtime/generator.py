@@ -227,6 +227,7 @@ async def run_clients(url: str, clients: list[Client], *, duration: float, inter
     readers = [asyncio.create_task(run.read(client)) for client in clients if client.index in run.sockets]
     watcher = TreeWatcher(watch, single=ALONE)
     watcher.start()
+    own_cpu = time.process_time()
     started = time.monotonic()
     run.sending = True
     senders = [
@@ -245,7 +246,11 @@ async def run_clients(url: str, clients: list[Client], *, duration: float, inter
     while time.monotonic() - max(run.tally.last_frame, drain_started) < drain and time.monotonic() - drain_started < 60:
         await asyncio.sleep(0.5)
     drained = time.monotonic() - drain_started
-    processes = watcher.finish(time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    processes = watcher.finish(elapsed)
+    # The generator's own CPU, without the exited publisher's that /proc counts as its parent's.
+    own_cpu = time.process_time() - own_cpu
+    processes["generator"].update(cpu_seconds=round(own_cpu, 2), cpu_cores=round(own_cpu / elapsed, 3))
     closing = time.perf_counter()
     await asyncio.gather(*(socket.close() for socket in run.sockets.values()), return_exceptions=True)
     await asyncio.gather(*readers, return_exceptions=True)
