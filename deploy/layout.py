@@ -27,6 +27,7 @@ import grp
 import importlib.util
 import os
 import pwd
+import resource
 import shutil
 import socket
 import subprocess
@@ -170,6 +171,18 @@ def nginx_user() -> tuple[str, str] | None:
     return user.pw_name, group
 
 
+def nginx_worker_connections() -> int:
+    """How many connections nginx's worker may hold: as many as this process's open-file limit allows.
+
+    Each proxied websocket holds two (the browser's and the one to daphne), so nginx's usual
+    4096 stopped at about 2,000 open sockets (benchmarks/results/realtime.md).
+    """
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 65536
+    return max(1024, min(soft - 64, 65536))  # some descriptors stay for logs and listening sockets
+
+
 def nginx_temp_folder(user: tuple[str, str] | None) -> Path:
     """A folder of its own for nginx's buffers, which its workers can reach.
 
@@ -199,7 +212,7 @@ def proxy_spec(options: LayoutOptions, state_dir: Path, temp: Path, user: tuple[
     config.write_text(
         (f"user {user[0]} {user[1]};\n" if user else "")
         + f"worker_processes 1;\npid {state_dir / 'nginx.pid'};\nerror_log stderr warn;\n"
-        "events { worker_connections 4096; }\n"
+        f"events {{ worker_connections {nginx_worker_connections()}; }}\n"
         "http {\n  access_log off;\n"
         + "".join(f"  {kind}_temp_path {temp / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         + server_block + "}\n"
