@@ -127,7 +127,15 @@ if REDIS_URL:
             # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
             # channels-redis blocks for on an idle queue: every quiet socket failed with
             # "Timeout reading". A longer read timeout still notices a dead Redis.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+            # A process's connection pool fails rather than waits when full: 100 (the default)
+            # refused handshakes with a 500 once many sockets opened at once. `capacity` is how
+            # many frames may wait for one process before channels-redis drops them (whole
+            # rooms' copies, logged at INFO only): at 100, a process a second behind lost
+            # messages (benchmarks/results/realtime.md).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
+                "capacity": 2000,
+            },
         }
     }
 else:
