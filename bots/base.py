@@ -199,13 +199,18 @@ class HighPerformanceBotBase(_Bot):
         None for an experiment without a waiting room, which has nothing to wait for. A bot
         turned away as over-recruited does not wait either. The bot is released by any count at
         or above the quorum, so a frame missed while its socket was opening does not hold it for
-        ever; BotError once `quorum_timeout` seconds have passed without the quorum.
+        ever. With group formation by arrival (`"grouping"` in the state) the count says nothing:
+        the bot waits for the group frame that names it (or its snapshot naming its network, if
+        the group formed as its socket opened), and one released when the wait ran out goes
+        straight to completion, as the waiting page sends a person. BotError once
+        `quorum_timeout` seconds have passed.
         """
         if not quorum or quorum.get("overrecruited"):
             return
-        if quorum.get("n", 0) >= quorum.get("q", 0):
+        grouping = bool(quorum.get("grouping"))
+        if not grouping and quorum.get("n", 0) >= quorum.get("q", 0):
             return
-        self.log(f"Waiting for the quorum ({quorum['n']} of {quorum['q']}).")
+        self.log(f"Waiting for the quorum ({quorum.get('n')} of {quorum.get('q')}).")
         deadline = time.monotonic() + self.quorum_timeout
         with self.socket("quorum") as waiting_room:
             while (remaining := deadline - time.monotonic()) > 0:
@@ -214,11 +219,28 @@ class HighPerformanceBotBase(_Bot):
                     if waiting_room.closed.is_set():
                         raise BotError("The server closed the waiting room's websocket.")
                     continue
-                channel, state = frame
-                if channel == "quorum" and isinstance(state, dict) and state.get("n", 0) >= state.get("q", 1):
-                    self.log("The quorum is reached.")
+                if self._released_by(frame, grouping):
                     return
-        raise BotError(f"The quorum was not reached within {self.quorum_timeout:g} s.")
+        raise BotError(f"The waiting room did not release this bot within {self.quorum_timeout:g} s.")
+
+    def _released_by(self, frame, grouping: bool) -> bool:
+        channel, data = frame
+        if not isinstance(data, dict):
+            return False
+        if not grouping:
+            if channel == "quorum" and "n" in data and data.get("n", 0) >= data.get("q", 1):
+                self.log("The quorum is reached.")
+                return True
+            return False
+        if channel == "dallinger_control" and data.get("type") == "snapshot" and data.get("network_id"):
+            return True
+        ids = [str(value) for value in data.get("participant_ids", ())]
+        if channel == "quorum" and str(self.participant_id) in ids:
+            if data.get("type") == "released":
+                self.log("Released from the waiting room: going straight to completion.")
+                self.overrecruited = True
+            return True
+        return False
 
     def sign_up(self) -> bool:
         """Create the participant; with a waiting room, wait there until the quorum is reached."""

@@ -1,9 +1,10 @@
-"""Bots for the quorum game: they wait for their group on the waiting room's socket, then play."""
+"""Bots for the quorum game: they wait for their group in the waiting room (as every bot does
+with group formation), then play."""
 
 import random
 import time
 
-from bots.base import BotError, HighPerformanceBotBase
+from bots.base import HighPerformanceBotBase
 
 CHANNEL = "quorumgame"
 
@@ -13,33 +14,6 @@ class HighPerformanceBot(HighPerformanceBotBase):
 
     #: Seconds the bot waits for its group's total after its move.
     wait_for_total = 60.0
-
-    def subscribe_to_quorum_channel(self, quorum: dict | None = None) -> None:
-        """Wait on the `quorum` socket until the bot's group is formed (or it is released).
-
-        A count reaching the quorum is not enough here: groups form by arrival, so the bot
-        waits for the group that names it, or for its snapshot naming its network (if the
-        group formed as its socket opened).
-        """
-        deadline = time.monotonic() + self.quorum_timeout
-        with self.socket("quorum") as waiting_room:
-            while (remaining := deadline - time.monotonic()) > 0:
-                frame = waiting_room.receive(timeout=remaining)
-                if frame is None:
-                    if waiting_room.closed.is_set():
-                        raise BotError("The server closed the waiting room's websocket.")
-                    continue
-                channel, data = frame
-                if not isinstance(data, dict):
-                    continue
-                if channel == "dallinger_control" and data.get("type") == "snapshot" and data.get("network_id"):
-                    return
-                if channel == "quorum" and self.participant_id in data.get("participant_ids", ()):
-                    if data.get("type") == "released":
-                        self.log("Released from the waiting room: going straight to completion.")
-                        self.overrecruited = True
-                    return
-        raise BotError(f"No group was formed within {self.quorum_timeout:g} s.")
 
     def participate(self) -> bool:
         node = self.create_node()
