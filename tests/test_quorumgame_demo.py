@@ -71,10 +71,8 @@ def test_six_bots_play_in_two_groups_on_postgresql_and_redis(tmp_path, run_tmp):
     assert_run_files_removed(run_tmp)
 
 
-@pytest.mark.django_db
-def test_a_member_who_leaves_is_replaced_by_a_bot_that_moves_and_finishes(use_experiment, published):
-    use_experiment("quorumgame")
-    experiment = runtime.experiment()
+def group_of_three(experiment) -> tuple[list, list]:
+    """Three participants who arrived together, each with a node in their group's network."""
     members = []
     for number in range(3):
         member = Participant(worker_id=f"w{number}", assignment_id=f"a{number}", hit_id="h", mode="debug",
@@ -83,6 +81,14 @@ def test_a_member_who_leaves_is_replaced_by_a_bot_that_moves_and_finishes(use_ex
         presence_connect(experiment=experiment, participant_id=member.pk, channel_names=["quorum"])
         members.append(member)
     nodes = [node_create_for_participant(experiment=experiment, participant_id=m.pk, caller=TRUSTED) for m in members]
+    return members, nodes
+
+
+@pytest.mark.django_db
+def test_a_member_who_leaves_is_replaced_by_a_bot_that_moves_and_finishes(use_experiment, published):
+    use_experiment("quorumgame")
+    experiment = runtime.experiment()
+    members, nodes = group_of_three(experiment)
     assert len({node.network_id for node in nodes}) == 1
     for node in nodes[1:]:
         Info.objects.create(origin=node, contents="4")
@@ -109,14 +115,7 @@ def test_two_last_moves_at_once_announce_the_total_once(use_experiment, publishe
 
     use_experiment("quorumgame")
     experiment = runtime.experiment()
-    members = []
-    for number in range(3):
-        member = Participant(worker_id=f"w{number}", assignment_id=f"a{number}", hit_id="h", mode="debug",
-                             recruiter_id="hotair")  # fmt: skip
-        member.save()
-        presence_connect(experiment=experiment, participant_id=member.pk, channel_names=["quorum"])
-        members.append(member)
-    nodes = [node_create_for_participant(experiment=experiment, participant_id=m.pk, caller=TRUSTED) for m in members]
+    members, nodes = group_of_three(experiment)
     Info.objects.create(origin=nodes[0], contents="1")
 
     # Both last moves are written before either is counted.
