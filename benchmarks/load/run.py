@@ -84,12 +84,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def with_services(argv) -> int:
-    """Run this script again under scripts/services.py (throwaway PostgreSQL and Redis)."""
-    command = [sys.executable, str(REPO_ROOT / "scripts" / "services.py"), "--throwaway", "--",
-               sys.executable, str(Path(__file__).resolve()), *argv]  # fmt: skip
-    return subprocess.run(command, env={**os.environ, STARTED_MARK: "1"}).returncode
-
 
 def post(url: str) -> dict:
     request = urllib.request.Request(url, method="POST", data=b"")
@@ -163,11 +157,10 @@ def run_levels(options, layout: Layout, database_url: str, redis_url: str) -> li
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     options = parse_arguments(argv)
-    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-    if not (database_url and redis_url) and not os.environ.get(STARTED_MARK):
-        return with_services(argv)
-    if not (database_url and redis_url):
-        raise SystemExit("scripts/services.py did not provide DATABASE_URL and REDIS_URL.")
+    urls = services.service_urls_or_rerun(Path(__file__), argv, STARTED_MARK)
+    if isinstance(urls, int):
+        return urls
+    database_url, redis_url = urls
     options.port = options.port or free_port()
     name = options.name or options.server
     env = experiment_environment(options)

@@ -6,6 +6,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -113,3 +114,18 @@ def run_pgbench(database_url: str, *, clients: int = 8, threads: int = 2, second
         "latency_avg_ms": float(latency.group(1)) if latency else None,
         "output": output.strip().splitlines()[-6:],
     }
+
+
+def service_urls_or_rerun(script: Path, argv: list, mark: str) -> tuple[str, str] | int:
+    """The `DATABASE_URL` and `REDIS_URL` to benchmark against; without them, the exit status of
+    `script` run again under scripts/services.py (throwaway PostgreSQL and Redis), which marks
+    the rerun with the environment variable `mark`."""
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    if database_url and redis_url:
+        return database_url, redis_url
+    if os.environ.get(mark):
+        raise SystemExit("scripts/services.py did not provide DATABASE_URL and REDIS_URL.")
+    repo_root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, str(repo_root / "scripts" / "services.py"), "--throwaway", "--",
+               sys.executable, str(Path(script).resolve()), *argv]  # fmt: skip
+    return subprocess.run(command, env={**os.environ, mark: "1"}).returncode

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -67,12 +66,6 @@ def parse_arguments(argv):
     return options
 
 
-def with_services(argv) -> int:
-    """Run this script again under scripts/services.py (throwaway PostgreSQL and Redis)."""
-    command = [sys.executable, str(REPO_ROOT / "scripts" / "services.py"), "--throwaway", "--",
-               sys.executable, str(Path(__file__).resolve()), *argv]  # fmt: skip
-    return subprocess.run(command, env={**os.environ, STARTED_MARK: "1"}).returncode
-
 
 async def create_participants(port: int, count: int, concurrency: int = 8) -> list[tuple[int, str]]:
     """`count` participants through the HTTP API: (id, the binding cookie their creation set)."""
@@ -97,11 +90,10 @@ async def create_participants(port: int, count: int, concurrency: int = 8) -> li
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     options = parse_arguments(argv)
-    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-    if not (database_url and redis_url) and not os.environ.get(STARTED_MARK):
-        return with_services(argv)
-    if not (database_url and redis_url):
-        raise SystemExit("scripts/services.py did not provide DATABASE_URL and REDIS_URL.")
+    urls = services.service_urls_or_rerun(Path(__file__), argv, STARTED_MARK)
+    if isinstance(urls, int):
+        return urls
+    database_url, redis_url = urls
     options.port = free_port()
     env = experiment_environment(options)
     # The publisher runs as a child of the generator: it needs the layout's environment.
