@@ -45,12 +45,12 @@ def parse(raw_message: str) -> Message:
 
 def deliver(experiment, parsed: Message, receive_time: datetime) -> None:
     """Run the experiment's `receive_message` with the participant and node (None for unknown
-    ids, and for a node that is not the participant's), in one transaction that commits when
+    ids, and for a node that is not the named participant's), in one transaction that commits when
     it returns."""
     with transaction.atomic():
         participant = Participant.objects.filter(pk=parsed.participant_id).first() if parsed.participant_id else None
         node = Node.objects.filter(pk=parsed.node_id).first() if parsed.node_id else None
-        if node is not None and participant is not None and node.participant_id != participant.pk:
+        if node is not None and (participant is None or node.participant_id != participant.pk):
             node = None  # a frame may name only its own participant's nodes
         experiment.receive_message(
             parsed.message,

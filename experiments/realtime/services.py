@@ -145,15 +145,16 @@ def parse_frame(text: str | None, connection: Connection) -> tuple[str, str]:
 
 
 def _claimed_participant(payload: str) -> str | None:
-    """The participant a JSON frame says it comes from (`sender` or `participant_id`, as the
-    experiment reads them), as text; None when it names none."""
+    """The participant a JSON frame says it comes from (`sender`, `participant_id` or
+    `client.participant_id`, as the experiment reads them), as text; None when it names none."""
     try:
         data = json.loads(payload)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
-    claimed = data.get("sender") or data.get("participant_id")
+    client = data.get("client") if isinstance(data.get("client"), dict) else {}
+    claimed = data.get("sender") or data.get("participant_id") or client.get("participant_id")
     return None if claimed in (None, "") else str(claimed)
 
 

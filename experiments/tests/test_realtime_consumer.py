@@ -154,6 +154,7 @@ def test_a_frame_reaches_every_subscriber_including_the_sender_and_no_other_chan
         # Speaking for another participant (their `sender` id), as Dallinger let any socket do.
         ('chat:{"sender": 999999, "content": "it was not me"}', "not_your_participant"),
         ('chat:{"participant_id": "999999", "content": "it was not me"}', "not_your_participant"),
+        ('chat:{"client": {"participant_id": 999999}, "content": "it was not me"}', "not_your_participant"),
     ],
 )
 def test_a_refused_frame_gets_an_error_frame_and_other_sockets_go_on(room, text, error_code):
@@ -228,18 +229,20 @@ def test_a_frame_on_the_experiments_channel_reaches_receive_message_with_partici
         a = await opened(socket(f"channel=room&channel=other&participant_id={alice.pk}", alice))
         await a.send_to(f'room:{{"sender": {alice.pk}, "node_id": {node.pk}, "content": "x"}}')
         await a.send_to(f'room:{{"sender": {alice.pk}, "node_id": {bobs_node.pk}, "immediate": true}}')
+        await a.send_to(f'room:{{"node_id": {bobs_node.pk}, "immediate": true}}')
         await a.send_to("other:not for the experiment")
-        frames = [await next_frame(a) for _ in range(3)]
-        assert frames[2] == "other:not for the experiment"
+        frames = [await next_frame(a) for _ in range(4)]
+        assert frames[3] == "other:not for the experiment"
         await a.disconnect()
 
     run(scenario)
     received = [m for m in messages_received() if m["channel_name"] == "room"]
-    assert len(received) == 2
-    first, second = received
+    assert len(received) == 3
+    first, second, third = received
     assert (first["participant"], first["node"], first["received"]) == (alice.pk, node.pk, True)
     assert json.loads(first["message"])["content"] == "x"
     assert (second["participant"], second["node"]) == (alice.pk, None)  # not her node: None
+    assert (third["participant"], third["node"]) == (None, None)  # a node named without its owner: None
 
 
 def test_publish_to_subscribers_reaches_sockets_on_the_experiments_channel(room):
