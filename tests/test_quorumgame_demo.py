@@ -146,3 +146,17 @@ def test_two_last_moves_at_once_announce_the_total_once(use_experiment, publishe
     assert not errors, errors
     totals = [payload for _, payload in published if isinstance(payload, dict) and payload.get("type") == "round_over"]
     assert totals == [{"type": "round_over", "network_id": nodes[0].network_id, "total": 5}]
+
+
+@pytest.mark.django_db
+def test_a_move_that_is_not_a_number_counts_as_nothing_and_the_round_still_ends(use_experiment, published):
+    use_experiment("quorumgame")
+    experiment = runtime.experiment()
+    _, nodes = group_of_three(experiment)
+    for node, contents in zip(nodes, ["4", "<b>four</b>", "3"]):
+        Info.objects.create(origin=node, contents=contents)
+
+    experiment._announce_total(nodes[0].network)
+
+    totals = [payload for _, payload in published if isinstance(payload, dict) and payload.get("type") == "round_over"]
+    assert totals == [{"type": "round_over", "network_id": nodes[0].network_id, "total": 7}]

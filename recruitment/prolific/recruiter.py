@@ -13,6 +13,8 @@ from functools import cached_property
 
 from django.db import transaction
 
+from core.background import send_after_commit
+from core.fetch import by_pk
 from core.models import Participant
 from recruitment import events, host
 from recruitment.base import CLOSE_RECRUITMENT_LOG_PREFIX, Recruiter, RecruiterError, record_recruitments, register
@@ -509,8 +511,8 @@ class ProlificRecruiter(Recruiter):
         if row is None or not participants:
             return done
         remote = {item.get("id"): item.get("status") for item in self.client.submissions(row.study_id)}
-        experiment = host.current().experiment()
         runtime = host.current()
+        experiment = runtime.experiment()
         for participant in participants:
             status = remote.get(participant.assignment_id)
             if status is None:
@@ -524,7 +526,7 @@ class ProlificRecruiter(Recruiter):
 
     def _status_apply(self, experiment, runtime, participant, status, done, tasks) -> None:
         with transaction.atomic():
-            locked = Participant.objects.select_for_update(no_key=True).filter(pk=participant.pk).first()
+            locked = by_pk(Participant, participant.pk, lock="no_key_update")
             if locked is None:
                 return
             if status in ENDINGS:
@@ -538,7 +540,7 @@ class ProlificRecruiter(Recruiter):
                     runtime.process_submission(experiment, locked)
                     done["processed"] += 1
                 elif self._payout_owed(locked):
-                    transaction.on_commit(lambda pk=locked.pk: tasks.settle_submission.delay(pk))
+                    send_after_commit(tasks.settle_submission.s(locked.pk))
                     done["settled"] += 1
 
     @staticmethod

@@ -69,7 +69,7 @@ class QuorumGame(Experiment):
         moves = Info.objects.filter(network=network, failed=False)
         moved = set(moves.values_list("origin_id", flat=True))
         if members.count() >= network.max_size and moved >= set(members.values_list("pk", flat=True)):
-            total = sum(int(contents) for contents in moves.values_list("contents", flat=True))
+            total = sum(_number(contents) for contents in moves.values_list("contents", flat=True))
             self.publish_to_subscribers({"type": "round_over", "network_id": network.pk, "total": total})
 
     def realtime_snapshot(self, participant):
@@ -93,3 +93,12 @@ class QuorumGame(Experiment):
         finished = Participant.objects.filter(status=ParticipantStatus.APPROVED).count()
         working = Participant.objects.filter(status=ParticipantStatus.WORKING).exists()
         return finished >= self.initial_recruitment_size and not working
+
+
+def _number(contents) -> int:
+    """A move as a number: what a participant typed that is not one counts as nothing, rather
+    than failing every later move of the group."""
+    try:
+        return int(contents)
+    except (TypeError, ValueError):
+        return 0
