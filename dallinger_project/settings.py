@@ -35,7 +35,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Before the admin, so that the dashboard's templates override the admin's.
+    "dashboard",
+    "dashboard.admin_app.DashboardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,7 +51,6 @@ INSTALLED_APPS = [
     "recruitment",
     "bots",
     "experiments",
-    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -20,10 +20,6 @@ from core.models import (
 )
 from recruitment.models import LedgerNotice, Payment, ProlificStudy, RecruitmentRefusal, WebhookEvent
 
-admin.site.site_header = "Experiment dashboard"
-admin.site.site_title = "Experiment dashboard"
-admin.site.index_title = "The experimental record"
-
 
 class RecordAdmin(admin.ModelAdmin):
     """Browse-only: no adding, changing or deleting rows of the record."""

@@ -1,0 +1,25 @@
+"""The dashboard's site: the admin under /dashboard/ with its navigation tabs."""
+
+import pytest
+from django.contrib import admin
+
+from dashboard.site import DashboardSite
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_site_is_the_dashboard():
+    assert isinstance(admin.site, DashboardSite)
+
+
+def test_the_index_shows_the_tabs_with_the_database_tab_current(admin_client):
+    html = admin_client.get("/dashboard/").content.decode()
+
+    assert 'class="dashboard-tabs"' in html
+    assert '<li class="active"><a href="/dashboard/" aria-current="page">Database</a></li>' in html
+
+
+def test_the_login_page_shows_no_tabs(client):
+    html = client.get("/dashboard/login/").content.decode()
+
+    assert "dashboard-tabs" not in html
