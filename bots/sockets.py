@@ -15,10 +15,10 @@ from urllib.parse import urlencode, urlparse
 import requests
 import websocket
 
+from core.realtime import CONTROL_CHANNEL
+
 logger = logging.getLogger(__name__)
 
-#: The control channel, on which the client's heartbeats travel.
-CONTROL_CHANNEL = "dallinger_control"
 #: Seconds between heartbeats, as dallinger2.js sends them.
 HEARTBEAT_SECONDS = 10.0
 #: Seconds the reader waits on the socket before checking whether a heartbeat is due.

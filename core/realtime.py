@@ -32,6 +32,12 @@ from django.views.decorators.http import require_POST
 
 logger = logging.getLogger(__name__)
 
+#: Dallinger's control channel: connect, disconnect and subscription events, and the server's
+#: answers to one socket (snapshots, error frames).
+CONTROL_CHANNEL = "dallinger_control"
+#: The waiting room's channel: the quorum state, groups formed by arrival, waiters released.
+QUORUM_CHANNEL = "quorum"
+
 #: The web server's route that takes frames from other processes (embedded default only).
 RELAY_PATH = "/_realtime/publish"
 #: Header that carries the relay request's signature.

@@ -10,15 +10,12 @@ from urllib.parse import parse_qs
 
 from core.fetch import by_pk
 from core.models import Participant
-from experiments.binding import COOKIE_PREFIX, Caller
+from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL
+from experiments.binding import Caller
 from experiments.config import get_config
 
 logger = logging.getLogger(__name__)
 
-#: Dallinger's control channel: connect, disconnect and subscription events.
-CONTROL_CHANNEL = "dallinger_control"
-#: The waiting room's channel: the quorum state `{"q", "n", "overrecruited"}`.
-QUORUM_CHANNEL = "quorum"
 #: Channels only the server publishes on (a client's frame there could release a waiting room
 #: or forge another participant's events).
 SERVER_ONLY_CHANNELS = frozenset({CONTROL_CHANNEL, QUORUM_CHANNEL})
@@ -107,9 +104,7 @@ def authorize(connection: Connection, cookies: dict) -> None:
     participant = by_pk(Participant, connection.participant_id)
     if participant is None:
         raise Refused(CLOSE_UNKNOWN_PARTICIPANT, f"There is no participant with id {connection.participant_id}.")
-    tokens = {name: value for name, value in cookies.items() if name.startswith(COOKIE_PREFIX)}
-    caller = Caller(tokens, enforced=bool(get_config().get("participant_binding", True)))
-    if not caller.holds(participant):
+    if not Caller.of_cookies(cookies, get_config()).holds(participant):
         raise Refused(CLOSE_NOT_YOURS, f"This browser did not create participant {participant.pk}.")
 
 

@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
 from core.models import Info, Network, Node, Participant, ParticipantStatus
+from core.realtime import QUORUM_CHANNEL
 from experiments.models import GroupSeat, Presence
 
 #: How many of a network's latest infos a reconnecting participant is sent.
@@ -15,7 +16,7 @@ SNAPSHOT_INFOS = 50
 def group_channel(*, experiment) -> str:
     """The channel a group's sockets hear about pauses, replacements and its end on: the
     experiment's channel, else the waiting room's."""
-    return experiment.channel or "quorum"
+    return experiment.channel or QUORUM_CHANNEL
 
 
 def group_network_of(*, participant) -> Network | None:

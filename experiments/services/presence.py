@@ -5,20 +5,17 @@ import json
 from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.fetch import by_pk
 from core.models import Participant
+from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL
 from experiments.models import Presence
 from experiments.services.dropouts import participant_dropout, participant_return
 from experiments.services.group_lookups import overdue_presences, snapshot_of
 from experiments.services.groups import groups_form, waiting_room_join
-
-#: The channel the snapshot frame is sent on.
-CONTROL_CHANNEL = "dallinger_control"
-WAITING_ROOM_CHANNEL = "quorum"
 
 
 def presence_connect(*, experiment, participant_id: int, channel_names) -> list[str]:
@@ -31,29 +28,27 @@ def presence_connect(*, experiment, participant_id: int, channel_names) -> list[
         participant = by_pk(Participant, participant_id)
         if participant is None:
             return []
-        _presence_row(participant, now)
-        Presence.objects.filter(pk=participant.pk).update(sockets=F("sockets") + 1, last_seen=now)
-        # Only the process that flips the flag back handles the return, once.
-        if Presence.objects.filter(pk=participant.pk, disconnected=True).update(disconnected=False):
+        # Locked (NO KEY UPDATE: rows that reference the participant stay free) until the
+        # snapshot is read, so the sockets of one participant opening at once count one by
+        # one and only one of them handles a return from a dropout. A first socket creates
+        # the row; get_or_create takes care of a concurrent first socket.
+        presence, _ = Presence.objects.select_for_update(no_key=True).get_or_create(
+            participant=participant, defaults={"last_seen": now}
+        )
+        returning = presence.disconnected
+        presence.sockets += 1
+        presence.last_seen = now
+        presence.disconnected = False
+        presence.save(update_fields=["sockets", "last_seen", "disconnected"])
+        if returning:
             participant_return(experiment=experiment, participant=participant)
-        if WAITING_ROOM_CHANNEL in channel_names and experiment.group_size:
+        if QUORUM_CHANNEL in channel_names and experiment.group_size:
             waiting_room_join(experiment=experiment, participant=participant)
             groups_form(experiment=experiment, now=now)
         snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
     if snapshot["network_id"] is None and not snapshot["state"]:
         return []  # Nothing to continue yet (a new arrival): no snapshot.
     return [f"{CONTROL_CHANNEL}:{json.dumps(snapshot, cls=DjangoJSONEncoder)}"]
-
-
-def _presence_row(participant, now) -> None:
-    if Presence.objects.filter(pk=participant.pk).exists():
-        return
-    try:
-        # A savepoint: a concurrent first socket may create the row between check and insert.
-        with transaction.atomic():
-            Presence.objects.create(participant=participant, last_seen=now)
-    except IntegrityError:
-        pass
 
 
 def presence_beat(*, participant_id: int) -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.models import Network
 from experiments.models import GroupSeat, Presence
 from experiments.services.groups import groups_form, waiting_room_join
-from experiments.services.presence import presence_sweep
+from experiments.services.presence import presence_connect, presence_sweep
 from experiments.tests.realtime_support import GroupGame, make_participant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -67,3 +67,20 @@ def test_concurrent_sweeps_act_on_each_dropout_once(published):
     acted = sorted(pk for result in results for pk in result)
     assert acted == sorted(participant.pk for participant in gone)
     assert sorted(pk for call, pk in experiment.calls) == acted
+
+
+def test_sockets_opening_at_once_are_all_counted_and_a_return_is_handled_once(published):
+    experiment = GroupGame()
+    first_time, returning = make_participant(), make_participant()
+    Presence.objects.create(participant=returning, sockets=0, disconnected=True, last_seen=timezone.now())
+
+    def open_sockets():
+        for participant in (first_time, returning):
+            presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+
+    all_at_once(open_sockets)
+
+    # The first sockets of `first_time` created one row between them; every socket counts.
+    assert Presence.objects.get(pk=first_time.pk).sockets == THREADS
+    assert Presence.objects.get(pk=returning.pk).sockets == THREADS
+    assert experiment.calls == [("reconnected", returning.pk)]

@@ -13,13 +13,13 @@ import logging
 from core.models import Info
 from core.networks import FullyConnected
 from core.nodes import Agent
+from core.realtime import CONTROL_CHANNEL
 from experiments.config import get_config
 from experiments.experiment import Experiment
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "chatroom"
-CONTROL_CHANNEL = "dallinger_control"
 FINISH_TEXT = 'All other participants have left the chat. Click "Leave chat" to finish.'
 
 
