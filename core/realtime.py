@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 CONTROL_CHANNEL = "dallinger_control"
 #: The waiting room's channel: the quorum state, groups formed by arrival, waiters released.
 QUORUM_CHANNEL = "quorum"
+#: A group's own channel is this prefix and its network's id (`group_channel`): what the server
+#: says to one group (a pause, a replacement, its end, an experiment's round) reaches its
+#: members only, and no client can speak on it.
+GROUP_CHANNEL_PREFIX = "dallinger_group_"
 
 #: The web server's route that takes frames from other processes (embedded default only).
 RELAY_PATH = "/_realtime/publish"
@@ -64,6 +68,20 @@ def group_name(channel: str) -> str:
     if _SAFE_NAME.match(channel):
         return f"chat.{channel}"
     return "chat.x." + hashlib.sha256(channel.encode()).hexdigest()
+
+
+def group_channel(network_id: int) -> str:
+    """The channel of the group playing in network `network_id`."""
+    return f"{GROUP_CHANNEL_PREFIX}{int(network_id)}"
+
+
+def group_channel_network(channel: str) -> int | None:
+    """The network id a group's channel names; None for any other name (`dallinger_group_07`
+    included: one group has one channel)."""
+    suffix = channel[len(GROUP_CHANNEL_PREFIX) :] if channel.startswith(GROUP_CHANNEL_PREFIX) else ""
+    if not (suffix.isascii() and suffix.isdigit()) or group_channel(int(suffix)) != channel:
+        return None
+    return int(suffix)
 
 
 def frame(channel: str, payload: str | dict) -> str:

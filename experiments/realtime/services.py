@@ -10,14 +10,15 @@ from urllib.parse import parse_qs
 
 from core.fetch import by_pk
 from core.models import Participant
-from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL
+from core.realtime import CONTROL_CHANNEL, GROUP_CHANNEL_PREFIX, QUORUM_CHANNEL, group_channel_network
 from experiments.binding import Caller
 from experiments.config import get_config
+from experiments.services.group_lookups import is_group_member
 
 logger = logging.getLogger(__name__)
 
 #: Channels only the server publishes on (a client's frame there could release a waiting room
-#: or forge another participant's events).
+#: or forge another participant's events), besides every group's channel (`is_server_only`).
 SERVER_ONLY_CHANNELS = frozenset({CONTROL_CHANNEL, QUORUM_CHANNEL})
 #: Channels a socket may not subscribe to (the control channel names every worker).
 UNSUBSCRIBABLE_CHANNELS = frozenset({CONTROL_CHANNEL})
@@ -25,7 +26,7 @@ MAX_CHANNEL_LENGTH = 200
 
 #: Close codes (sent after the handshake, so clients see them).
 CLOSE_BAD_REQUEST = 4400  # no channel, a bad channel name, a participant id that is not a number
-CLOSE_NOT_YOURS = 4403  # this browser does not hold the participant's cookie
+CLOSE_NOT_YOURS = 4403  # not the participant's cookie, or a group channel that is not theirs
 CLOSE_UNKNOWN_PARTICIPANT = 4404  # no participant with that id
 
 CLIENT_CLASS = "experiments.realtime.consumers.ChatConsumer"
@@ -98,14 +99,39 @@ def parse_connection(query_string: bytes) -> Connection:
 
 
 def authorize(connection: Connection, cookies: dict) -> None:
-    """Refused unless the socket may speak for its participant, as its HTTP requests may."""
-    if connection.participant_id is None:
-        return
-    participant = by_pk(Participant, connection.participant_id)
-    if participant is None:
-        raise Refused(CLOSE_UNKNOWN_PARTICIPANT, f"There is no participant with id {connection.participant_id}.")
-    if not Caller.of_cookies(cookies, get_config()).holds(participant):
-        raise Refused(CLOSE_NOT_YOURS, f"This browser did not create participant {participant.pk}.")
+    """Refused unless the socket may speak for its participant, as its HTTP requests may, and
+    may listen on each of its channels."""
+    participant = None
+    if connection.participant_id is not None:
+        participant = by_pk(Participant, connection.participant_id)
+        if participant is None:
+            raise Refused(CLOSE_UNKNOWN_PARTICIPANT, f"There is no participant with id {connection.participant_id}.")
+        if not Caller.of_cookies(cookies, get_config()).holds(participant):
+            raise Refused(CLOSE_NOT_YOURS, f"This browser did not create participant {participant.pk}.")
+    for channel in connection.channels:
+        if not may_subscribe(channel, participant):
+            raise Refused(CLOSE_NOT_YOURS, f"Only the members of a group may listen on {channel[:50]}.")
+
+
+def is_server_only(channel: str) -> bool:
+    """Whether only the server publishes on `channel`: the control channel, the waiting room's,
+    and every group's own channel."""
+    return channel in SERVER_ONLY_CHANNELS or channel.startswith(GROUP_CHANNEL_PREFIX)
+
+
+def may_subscribe(channel: str, participant: Participant | None) -> bool:
+    """Whether a socket of `participant` (None: a socket that names none) may listen on
+    `channel`: a group's channel only for a participant with a node or a seat in its network;
+    any channel that is neither a group's nor the control channel (refused as a bad request
+    by `parse_connection`), for anyone."""
+    if not channel.startswith(GROUP_CHANNEL_PREFIX):
+        return True
+    network_id = group_channel_network(channel)
+    return (
+        network_id is not None
+        and participant is not None
+        and is_group_member(participant=participant, network_id=network_id)
+    )
 
 
 def is_heartbeat(channel: str, payload: str) -> bool:
@@ -126,8 +152,8 @@ def parse_frame(text: str | None, connection: Connection) -> tuple[str, str]:
     channel, colon, payload = text.partition(":")
     if not colon or not channel:
         raise FrameError("malformed_frame", "A frame is <channel>:<payload>.")
-    if channel in SERVER_ONLY_CHANNELS:
-        raise FrameError("channel_refused", f"Only the server publishes on {channel}.")
+    if is_server_only(channel):
+        raise FrameError("channel_refused", f"Only the server publishes on {channel[:50]}.")
     if connection.participant_id is None and _binding_enforced():
         raise FrameError("not_a_participant", "Only a participant's socket may send frames.")
     if ":" in channel or len(channel) > MAX_CHANNEL_LENGTH:

@@ -6,17 +6,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
 from core.models import Info, Network, Node, Participant, ParticipantStatus
-from core.realtime import QUORUM_CHANNEL
 from experiments.models import GroupSeat, Presence
 
 #: How many of a network's latest infos a reconnecting participant is sent.
 SNAPSHOT_INFOS = 50
 
 
-def group_channel(*, experiment) -> str:
-    """The channel a group's sockets hear about pauses, replacements and its end on: the
-    experiment's channel, else the waiting room's."""
-    return experiment.channel or QUORUM_CHANNEL
+def is_group_member(*, participant, network_id: int) -> bool:
+    """Whether `participant` was placed in network `network_id`: a node there (live or failed)
+    or a seat in its group (kept by a member a bot replaced)."""
+    return (
+        GroupSeat.objects.filter(participant=participant, network_id=network_id).exists()
+        or Node.objects.filter(participant=participant, network_id=network_id).exists()
+    )
 
 
 def group_network_of(*, participant) -> Network | None:

@@ -110,6 +110,37 @@ def test_a_socket_that_may_not_speak_for_its_participant_is_closed_with_a_code(r
     run(scenario)
 
 
+def test_a_groups_channel_admits_its_members_only(room, make_network, make_node):
+    from experiments.models import GroupSeat
+
+    mine, theirs = make_network(), make_network()
+    with_node, seated, outsider = new_participant(1), new_participant(2), new_participant(3)
+    make_node(network=mine, participant=with_node)
+    GroupSeat.objects.create(participant=seated, network=mine)
+    make_node(network=theirs, participant=outsider)
+    group = f"dallinger_group_{mine.pk}"
+
+    async def refused(query, *holding):
+        communicator = socket(query, *holding)
+        await opened(communicator)
+        texts, closed_with = await frames_until_close(communicator)
+        assert closed_with == 4403, texts
+        assert json.loads(texts[0].split(":", 1)[1])["type"] == "error"
+
+    async def scenario():
+        for member in (with_node, seated):
+            communicator = await opened(socket(f"channel=room,{group}&participant_id={member.pk}", member))
+            await communicator.send_to("room:in")
+            assert await next_frame(communicator) == "room:in"
+            await communicator.disconnect()
+        await refused(f"channel=room,{group}&participant_id={outsider.pk}", outsider)
+        await refused(f"channel={group}")  # a socket that names no participant
+        await refused(f"channel=dallinger_group_0{mine.pk}&participant_id={with_node.pk}", with_node)
+        await refused(f"channel=dallinger_group_&participant_id={with_node.pk}", with_node)
+
+    run(scenario)
+
+
 def test_with_participant_binding_off_a_socket_needs_no_cookie(room):
     room(participant_binding=False)
     participant = new_participant(1)
@@ -151,6 +182,9 @@ def test_a_frame_reaches_every_subscriber_including_the_sender_and_no_other_chan
         (":no channel", "malformed_frame"),
         ('quorum:{"q": 2, "n": 2}', "channel_refused"),
         ('dallinger_control:{"type": "websocket", "event": "disconnected"}', "channel_refused"),
+        # A group's channel, which its members' pages trust: nobody may speak on it.
+        ('dallinger_group_1:{"type": "group_ended", "network_id": 1}', "channel_refused"),
+        ('dallinger_group_x:{"type": "group_ended"}', "channel_refused"),
         # Speaking for another participant (their `sender` id), as Dallinger let any socket do.
         ('chat:{"sender": 999999, "content": "it was not me"}', "not_your_participant"),
         ('chat:{"participant_id": "999999", "content": "it was not me"}', "not_your_participant"),

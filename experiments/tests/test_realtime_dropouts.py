@@ -9,10 +9,11 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from core.models import Info, Node, ParticipantStatus
+from core.realtime import GROUP_CHANNEL_PREFIX, group_channel
 from experiments import runtime
 from experiments.models import GroupSeat
 from experiments.services.presence import presence_sweep
-from experiments.tests.test_realtime_consumer import ROOM, new_participant, opened, run, socket
+from experiments.tests.test_realtime_consumer import ROOM, new_participant, next_frame, opened, run, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,14 +41,17 @@ def game(use_experiment, monkeypatch):
     return start
 
 
-async def group_message(communicator) -> dict:
-    """The next frame on the experiment's channel that the server sent about the group."""
+async def group_message(communicator) -> tuple[str, dict]:
+    """The next frame that the server sent about a group: (its channel, its payload)."""
     while True:
         channel, _, payload = (await communicator.receive_from(WAIT)).partition(":")
-        if channel == "room":
-            data = json.loads(payload)
-            if "network_id" in data:
-                return data
+        if channel.startswith(GROUP_CHANNEL_PREFIX):
+            return channel, json.loads(payload)
+
+
+def member_socket(participant, network):
+    """A member's socket, as the group's page opens it: the experiment's channel and the group's."""
+    return socket(f"channel=room,{group_channel(network.pk)}&participant_id={participant.pk}", participant)
 
 
 async def snapshot(communicator) -> dict:
@@ -70,18 +74,31 @@ def sweep_after_grace() -> list[int]:
 )
 def test_a_socket_killed_mid_game_is_handled_by_the_policy_and_the_group_hears_it(game, policy, announced):
     network, (alice, bob) = game(policy)
+    # Carol plays in another group: she listens on the experiment's channel and on her group's.
+    other = runtime.experiment().create_network()
+    other.save()
+    carol = new_participant(3, mode="debug")
+    Node.objects.create(network=other, participant=carol)
 
     async def scenario():
-        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
-        b = await opened(socket(f"channel=room&participant_id={bob.pk}", bob))
+        a = await opened(member_socket(alice, network))
+        b = await opened(member_socket(bob, network))
+        c = await opened(member_socket(carol, other))
         assert (await snapshot(a))["node_id"] is not None
         await snapshot(b)
+        await snapshot(c)
         await a.disconnect()
         assert await sweep_after_grace() == [alice.pk]
-        message = await group_message(b)
+        channel, message = await group_message(b)
+        assert channel == group_channel(network.pk)
         assert message["type"] == announced
         assert message["network_id"] == network.pk
+        # Carol's next frame is her own, sent after the group's message was published: she
+        # never heard of another group's trouble.
+        await c.send_to("room:after")
+        assert await next_frame(c) == "room:after"
         await b.disconnect()
+        await c.disconnect()
 
     run(scenario)
     alice.refresh_from_db()
@@ -104,21 +121,21 @@ def test_a_reconnecting_member_gets_their_node_the_groups_infos_and_the_group_re
     node = Node.objects.get(participant=alice)
 
     async def scenario():
-        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
-        b = await opened(socket(f"channel=room&participant_id={bob.pk}", bob))
+        a = await opened(member_socket(alice, network))
+        b = await opened(member_socket(bob, network))
         await snapshot(a)
         await snapshot(b)
         await a.disconnect()
         await sweep_after_grace()
-        assert (await group_message(b))["type"] == "pause"
+        assert (await group_message(b))[1]["type"] == "pause"
 
-        again = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
+        again = await opened(member_socket(alice, network))
         restored = await snapshot(again)
         assert restored["node_id"] == node.pk
         assert restored["network_id"] == network.pk
         assert [info["contents"] for info in restored["infos"]] == [f"move of {alice.pk}", f"move of {bob.pk}"]
         assert restored["paused"] is False
-        assert (await group_message(b))["type"] == "resume"
+        assert (await group_message(b))[1]["type"] == "resume"
         await again.disconnect()
         await b.disconnect()
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from core.models import Info, Network, Node, Participant, ParticipantStatus
+from core.realtime import group_channel
 from experiments.models import GroupSeat, Presence
 from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_sweep
 from experiments.tests.realtime_support import GroupGame, make_participant
@@ -92,7 +93,8 @@ def test_continue_fails_the_dropouts_nodes_and_the_group_goes_on(published):
     drop(experiment, gone)
     assert Node.objects.get(participant=gone).failed
     assert not Node.objects.get(participant=staying).failed
-    assert ("game", {"type": "member_left", "network_id": network.pk, "participant_id": gone.pk}) in published
+    group = group_channel(network.pk)
+    assert (group, {"type": "member_left", "network_id": network.pk, "participant_id": gone.pk}) in published
 
 
 def test_pause_tells_the_group_and_resumes_when_they_return(published):
@@ -100,13 +102,14 @@ def test_pause_tells_the_group_and_resumes_when_they_return(published):
     network, (gone, staying) = group_of_two(experiment)
     drop(experiment, gone)
     assert published[-1] == (
-        "game",
+        group_channel(network.pk),
         {"type": "pause", "network_id": network.pk, "participant_id": gone.pk, "away": [gone.pk]},
     )
     assert not Node.objects.get(participant=gone).failed
 
     frames = presence_connect(experiment=experiment, participant_id=gone.pk, channel_names=["game"])
-    assert published[-1] == ("game", {"type": "resume", "network_id": network.pk, "participant_id": gone.pk})
+    resume = {"type": "resume", "network_id": network.pk, "participant_id": gone.pk}
+    assert published[-1] == (group_channel(network.pk), resume)
     assert experiment.calls == [("disconnected", gone.pk), ("reconnected", gone.pk)]
     channel, payload = frames[0].split(":", 1)
     snapshot = json.loads(payload)
@@ -147,6 +150,7 @@ def test_replace_with_bot_gives_the_dropouts_node_to_a_bot_participant(published
     assert gone.status == ParticipantStatus.REPLACED
     assert GroupSeat.objects.get(participant=bot).network_id == network.pk
     assert experiment.calls[-1] == ("substitute", gone.pk, bot.pk, [node.pk])
+    assert published[-1][0] == group_channel(network.pk)
     assert published[-1][1] == {
         "type": "replaced",
         "network_id": network.pk,
@@ -164,7 +168,7 @@ def test_end_group_closes_the_network_and_tells_everyone_to_finish(published):
     assert network.full
     assert network.details["group_ended"] is True
     assert published[-1] == (
-        "game",
+        group_channel(network.pk),
         {"type": "group_ended", "network_id": network.pk, "reason": "participant_disconnected"},
     )
     # Nobody is paid here: members finish through the normal submission.

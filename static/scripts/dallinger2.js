@@ -295,6 +295,14 @@ var dallinger = (function ($) {
   }
 
   /**
+   * The channel of the group playing in network `networkId`: the server tells the group about
+   * pauses, replacements, its end and the experiment's own events there. Only the group's
+   * members may open it (a participant with a node or a seat in the network; others are
+   * refused with 4403), and only the server publishes on it.
+   */
+  dlgr.groupChannel = function (networkId) { return "dallinger_group_" + networkId; };
+
+  /**
    * Open a `/chat` socket subscribed to `channels` (a name or a list). `handlers` maps a
    * channel name to `function (payload, channel)` (payload as the raw string; `"*"` takes
    * channels without their own handler) and may hold `onOpen()`, `onClose(event)` and
