@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL, frame, group_name, group_send
 from experiments import runtime
 from experiments.realtime import quorum, services
-from experiments.services.presence import presence_beat, presence_connect, presence_leave
+from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_resume
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             channel, payload = services.parse_frame(text_data, self.connection)
         except services.FrameError as error:
             if text_data is not None and self._heartbeat(text_data):
-                if self.connection.participant_id is not None:
-                    await database_sync_to_async(presence_beat)(participant_id=self.connection.participant_id)
+                participant_id = self.connection.participant_id
+                if participant_id is not None and not await database_sync_to_async(presence_beat)(
+                    participant_id=participant_id
+                ):
+                    await database_sync_to_async(_with_experiment)(presence_resume, participant_id=participant_id)
                 return
             await self.send(text_data=services.error_frame(error.error_code, error.message))
             return

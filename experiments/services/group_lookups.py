@@ -54,11 +54,19 @@ def away_members(*, network) -> list[int]:
     return sorted(Presence.objects.filter(participant_id__in=members, disconnected=True).values_list("pk", flat=True))
 
 
+def gone_since(cutoff) -> Q:
+    """Presences that show no sign of life since `cutoff`: no open socket since then, or
+    sockets counted as open whose heartbeats stopped before it (a web process died without
+    closing them). Sockets that never sent a heartbeat (Dallinger's clients send none) count
+    as open until they close."""
+    return Q(sockets=0, last_seen__lt=cutoff) | Q(sockets__gt=0, last_heartbeat__lt=cutoff)
+
+
 def overdue_presences(*, cutoff) -> list[Presence]:
-    """Working participants with no open socket since before `cutoff`, not yet declared gone."""
+    """Working participants gone since before `cutoff` (`gone_since`), not yet declared gone."""
     return list(
         Presence.objects.filter(
-            disconnected=False, sockets=0, last_seen__lt=cutoff, participant__status=ParticipantStatus.WORKING
+            gone_since(cutoff), disconnected=False, participant__status=ParticipantStatus.WORKING
         ).order_by("last_seen")
     )
 

@@ -63,9 +63,14 @@ async def snapshot(communicator) -> dict:
 
 
 @sync_to_async
-def sweep_after_grace() -> list[int]:
+def sweep_at(seconds: float) -> list[int]:
+    """What the periodic sweep does `seconds` from now."""
+    return presence_sweep(experiment=runtime.experiment(), now=timezone.now() + timedelta(seconds=seconds))
+
+
+async def sweep_after_grace() -> list[int]:
     """What the periodic sweep does once the grace period has passed."""
-    return presence_sweep(experiment=runtime.experiment(), now=timezone.now() + timedelta(seconds=31))
+    return await sweep_at(seconds=31)
 
 
 @pytest.mark.parametrize(
@@ -149,9 +154,35 @@ def test_a_heartbeat_keeps_a_member_present_while_a_closed_socket_starts_the_gra
         a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
         await snapshot(a)
         await a.send_to('dallinger_control:{"type": "heartbeat"}')
-        # Open socket: present, however late the sweep.
-        assert await sweep_after_grace() == []
+        await a.send_to("room:beat sent")  # echoed once the heartbeat has been handled
+        assert await next_frame(a) == "room:beat sent"
+        # Open socket, beating: present within the grace period after its last heartbeat.
+        assert await sweep_at(seconds=10) == []
         await a.disconnect()
         assert await sweep_after_grace() == [alice.pk]
+
+    run(scenario)
+
+
+def test_a_socket_whose_heartbeats_stop_is_declared_gone_and_its_next_heartbeat_brings_it_back(game):
+    network, (alice, bob) = game("pause")
+
+    async def scenario():
+        a = await opened(member_socket(alice, network))
+        b = await opened(member_socket(bob, network))
+        await snapshot(a)
+        await snapshot(b)
+        await a.send_to('dallinger_control:{"type": "heartbeat"}')
+        await a.send_to("room:beat sent")
+        assert await next_frame(a) == "room:beat sent"
+        # Nothing closes Alice's socket, but no heartbeat comes within the grace period (as
+        # when the process holding it died): she is declared gone and her group pauses.
+        assert await sweep_after_grace() == [alice.pk]
+        assert (await group_message(b))[1]["type"] == "pause"
+        # Her socket was alive after all: its next heartbeat is a return.
+        await a.send_to('dallinger_control:{"type": "heartbeat"}')
+        assert (await group_message(b))[1]["type"] == "resume"
+        await a.disconnect()
+        await b.disconnect()
 
     run(scenario)

@@ -10,7 +10,13 @@ from django.utils import timezone
 from core.models import Info, Network, Node, Participant, ParticipantStatus
 from core.realtime import group_channel
 from experiments.models import GroupSeat, Presence
-from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_sweep
+from experiments.services.presence import (
+    presence_beat,
+    presence_connect,
+    presence_leave,
+    presence_resume,
+    presence_sweep,
+)
 from experiments.tests.realtime_support import GroupGame, make_participant
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +67,63 @@ def test_a_dropout_is_acted_on_once_however_many_sweeps_run():
     assert drop(experiment, participant) == [participant.pk]
     assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == []
     assert experiment.calls == [("disconnected", participant.pk)]
+
+
+def test_sockets_a_dead_server_left_open_are_declared_gone_once_their_heartbeats_stop(published):
+    experiment = GroupGame(dropout_policy="replace_with_bot")
+    network, (gone, staying) = group_of_two(experiment)
+    presence_beat(participant_id=gone.pk)
+    # The web process holding the socket dies: nothing closes it, its heartbeats stop.
+    assert Presence.objects.get(pk=gone.pk).sockets == 1
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=10)) == []
+
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == [gone.pk]
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == []
+
+    # The policy applied once: one bot took the node, one message told the group.
+    assert experiment.calls[0] == ("disconnected", gone.pk)
+    assert [call[0] for call in experiment.calls] == ["disconnected", "substitute"]
+    assert [payload["type"] for _, payload in published] == ["replaced"]
+    assert Presence.objects.get(pk=gone.pk).sockets == 0
+    # The member who still beats stays.
+    assert Participant.objects.get(pk=staying.pk).status == ParticipantStatus.WORKING
+
+
+def test_a_socket_that_never_sends_heartbeats_counts_as_open_until_it_closes():
+    # Dallinger's own clients send no heartbeats: an open socket is all the server knows.
+    experiment = GroupGame()
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(hours=1)) == []
+
+
+def test_a_new_socket_without_heartbeats_is_not_judged_by_an_earlier_sockets_heartbeats():
+    experiment = GroupGame()
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    presence_beat(participant_id=participant.pk)
+    presence_leave(participant_id=participant.pk)
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(hours=1)) == []
+
+
+def test_a_heartbeat_after_being_declared_gone_is_a_return(published):
+    experiment = GroupGame(dropout_policy="pause")
+    network, (gone, staying) = group_of_two(experiment)
+    presence_beat(participant_id=gone.pk)
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == [gone.pk]
+
+    # The socket was alive after all (its heartbeats were late): the next one brings them back.
+    assert presence_beat(participant_id=gone.pk) is False
+    presence_resume(experiment=experiment, participant_id=gone.pk)
+    presence_resume(experiment=experiment, participant_id=gone.pk)
+    assert experiment.calls == [("disconnected", gone.pk), ("reconnected", gone.pk)]
+    assert published[-1] == (
+        group_channel(network.pk),
+        {"type": "resume", "network_id": network.pk, "participant_id": gone.pk},
+    )
+    assert presence_beat(participant_id=gone.pk) is True
+    assert Presence.objects.get(pk=gone.pk).sockets == 1
 
 
 def test_the_grace_period_is_the_experiments():
