@@ -70,7 +70,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=services.error_frame(error.error_code, error.message))
             return
         await group_send(channel, f"{channel}:{payload}")
-        await database_sync_to_async(services.dispatch_to_experiment)(channel, payload)
+        if services.experiment_takes_messages():  # else not even a hop to the database thread
+            await database_sync_to_async(services.dispatch_to_experiment)(channel, payload)
 
     def _heartbeat(self, text: str) -> bool:
         channel, _, payload = text.partition(":")
@@ -107,7 +108,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Publish a control event and hand it to the experiment."""
         payload = json.dumps(event)
         await group_send(CONTROL_CHANNEL, frame(CONTROL_CHANNEL, payload))
-        await database_sync_to_async(services.dispatch_to_experiment)(CONTROL_CHANNEL, payload)
+        if services.experiment_takes_messages():
+            await database_sync_to_async(services.dispatch_to_experiment)(CONTROL_CHANNEL, payload)
 
 
 def _with_experiment(service, **arguments):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import Node, Participant
+from experiments.experiment import Experiment
 
 
 @dataclass
@@ -19,6 +20,15 @@ class Message:
     participant_id: int | None
     node_id: int | None
     immediate: bool
+
+
+def takes_messages(experiment_class) -> bool:
+    """Whether frames mean anything to the experiment class: it overrides `receive_message` or
+    `send`. The base ones would queue, for every frame, a task that does nothing."""
+    return (
+        experiment_class.receive_message is not Experiment.receive_message
+        or experiment_class.send is not Experiment.send
+    )
 
 
 def _as_id(value) -> int | None:

@@ -13,6 +13,7 @@ from core.models import Participant
 from core.realtime import CONTROL_CHANNEL, GROUP_CHANNEL_PREFIX, QUORUM_CHANNEL, group_channel_network
 from experiments.binding import Caller
 from experiments.config import get_config
+from experiments.realtime import messages
 from experiments.services.group_lookups import is_group_member
 
 logger = logging.getLogger(__name__)
@@ -214,8 +215,17 @@ def disconnected_event(connection: Connection, code) -> dict:
     }
 
 
+def experiment_takes_messages() -> bool:
+    """Whether the running experiment does anything with frames (`messages.takes_messages`).
+    Reads no database: the consumer asks it before handing a frame over."""
+    from experiments import runtime
+
+    return messages.takes_messages(runtime.active().experiment_class)
+
+
 def dispatch_to_experiment(channel: str, payload: str) -> None:
-    """Hand a frame to the experiment's `send()` when it is on its channel or the control channel.
+    """Hand a frame to the experiment's `send()` when it is on its channel or the control
+    channel and the experiment takes messages (nothing is built or queued otherwise).
 
     Runs once, in the process whose socket received the frame (or raised the event). An
     error in the experiment's code is logged and never closes the socket.
@@ -223,6 +233,8 @@ def dispatch_to_experiment(channel: str, payload: str) -> None:
     from experiments.runtime import experiment as active_experiment
 
     try:
+        if not experiment_takes_messages():
+            return
         experiment = active_experiment()
         if not experiment.channel or channel not in (experiment.channel, CONTROL_CHANNEL):
             return

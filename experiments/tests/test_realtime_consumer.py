@@ -279,6 +279,39 @@ def test_a_frame_on_the_experiments_channel_reaches_receive_message_with_partici
     assert (third["participant"], third["node"]) == (None, None)  # a node named without its owner: None
 
 
+@pytest.mark.parametrize("takes_messages", [True, False])
+def test_frames_cost_no_task_for_an_experiment_that_does_nothing_with_them(room, monkeypatch, takes_messages):
+    from core import background
+    from experiments.realtime import messages
+
+    loaded = room()
+    if not takes_messages:
+        monkeypatch.delattr(loaded.experiment_class, "receive_message")  # the base class's no-op
+    queued, parsed = [], []
+    send_after_commit, parse = background.send_after_commit, messages.parse
+    monkeypatch.setattr(background, "send_after_commit", lambda task: queued.append(task) or send_after_commit(task))
+    monkeypatch.setattr(messages, "parse", lambda raw: parsed.append(raw) or parse(raw))
+    alice = new_participant(1)
+
+    async def scenario():
+        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
+        await a.send_to(f'room:{{"sender": {alice.pk}, "content": "queued"}}')
+        await a.send_to(f'room:{{"sender": {alice.pk}, "content": "at once", "immediate": true}}')
+        assert await next_frame(a) == f'room:{{"sender": {alice.pk}, "content": "queued"}}'
+        assert await next_frame(a) == f'room:{{"sender": {alice.pk}, "content": "at once", "immediate": true}}'
+        await a.disconnect()
+
+    run(scenario)
+    received = [json.loads(m["message"]).get("content") for m in messages_received() if m["channel_name"] == "room"]
+    if takes_messages:
+        # The control events and the frame without `immediate` go through the task; all reach the hook.
+        assert len(queued) == 5
+        assert sorted(received) == ["at once", "queued"]
+    else:
+        # Nothing queued, nothing even parsed, for any frame or control event.
+        assert queued == [] and parsed == []
+
+
 def test_publish_to_subscribers_reaches_sockets_on_the_experiments_channel(room):
     from experiments.runtime import experiment
 
