@@ -206,10 +206,14 @@ class Experiment:
 
     def publish_to_subscribers(self, data, channel_name=None) -> None:
         """Send `data` to every socket subscribed to `channel_name` (default: `channel`), once the
-        current transaction commits."""
+        current transaction commits. On the experiment's channel or the control channel,
+        `receive_message` gets it too, in the background, as in Dallinger."""
         from core.realtime import publish
+        from experiments.realtime import messages
 
-        publish(channel_name or self.channel, data)
+        channel = channel_name or self.channel
+        publish(channel, data)
+        messages.hear_own_publish(self, channel, data)
 
     def client_info(self) -> dict:
         """Who the experiment is, in control events (Dallinger's `client` object)."""

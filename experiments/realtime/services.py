@@ -236,8 +236,7 @@ def dispatch_to_experiment(channel: str, payload: str) -> None:
         if not experiment_takes_messages():
             return
         experiment = active_experiment()
-        if not experiment.channel or channel not in (experiment.channel, CONTROL_CHANNEL):
-            return
-        experiment.send(f"{channel}:{payload}")
+        if messages.listens_on(experiment, channel):
+            experiment.send(f"{channel}:{payload}")
     except Exception:
         logger.exception("The experiment could not take a frame on channel %r.", channel)

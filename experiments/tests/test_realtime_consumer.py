@@ -360,6 +360,44 @@ def test_the_quorum_is_pushed_on_arrival_and_when_a_participant_returns(room):
     run(scenario)
 
 
+def test_the_experiment_hears_its_own_publishes_on_its_channels_after_the_commit_as_in_dallinger(room):
+    from django.db import transaction
+
+    from experiments.runtime import experiment
+
+    def publish(data, channel_name=None, roll_back=False):
+        before = len(messages_received())
+        with transaction.atomic():
+            experiment().publish_to_subscribers(data, channel_name)
+            assert len(messages_received()) == before  # not before the commit
+            if roll_back:
+                transaction.set_rollback(True)
+
+    publish('{"type": "log"}')
+    publish({"type": "state"}, channel_name="dallinger_control")
+    publish({"type": "undone"}, roll_back=True)
+    publish({"type": "elsewhere"}, channel_name="other")  # a channel the experiment does not listen on
+
+    heard = [(m["channel_name"], json.loads(m["message"])["type"], m["participant"]) for m in messages_received()]
+    assert heard == [("room", "log", None), ("dallinger_control", "state", None)]
+
+
+def test_an_experiment_answering_its_own_frames_runs_each_answer_in_a_task_of_its_own(room):
+    alice = new_participant(1)
+
+    async def scenario():
+        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
+        # `immediate` on the server's answers too: they still go through the task, not nested.
+        await a.send_to(f'room:{{"type": "count", "n": 0, "until": 3, "immediate": true, "sender": {alice.pk}}}')
+        counts = [json.loads((await next_frame(a)).split(":", 1)[1])["n"] for _ in range(4)]
+        assert counts == [0, 1, 2, 3]
+        await a.disconnect()
+
+    run(scenario)
+    heard = [json.loads(m["message"]) for m in messages_received() if m["channel_name"] == "room"]
+    assert [data["n"] for data in heard] == [0, 1, 2, 3]
+
+
 def test_a_publish_waits_for_the_commit_and_a_rolled_back_one_is_never_sent(room):
     from django.db import transaction
 
