@@ -110,6 +110,10 @@ class Experiment:
     #: return), "replace_with_bot" (a bot participant takes over their node) or "end_group"
     #: (the group's network is closed and every member is sent to finish and be paid).
     dropout_policy = "continue"
+    #: Under "replace_with_bot": True pays the participant a bot replaced their base payment
+    #: (and `replaced_bonus`), once, through the payment ledger: they took part until they
+    #: dropped out. False pays them nothing, as Dallinger never pays a `replaced` participant.
+    pay_replaced_participants = True
     #: Participants per group formed by arrival in the waiting room (0: no group formation).
     group_size = 0
     #: The smallest group "start_smaller" may start (None: `group_size`).
@@ -399,6 +403,12 @@ class Experiment:
     def realtime_snapshot(self, participant) -> dict:
         """Experiment state sent to a participant whose socket (re)connects; JSON-serialisable."""
         return {}
+
+    def replaced_bonus(self, participant, nodes) -> float:
+        """Hook: the bonus, in dollars, for the part of the task `participant` did before a bot
+        replaced them (paid with their base payment when `pay_replaced_participants`); `nodes`
+        are the nodes they left, whose infos are their work. 0 by default."""
+        return 0
 
     def bot_substitute_started(self, participant, bot, nodes) -> None:
         """Hook: under "replace_with_bot", `bot` (a new participant of the bots recruiter) now

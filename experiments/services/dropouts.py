@@ -14,6 +14,7 @@ from core.fetch import by_pk
 from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.models import GroupSeat
 from experiments.services.group_lookups import away_members, networks_of
+from experiments.services.submission import replaced_participant_pay
 
 POLICIES = ("continue", "pause", "replace_with_bot", "end_group")
 
@@ -59,7 +60,8 @@ def participant_return(*, experiment, participant) -> None:
 
 
 def bot_substitute(*, experiment, participant) -> Participant | None:
-    """A new bot participant takes over `participant`'s live nodes; `participant` is `replaced`.
+    """A new bot participant takes over `participant`'s live nodes; `participant` is `replaced`,
+    and paid as the experiment's `pay_replaced_participants` says.
 
     The nodes, their infos and links stay as they are; only their owner changes, so the
     group goes on with the same network. None when they had no live node.
@@ -84,6 +86,9 @@ def bot_substitute(*, experiment, participant) -> Participant | None:
     participant.status = ParticipantStatus.REPLACED
     participant.end_time = participant.end_time or timezone.now()
     participant.save(update_fields=["status", "end_time"])
+    # They took part until they dropped out (they had a place in the group): paid for it, as
+    # the members of an ended group are, and before the bot acts on their nodes.
+    replaced_participant_pay(experiment=experiment, participant=participant, nodes=nodes)
     for node in nodes:
         node.participant = bot
     experiment.bot_substitute_started(participant, bot, nodes)

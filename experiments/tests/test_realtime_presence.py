@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -17,11 +18,15 @@ from experiments.services.presence import (
     presence_resume,
     presence_sweep,
 )
+from experiments.services.submission import replaced_participant_pay
+from experiments.tests.api_support import TEST_EXPERIMENTS
 from experiments.tests.realtime_support import GroupGame, make_participant
+from recruitment.models import Payment, SubmissionSettlement
 
 pytestmark = pytest.mark.django_db
 
 LATER = timedelta(seconds=31)
+ROOM = TEST_EXPERIMENTS / "realtime_room"
 
 
 def group_of_two(experiment):
@@ -221,6 +226,60 @@ def test_replace_with_bot_gives_the_dropouts_node_to_a_bot_participant(published
         "bot_participant_id": bot.pk,
         "node_ids": [node.pk],
     }
+
+
+@pytest.fixture
+def paying(use_experiment):
+    """A configuration with `base_payment` 1.25 (tests that use it commit, so that the
+    settling task sent after the commit runs)."""
+    use_experiment(ROOM, base_payment=1.25)
+
+
+def replaced_member(experiment):
+    """A group of two whose first member drops out and is replaced by a bot; that member."""
+    network, (gone, staying) = group_of_two(experiment)
+    drop(experiment, gone)
+    gone.refresh_from_db()
+    assert gone.status == ParticipantStatus.REPLACED
+    return gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_member_is_paid_their_base_payment_once_through_the_ledger(published, paying):
+    experiment = GroupGame(dropout_policy="replace_with_bot")
+    gone = replaced_member(experiment)
+
+    (payment,) = Payment.objects.filter(participant_id=gone.pk)
+    assert (payment.kind, payment.amount, payment.state) == (Payment.Kind.BASE, Decimal("1.25"), Payment.State.SENT)
+    assert gone.base_pay == 1.25
+    assert gone.status == ParticipantStatus.REPLACED  # paid, and still replaced: not approved
+    # Nobody is recruited in their place: the bot took it.
+    assert SubmissionSettlement.objects.get(participant_id=gone.pk).recruit == SubmissionSettlement.Recruit.NONE
+
+    # Paying again (a task run twice, a second dropout handled for them) moves no more money.
+    replaced_participant_pay(experiment=experiment, participant=gone, nodes=[])
+    (again,) = Payment.objects.filter(participant_id=gone.pk)
+    assert (again.pk, again.state, again.attempts) == (payment.pk, Payment.State.SENT, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_members_bonus_is_the_experiments_for_the_work_they_left(published, paying):
+    class Scored(GroupGame):
+        def replaced_bonus(self, participant, nodes):
+            return 0.1 * sum(len(node.infos()) for node in nodes)
+
+    experiment = Scored(dropout_policy="replace_with_bot")
+    gone = replaced_member(experiment)
+    payments = {payment.kind: payment.amount for payment in Payment.objects.filter(participant_id=gone.pk)}
+    assert payments == {Payment.Kind.BASE: Decimal("1.25"), Payment.Kind.BONUS: Decimal("0.10")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_experiment_may_pay_replaced_members_nothing_as_dallinger_does(published, paying):
+    experiment = GroupGame(dropout_policy="replace_with_bot", pay_replaced_participants=False)
+    gone = replaced_member(experiment)
+    assert not Payment.objects.filter(participant_id=gone.pk).exists()
+    assert gone.base_pay is None
 
 
 def test_end_group_closes_the_network_and_tells_everyone_to_finish(published):
