@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from urllib3.exceptions import NewConnectionError
 
 from bots.sockets import BotSocket, SocketError, cookie_header, socket_url
+from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ class HighPerformanceBotBase(_Bot):
             return
         self.log(f"Waiting for the quorum ({quorum.get('n')} of {quorum.get('q')}).")
         deadline = time.monotonic() + self.quorum_timeout
-        with self.socket("quorum") as waiting_room:
+        with self.socket(QUORUM_CHANNEL) as waiting_room:
             while (remaining := deadline - time.monotonic()) > 0:
                 frame = waiting_room.receive(timeout=remaining)
                 if frame is None:
@@ -228,14 +229,14 @@ class HighPerformanceBotBase(_Bot):
         if not isinstance(data, dict):
             return False
         if not grouping:
-            if channel == "quorum" and "n" in data and data.get("n", 0) >= data.get("q", 1):
+            if channel == QUORUM_CHANNEL and "n" in data and data.get("n", 0) >= data.get("q", 1):
                 self.log("The quorum is reached.")
                 return True
             return False
-        if channel == "dallinger_control" and data.get("type") == "snapshot" and data.get("network_id"):
+        if channel == CONTROL_CHANNEL and data.get("type") == "snapshot" and data.get("network_id"):
             return True
         ids = [str(value) for value in data.get("participant_ids", ())]
-        if channel == "quorum" and str(self.participant_id) in ids:
+        if channel == QUORUM_CHANNEL and str(self.participant_id) in ids:
             if data.get("type") == "released":
                 self.log("Released from the waiting room: going straight to completion.")
                 self.overrecruited = True

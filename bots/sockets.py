@@ -15,10 +15,10 @@ from urllib.parse import urlencode, urlparse
 import requests
 import websocket
 
+from core.realtime import CONTROL_CHANNEL
+
 logger = logging.getLogger(__name__)
 
-#: The control channel, on which the client's heartbeats travel.
-CONTROL_CHANNEL = "dallinger_control"
 #: Seconds between heartbeats, as dallinger2.js sends them.
 HEARTBEAT_SECONDS = 10.0
 #: Seconds the reader waits on the socket before checking whether a heartbeat is due.
@@ -63,8 +63,8 @@ def parse_frame(frame: str) -> tuple[str, object] | None:
 class BotSocket:
     """An open `/chat` websocket: `send`, `receive`, `close`.
 
-    Heartbeats go out every `HEARTBEAT_SECONDS` while it is open, so the server counts the bot
-    as present as it counts a browser.
+    Heartbeats go out when it opens and every `HEARTBEAT_SECONDS` while it is open, so the
+    server counts the bot as present as it counts a browser.
     """
 
     def __init__(self, url: str, cookie: str = "", timeout: float = 10.0, heartbeat: float = HEARTBEAT_SECONDS):
@@ -118,7 +118,8 @@ class BotSocket:
         self.close()
 
     def _read(self) -> None:
-        next_heartbeat = time.monotonic() + self._heartbeat
+        # The first heartbeat at once, as dallinger2.js sends it.
+        next_heartbeat = time.monotonic()
         try:
             while not self._closing.is_set():
                 if time.monotonic() >= next_heartbeat:

@@ -6,8 +6,10 @@ How it travels:
 - with `REDIS_URL`, through the channel layer (channels-redis), which every process shares;
 - on the embedded default (the in-memory layer, which lives inside one process), the process
   that serves websockets sends to its own layer; any other process (a Celery worker, a bot, a
-  management command) POSTs the frame to the web server's relay route (`RELAY_PATH`), signed
-  with an HMAC of SECRET_KEY, and the server sends it to its layer.
+  management command) POSTs the frame to the web server's relay route (`RELAY_PATH`, mounted
+  only then), signed with an HMAC of SECRET_KEY over the time it was sent and the frame, and
+  the server sends it to its layer. A request is taken only within `RELAY_MAX_AGE` seconds of
+  being signed, so one that was captured cannot be played again later.
 
 The rule that tells the two apart: a process serves websockets if it loaded the ASGI
 application (`dallinger_project.asgi` calls `serve_websockets_here()`). Only daphne (and
@@ -19,6 +21,7 @@ import hmac
 import json
 import logging
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -32,10 +35,27 @@ from django.views.decorators.http import require_POST
 
 logger = logging.getLogger(__name__)
 
+#: Dallinger's control channel: connect, disconnect and subscription events, and the server's
+#: answers to one socket (snapshots, error frames).
+CONTROL_CHANNEL = "dallinger_control"
+#: The waiting room's channel: the quorum state, groups formed by arrival, waiters released.
+QUORUM_CHANNEL = "quorum"
+#: A group's own channel is this prefix and its network's id (`group_channel`): what the server
+#: says to one group (a pause, a replacement, its end, an experiment's round) reaches its
+#: members only, and no client can speak on it.
+GROUP_CHANNEL_PREFIX = "dallinger_group_"
+
 #: The web server's route that takes frames from other processes (embedded default only).
 RELAY_PATH = "/_realtime/publish"
 #: Header that carries the relay request's signature.
 SIGNATURE_HEADER = "X-Dallinger-Signature"
+#: Header that carries when the relay request was signed (Unix seconds), which the signature covers.
+TIMESTAMP_HEADER = "X-Dallinger-Timestamp"
+#: Seconds a signed relay request is taken for (it comes over loopback within milliseconds).
+RELAY_MAX_AGE = 60
+#: Seconds a relay request may seem to come from the future (clocks of two processes of one
+#: machine agree; this allows for the second being rounded).
+RELAY_MAX_SKEW = 5
 #: The consumer's handler for frames sent to its groups (`chat_frame`).
 FRAME_EVENT = "chat.frame"
 
@@ -60,6 +80,20 @@ def group_name(channel: str) -> str:
     return "chat.x." + hashlib.sha256(channel.encode()).hexdigest()
 
 
+def group_channel(network_id: int) -> str:
+    """The channel of the group playing in network `network_id`."""
+    return f"{GROUP_CHANNEL_PREFIX}{int(network_id)}"
+
+
+def group_channel_network(channel: str) -> int | None:
+    """The network id a group's channel names; None for any other name (`dallinger_group_07`
+    included: one group has one channel)."""
+    suffix = channel[len(GROUP_CHANNEL_PREFIX) :] if channel.startswith(GROUP_CHANNEL_PREFIX) else ""
+    if not (suffix.isascii() and suffix.isdigit()) or group_channel(int(suffix)) != channel:
+        return None
+    return int(suffix)
+
+
 def frame(channel: str, payload: str | dict) -> str:
     """The text frame `"<channel>:<payload>"` (dict payloads as JSON)."""
     if not isinstance(payload, str):
@@ -67,8 +101,14 @@ def frame(channel: str, payload: str | dict) -> str:
     return f"{channel}:{payload}"
 
 
+def relay_in_use() -> bool:
+    """Whether frames from other processes reach the web server through the relay route: the
+    embedded default, without Redis. With Redis, every process shares the channel layer."""
+    return not settings.REDIS_URL
+
+
 def _uses_relay() -> bool:
-    return not settings.REDIS_URL and not _serving_websockets
+    return relay_in_use() and not _serving_websockets
 
 
 def publish(channel: str, payload: str | dict) -> None:
@@ -99,18 +139,24 @@ async def group_send(channel: str, text: str) -> None:
     await get_channel_layer().group_send(group_name(channel), {"type": FRAME_EVENT, "text": text})
 
 
-def _signature(body: bytes) -> str:
+def relay_signature(timestamp: str, body: bytes) -> str:
+    """The signature of a relay request sent at `timestamp` (Unix seconds, as text) with `body`."""
     key = hashlib.sha256(b"dallinger.realtime.relay:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 def _post_to_relay(channel: str, text: str) -> None:
     body = json.dumps({"channel": channel, "text": text}).encode()
+    timestamp = str(int(time.time()))
     request = urllib.request.Request(
         settings.DALLINGER_BASE_URL.rstrip("/") + RELAY_PATH,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", SIGNATURE_HEADER: _signature(body)},
+        headers={
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: relay_signature(timestamp, body),
+        },
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         response.read()
@@ -119,10 +165,16 @@ def _post_to_relay(channel: str, text: str) -> None:
 @csrf_exempt
 @require_POST
 def relay_view(request):
-    """The relay route: a signed frame from another process, sent to this server's sockets."""
+    """The relay route: a frame from another process, signed within the last `RELAY_MAX_AGE`
+    seconds, sent to this server's sockets."""
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     signature = request.headers.get(SIGNATURE_HEADER, "")
-    if not hmac.compare_digest(signature, _signature(request.body)):
-        return JsonResponse({"status": "error", "message": "The relay takes only signed requests."}, status=403)
+    if not hmac.compare_digest(signature, relay_signature(timestamp, request.body)):
+        return _refused("The relay takes only signed requests.")
+    # Signed, so the time is the sender's; an old one is a captured request played again.
+    age = time.time() - int(timestamp) if timestamp.isascii() and timestamp.isdigit() else None
+    if age is None or age > RELAY_MAX_AGE or age < -RELAY_MAX_SKEW:
+        return _refused(f"The relay takes only requests signed within the last {RELAY_MAX_AGE} seconds.")
     try:
         data = json.loads(request.body)
         channel, text = data["channel"], data["text"]
@@ -132,3 +184,7 @@ def relay_view(request):
         return JsonResponse({"status": "error", "message": "Expected JSON with a channel and its frame."}, status=400)
     async_to_sync(group_send)(channel, text)
     return JsonResponse({"status": "success"})
+
+
+def _refused(message: str) -> JsonResponse:
+    return JsonResponse({"status": "error", "message": message}, status=403)

@@ -5,7 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core.realtime import RELAY_PATH, relay_view
+from core.realtime import RELAY_PATH, relay_in_use, relay_view
+
+# Frames other processes publish on the embedded default (signed; see core/realtime.py). With
+# Redis nothing uses the route, so it is not there to be probed.
+relay = [path(RELAY_PATH.lstrip("/"), relay_view)] if relay_in_use() else []
 
 urlpatterns = [
     path("dashboard/", admin.site.urls),
@@ -13,8 +17,7 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file rather than inline, so the
     # page can run under a Content-Security-Policy without 'unsafe-inline' scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
-    # Frames other processes publish on the embedded default (signed; see core/realtime.py).
-    path(RELAY_PATH.lstrip("/"), relay_view),
+    *relay,
     path("", include("recruitment.urls")),
     path("", include("experiments.urls")),
 ]

@@ -68,11 +68,16 @@ class Caller:
         self.enforced = enforced
 
     @classmethod
-    def of_request(cls, request, config) -> "Caller":
-        """The caller of an HTTP request, under the experiment's configuration."""
-        cookies = getattr(request, "COOKIES", {})
+    def of_cookies(cls, cookies: dict[str, str], config) -> "Caller":
+        """The caller holding `cookies` (an HTTP request's or a websocket handshake's), under
+        the experiment's configuration."""
         tokens = {name: value for name, value in cookies.items() if name.startswith(COOKIE_PREFIX)}
         return cls(tokens, enforced=bool(config.get("participant_binding", True)))
+
+    @classmethod
+    def of_request(cls, request, config) -> "Caller":
+        """The caller of an HTTP request, under the experiment's configuration."""
+        return cls.of_cookies(getattr(request, "COOKIES", {}), config)
 
     def holds(self, participant) -> bool:
         """Whether this caller may act as `participant` (always, where binding is off)."""

@@ -110,6 +110,10 @@ class Experiment:
     #: return), "replace_with_bot" (a bot participant takes over their node) or "end_group"
     #: (the group's network is closed and every member is sent to finish and be paid).
     dropout_policy = "continue"
+    #: Under "replace_with_bot": True pays the participant a bot replaced their base payment
+    #: (and `replaced_bonus`), once, through the payment ledger: they took part until they
+    #: dropped out. False pays them nothing, as Dallinger never pays a `replaced` participant.
+    pay_replaced_participants = True
     #: Participants per group formed by arrival in the waiting room (0: no group formation).
     group_size = 0
     #: The smallest group "start_smaller" may start (None: `group_size`).
@@ -206,10 +210,14 @@ class Experiment:
 
     def publish_to_subscribers(self, data, channel_name=None) -> None:
         """Send `data` to every socket subscribed to `channel_name` (default: `channel`), once the
-        current transaction commits."""
+        current transaction commits. On the experiment's channel or the control channel,
+        `receive_message` gets it too, in the background, as in Dallinger."""
         from core.realtime import publish
+        from experiments.realtime import messages
 
-        publish(channel_name or self.channel, data)
+        channel = channel_name or self.channel
+        publish(channel, data)
+        messages.hear_own_publish(self, channel, data)
 
     def client_info(self) -> dict:
         """Who the experiment is, in control events (Dallinger's `client` object)."""
@@ -395,6 +403,12 @@ class Experiment:
     def realtime_snapshot(self, participant) -> dict:
         """Experiment state sent to a participant whose socket (re)connects; JSON-serialisable."""
         return {}
+
+    def replaced_bonus(self, participant, nodes) -> float:
+        """Hook: the bonus, in dollars, for the part of the task `participant` did before a bot
+        replaced them (paid with their base payment when `pay_replaced_participants`); `nodes`
+        are the nodes they left, whose infos are their work. 0 by default."""
+        return 0
 
     def bot_substitute_started(self, participant, bot, nodes) -> None:
         """Hook: under "replace_with_bot", `bot` (a new participant of the bots recruiter) now

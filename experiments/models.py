@@ -13,11 +13,17 @@ from core.models import Network, Participant
 
 class Presence(models.Model):
     """A participant's live connection: open sockets, the last sign of life, and whether
-    their dropout has been acted on (set once, by whichever process claims it first)."""
+    their dropout has been acted on (set once, by whichever process claims it first).
+
+    `last_heartbeat` is the last heartbeat since the participant's latest socket opened (None:
+    none yet, as from Dallinger's own clients, which send none). Sockets counted as open whose
+    heartbeats stopped were left behind by a web process that died without closing them.
+    """
 
     participant = models.OneToOneField(Participant, primary_key=True, on_delete=models.CASCADE, related_name="+")
     sockets = models.PositiveIntegerField(default=0)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+    last_heartbeat = models.DateTimeField(null=True, blank=True)
     disconnected = models.BooleanField(default=False)
     disconnected_at = models.DateTimeField(null=True, blank=True)
 

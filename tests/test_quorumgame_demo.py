@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.models import Info, Node, Participant, ParticipantStatus
+from core.realtime import group_channel
 from experiments import runtime
 from experiments.binding import TRUSTED
 from experiments.services.nodes import node_create_for_participant
@@ -102,8 +103,16 @@ def test_a_member_who_leaves_is_replaced_by_a_bot_that_moves_and_finishes(use_ex
     assert bot.status == ParticipantStatus.APPROVED
     assert len(node.infos()) == 1
     assert Participant.objects.get(pk=members[0].pk).status == ParticipantStatus.REPLACED
-    totals = [payload for _, payload in published if isinstance(payload, dict) and payload.get("type") == "round_over"]
-    assert totals == [{"type": "round_over", "network_id": node.network_id, "total": 8 + int(node.infos()[0].contents)}]
+    totals = [
+        (channel, payload)
+        for channel, payload in published
+        if isinstance(payload, dict) and payload.get("type") == "round_over"
+    ]
+    total = 8 + int(node.infos()[0].contents)
+    # On the group's own channel: the other group, and anyone outside it, do not hear it.
+    assert totals == [
+        (group_channel(node.network_id), {"type": "round_over", "network_id": node.network_id, "total": total})
+    ]
 
 
 @pytest.mark.postgres

@@ -111,7 +111,7 @@ def test_bots_chat_over_websockets_on_postgresql_and_redis(tmp_path, run_tmp):
 @pytest.fixture
 def chatroom(use_experiment, make_participant, settings):
     """The chatroom experiment with three participants in its network, and a socket's inbox on
-    the `chatroom` channel of this process's (in-memory) channel layer."""
+    the network's group channel of this process's (in-memory) channel layer."""
     settings.REDIS_URL = ""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     realtime.serve_websockets_here()
@@ -128,7 +128,7 @@ def chatroom(use_experiment, make_participant, settings):
         nodes.append(node)
     layer = get_channel_layer()
     inbox = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(realtime.group_name("chatroom"), inbox)
+    async_to_sync(layer.group_add)(realtime.group_name(realtime.group_channel(network.pk)), inbox)
     yield exp, participants, nodes, lambda: async_to_sync(layer.receive)(inbox)["text"]
     realtime._serving_websockets = False
 
@@ -175,7 +175,8 @@ def test_when_all_others_have_left_the_last_one_is_told_and_recruitment_closes(c
 
     # When Bob leaves too, Alice is told the chat is over, and nobody else may join
     exp.receive_message(control("unsubscribed", bob), channel_name="dallinger_control", participant=bob)
-    assert next_frame() == f'chatroom:{{"type": "log", "content": "Participant {bob.pk} has left the chat."}}'
+    group = realtime.group_channel(Network.objects.get().pk)
+    assert next_frame() == f'{group}:{{"type": "log", "content": "Participant {bob.pk} has left the chat."}}'
     finish = json.loads(next_frame().partition(":")[2])
     assert finish["action"] == "finish" and "All other participants have left" in finish["content"]
     assert Network.objects.get().details["completed"] is True

@@ -6,8 +6,10 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from core.realtime import frame, group_name, group_send
-from experiments.realtime import presence, quorum, services
+from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL, frame, group_name, group_send
+from experiments import runtime
+from experiments.realtime import quorum, services
+from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_resume
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +39,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for channel in connection.channels:
             await self._control(services.subscribed_event(channel, connection))
         await self._control(services.connected_event(connection))
-        if services.QUORUM_CHANNEL in connection.channels:
+        if QUORUM_CHANNEL in connection.channels:
             # The state now, for this socket: a waiter whose socket opened after the last
             # change would otherwise wait for a frame that never comes.
             state = await database_sync_to_async(quorum.current_state)()
             if state is not None:
-                await self.send(text_data=frame(services.QUORUM_CHANNEL, state))
+                await self.send(text_data=frame(QUORUM_CHANNEL, state))
         if connection.participant_id is not None:
             # The participant's snapshot (node, group's recent infos, experiment state), for
             # this socket only: what a reloaded page needs to continue where it was.
-            frames = await database_sync_to_async(presence.presence_connected)(
-                connection.participant_id, connection.channels
+            frames = await database_sync_to_async(_with_experiment)(
+                presence_connect, participant_id=connection.participant_id, channel_names=list(connection.channels)
             )
             for text in frames:
                 await self.send(text_data=text)
@@ -59,13 +61,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
             channel, payload = services.parse_frame(text_data, self.connection)
         except services.FrameError as error:
             if text_data is not None and self._heartbeat(text_data):
-                if self.connection.participant_id is not None:
-                    await database_sync_to_async(presence.presence_heartbeat)(self.connection.participant_id)
+                participant_id = self.connection.participant_id
+                if participant_id is not None and not await database_sync_to_async(presence_beat)(
+                    participant_id=participant_id
+                ):
+                    await database_sync_to_async(_with_experiment)(presence_resume, participant_id=participant_id)
                 return
             await self.send(text_data=services.error_frame(error.error_code, error.message))
             return
         await group_send(channel, f"{channel}:{payload}")
-        await database_sync_to_async(services.dispatch_to_experiment)(channel, payload)
+        if services.experiment_takes_messages():  # else not even a hop to the database thread
+            await database_sync_to_async(services.dispatch_to_experiment)(channel, payload)
 
     def _heartbeat(self, text: str) -> bool:
         channel, _, payload = text.partition(":")
@@ -82,7 +88,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._control(services.unsubscribed_event(channel, connection))
         await self._control(services.disconnected_event(connection, code))
         if connection.participant_id is not None:
-            await database_sync_to_async(presence.presence_disconnected)(connection.participant_id)
+            # The dropout, if any, is declared later by the periodic sweep.
+            await database_sync_to_async(presence_leave)(participant_id=connection.participant_id)
 
     async def dispatch(self, message):
         # A frame for this socket only goes out: Channels would first tidy up the database
@@ -100,5 +107,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _control(self, event: dict):
         """Publish a control event and hand it to the experiment."""
         payload = json.dumps(event)
-        await group_send(services.CONTROL_CHANNEL, frame(services.CONTROL_CHANNEL, payload))
-        await database_sync_to_async(services.dispatch_to_experiment)(services.CONTROL_CHANNEL, payload)
+        await group_send(CONTROL_CHANNEL, frame(CONTROL_CHANNEL, payload))
+        if services.experiment_takes_messages():
+            await database_sync_to_async(services.dispatch_to_experiment)(CONTROL_CHANNEL, payload)
+
+
+def _with_experiment(service, **arguments):
+    """Call `service` with the running experiment, built in the database thread (building it
+    reads the database)."""
+    return service(experiment=runtime.experiment(), **arguments)

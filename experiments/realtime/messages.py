@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import Node, Participant
+from core.realtime import CONTROL_CHANNEL, frame
+from experiments.experiment import Experiment
 
 
 @dataclass
@@ -19,6 +21,42 @@ class Message:
     participant_id: int | None
     node_id: int | None
     immediate: bool
+
+
+def takes_messages(experiment_class) -> bool:
+    """Whether frames mean anything to the experiment class: it overrides `receive_message` or
+    `send`. The base ones would queue, for every frame, a task that does nothing."""
+    return (
+        experiment_class.receive_message is not Experiment.receive_message
+        or experiment_class.send is not Experiment.send
+    )
+
+
+def listens_on(experiment, channel: str) -> bool:
+    """Whether `experiment` hears frames on `channel`: its own channel and the control channel
+    (Dallinger subscribes it to both at launch), when it has a channel and takes messages."""
+    return (
+        bool(experiment.channel)
+        and channel in (experiment.channel, CONTROL_CHANNEL)
+        and takes_messages(type(experiment))
+    )
+
+
+def hear_own_publish(experiment, channel: str, data) -> None:
+    """The experiment published `data` on `channel`: if it listens there, its `receive_message`
+    gets the frame too, as in Dallinger, where its subscription hears every publish on the
+    channel, its own included.
+
+    Always through the background task, after the commit (so never a frame that was rolled
+    back), `immediate` or not: a `receive_message` that publishes runs again in a task of its
+    own, never nested inside the call that published. An experiment that answers each of its
+    own frames with another loops without end, in Dallinger as here."""
+    if not listens_on(experiment, channel):
+        return
+    from core.background import send_after_commit
+    from experiments.tasks import websocket_message
+
+    send_after_commit(websocket_message.s(frame(channel, data), now().isoformat()))
 
 
 def _as_id(value) -> int | None:

@@ -10,8 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_init, post_save
 
 from core.models import Participant
-from core.realtime import publish
-from experiments.realtime.services import QUORUM_CHANNEL
+from core.realtime import QUORUM_CHANNEL, publish
 
 logger = logging.getLogger(__name__)
 

@@ -10,17 +10,16 @@ from urllib.parse import parse_qs
 
 from core.fetch import by_pk
 from core.models import Participant
-from experiments.binding import COOKIE_PREFIX, Caller
+from core.realtime import CONTROL_CHANNEL, GROUP_CHANNEL_PREFIX, QUORUM_CHANNEL, group_channel_network
+from experiments.binding import Caller
 from experiments.config import get_config
+from experiments.realtime import messages
+from experiments.services.group_lookups import is_group_member
 
 logger = logging.getLogger(__name__)
 
-#: Dallinger's control channel: connect, disconnect and subscription events.
-CONTROL_CHANNEL = "dallinger_control"
-#: The waiting room's channel: the quorum state `{"q", "n", "overrecruited"}`.
-QUORUM_CHANNEL = "quorum"
 #: Channels only the server publishes on (a client's frame there could release a waiting room
-#: or forge another participant's events).
+#: or forge another participant's events), besides every group's channel (`is_server_only`).
 SERVER_ONLY_CHANNELS = frozenset({CONTROL_CHANNEL, QUORUM_CHANNEL})
 #: Channels a socket may not subscribe to (the control channel names every worker).
 UNSUBSCRIBABLE_CHANNELS = frozenset({CONTROL_CHANNEL})
@@ -28,7 +27,7 @@ MAX_CHANNEL_LENGTH = 200
 
 #: Close codes (sent after the handshake, so clients see them).
 CLOSE_BAD_REQUEST = 4400  # no channel, a bad channel name, a participant id that is not a number
-CLOSE_NOT_YOURS = 4403  # this browser does not hold the participant's cookie
+CLOSE_NOT_YOURS = 4403  # not the participant's cookie, or a group channel that is not theirs
 CLOSE_UNKNOWN_PARTICIPANT = 4404  # no participant with that id
 
 CLIENT_CLASS = "experiments.realtime.consumers.ChatConsumer"
@@ -101,16 +100,39 @@ def parse_connection(query_string: bytes) -> Connection:
 
 
 def authorize(connection: Connection, cookies: dict) -> None:
-    """Refused unless the socket may speak for its participant, as its HTTP requests may."""
-    if connection.participant_id is None:
-        return
-    participant = by_pk(Participant, connection.participant_id)
-    if participant is None:
-        raise Refused(CLOSE_UNKNOWN_PARTICIPANT, f"There is no participant with id {connection.participant_id}.")
-    tokens = {name: value for name, value in cookies.items() if name.startswith(COOKIE_PREFIX)}
-    caller = Caller(tokens, enforced=bool(get_config().get("participant_binding", True)))
-    if not caller.holds(participant):
-        raise Refused(CLOSE_NOT_YOURS, f"This browser did not create participant {participant.pk}.")
+    """Refused unless the socket may speak for its participant, as its HTTP requests may, and
+    may listen on each of its channels."""
+    participant = None
+    if connection.participant_id is not None:
+        participant = by_pk(Participant, connection.participant_id)
+        if participant is None:
+            raise Refused(CLOSE_UNKNOWN_PARTICIPANT, f"There is no participant with id {connection.participant_id}.")
+        if not Caller.of_cookies(cookies, get_config()).holds(participant):
+            raise Refused(CLOSE_NOT_YOURS, f"This browser did not create participant {participant.pk}.")
+    for channel in connection.channels:
+        if not may_subscribe(channel, participant):
+            raise Refused(CLOSE_NOT_YOURS, f"Only the members of a group may listen on {channel[:50]}.")
+
+
+def is_server_only(channel: str) -> bool:
+    """Whether only the server publishes on `channel`: the control channel, the waiting room's,
+    and every group's own channel."""
+    return channel in SERVER_ONLY_CHANNELS or channel.startswith(GROUP_CHANNEL_PREFIX)
+
+
+def may_subscribe(channel: str, participant: Participant | None) -> bool:
+    """Whether a socket of `participant` (None: a socket that names none) may listen on
+    `channel`: a group's channel only for a participant with a node or a seat in its network;
+    any channel that is neither a group's nor the control channel (refused as a bad request
+    by `parse_connection`), for anyone."""
+    if not channel.startswith(GROUP_CHANNEL_PREFIX):
+        return True
+    network_id = group_channel_network(channel)
+    return (
+        network_id is not None
+        and participant is not None
+        and is_group_member(participant=participant, network_id=network_id)
+    )
 
 
 def is_heartbeat(channel: str, payload: str) -> bool:
@@ -131,8 +153,8 @@ def parse_frame(text: str | None, connection: Connection) -> tuple[str, str]:
     channel, colon, payload = text.partition(":")
     if not colon or not channel:
         raise FrameError("malformed_frame", "A frame is <channel>:<payload>.")
-    if channel in SERVER_ONLY_CHANNELS:
-        raise FrameError("channel_refused", f"Only the server publishes on {channel}.")
+    if is_server_only(channel):
+        raise FrameError("channel_refused", f"Only the server publishes on {channel[:50]}.")
     if connection.participant_id is None and _binding_enforced():
         raise FrameError("not_a_participant", "Only a participant's socket may send frames.")
     if ":" in channel or len(channel) > MAX_CHANNEL_LENGTH:
@@ -193,8 +215,17 @@ def disconnected_event(connection: Connection, code) -> dict:
     }
 
 
+def experiment_takes_messages() -> bool:
+    """Whether the running experiment does anything with frames (`messages.takes_messages`).
+    Reads no database: the consumer asks it before handing a frame over."""
+    from experiments import runtime
+
+    return messages.takes_messages(runtime.active().experiment_class)
+
+
 def dispatch_to_experiment(channel: str, payload: str) -> None:
-    """Hand a frame to the experiment's `send()` when it is on its channel or the control channel.
+    """Hand a frame to the experiment's `send()` when it is on its channel or the control
+    channel and the experiment takes messages (nothing is built or queued otherwise).
 
     Runs once, in the process whose socket received the frame (or raised the event). An
     error in the experiment's code is logged and never closes the socket.
@@ -202,9 +233,10 @@ def dispatch_to_experiment(channel: str, payload: str) -> None:
     from experiments.runtime import experiment as active_experiment
 
     try:
-        experiment = active_experiment()
-        if not experiment.channel or channel not in (experiment.channel, CONTROL_CHANNEL):
+        if not experiment_takes_messages():
             return
-        experiment.send(f"{channel}:{payload}")
+        experiment = active_experiment()
+        if messages.listens_on(experiment, channel):
+            experiment.send(f"{channel}:{payload}")
     except Exception:
         logger.exception("The experiment could not take a frame on channel %r.", channel)

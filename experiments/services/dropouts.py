@@ -13,7 +13,8 @@ from core import realtime
 from core.fetch import by_pk
 from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.models import GroupSeat
-from experiments.services.group_lookups import away_members, group_channel, networks_of
+from experiments.services.group_lookups import away_members, networks_of
+from experiments.services.submission import replaced_participant_pay
 
 POLICIES = ("continue", "pause", "replace_with_bot", "end_group")
 
@@ -34,14 +35,13 @@ def participant_dropout(*, experiment, participant) -> None:
     policy = dropout_policy_of(experiment)
     experiment.participant_disconnected(participant)
     networks = networks_of(participant=participant)
-    channel = group_channel(experiment=experiment)
     if policy == "continue":
         experiment.fail_participant(participant)
         for network in networks:
-            realtime.publish(channel, _event("member_left", network, participant))
+            _tell_group(network.pk, _event("member_left", network, participant))
     elif policy == "pause":
         for network in networks:
-            realtime.publish(channel, {**_event("pause", network, participant), "away": away_members(network=network)})
+            _tell_group(network.pk, {**_event("pause", network, participant), "away": away_members(network=network)})
     elif policy == "replace_with_bot":
         bot_substitute(experiment=experiment, participant=participant)
     else:
@@ -54,14 +54,14 @@ def participant_return(*, experiment, participant) -> None:
     experiment.participant_reconnected(participant)
     if dropout_policy_of(experiment) != "pause":
         return
-    channel = group_channel(experiment=experiment)
     for network in networks_of(participant=participant):
         if not away_members(network=network):
-            realtime.publish(channel, _event("resume", network, participant))
+            _tell_group(network.pk, _event("resume", network, participant))
 
 
 def bot_substitute(*, experiment, participant) -> Participant | None:
-    """A new bot participant takes over `participant`'s live nodes; `participant` is `replaced`.
+    """A new bot participant takes over `participant`'s live nodes; `participant` is `replaced`,
+    and paid as the experiment's `pay_replaced_participants` says.
 
     The nodes, their infos and links stay as they are; only their owner changes, so the
     group goes on with the same network. None when they had no live node.
@@ -86,13 +86,15 @@ def bot_substitute(*, experiment, participant) -> Participant | None:
     participant.status = ParticipantStatus.REPLACED
     participant.end_time = participant.end_time or timezone.now()
     participant.save(update_fields=["status", "end_time"])
+    # They took part until they dropped out (they had a place in the group): paid for it, as
+    # the members of an ended group are, and before the bot acts on their nodes.
+    replaced_participant_pay(experiment=experiment, participant=participant, nodes=nodes)
     for node in nodes:
         node.participant = bot
     experiment.bot_substitute_started(participant, bot, nodes)
-    channel = group_channel(experiment=experiment)
     for network_pk in sorted({node.network_id for node in nodes}):
-        realtime.publish(
-            channel,
+        _tell_group(
+            network_pk,
             {
                 "type": "replaced",
                 "network_id": network_pk,
@@ -123,11 +125,14 @@ def group_end(*, experiment, network, reason: str) -> bool:
     network.max_size = 0
     network.full = True
     network.save(update_fields=["details", "max_size", "full"])
-    realtime.publish(
-        group_channel(experiment=experiment), {"type": "group_ended", "network_id": network.pk, "reason": reason}
-    )
+    _tell_group(network.pk, {"type": "group_ended", "network_id": network.pk, "reason": reason})
     return True
 
 
 def _event(kind: str, network, participant) -> dict:
     return {"type": kind, "network_id": network.pk, "participant_id": participant.pk}
+
+
+def _tell_group(network_pk: int, message: dict) -> None:
+    # On the group's own channel: only its members hear it, and no client can forge it.
+    realtime.publish(realtime.group_channel(network_pk), message)

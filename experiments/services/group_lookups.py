@@ -12,10 +12,13 @@ from experiments.models import GroupSeat, Presence
 SNAPSHOT_INFOS = 50
 
 
-def group_channel(*, experiment) -> str:
-    """The channel a group's sockets hear about pauses, replacements and its end on: the
-    experiment's channel, else the waiting room's."""
-    return experiment.channel or "quorum"
+def is_group_member(*, participant, network_id: int) -> bool:
+    """Whether `participant` was placed in network `network_id`: a node there (live or failed)
+    or a seat in its group (kept by a member a bot replaced)."""
+    return (
+        GroupSeat.objects.filter(participant=participant, network_id=network_id).exists()
+        or Node.objects.filter(participant=participant, network_id=network_id).exists()
+    )
 
 
 def group_network_of(*, participant) -> Network | None:
@@ -51,11 +54,19 @@ def away_members(*, network) -> list[int]:
     return sorted(Presence.objects.filter(participant_id__in=members, disconnected=True).values_list("pk", flat=True))
 
 
+def gone_since(cutoff) -> Q:
+    """Presences that show no sign of life since `cutoff`: no open socket since then, or
+    sockets counted as open whose heartbeats stopped before it (a web process died without
+    closing them). Sockets that never sent a heartbeat (Dallinger's clients send none) count
+    as open until they close."""
+    return Q(sockets=0, last_seen__lt=cutoff) | Q(sockets__gt=0, last_heartbeat__lt=cutoff)
+
+
 def overdue_presences(*, cutoff) -> list[Presence]:
-    """Working participants with no open socket since before `cutoff`, not yet declared gone."""
+    """Working participants gone since before `cutoff` (`gone_since`), not yet declared gone."""
     return list(
         Presence.objects.filter(
-            disconnected=False, sockets=0, last_seen__lt=cutoff, participant__status=ParticipantStatus.WORKING
+            gone_since(cutoff), disconnected=False, participant__status=ParticipantStatus.WORKING
         ).order_by("last_seen")
     )
 

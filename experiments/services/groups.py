@@ -17,7 +17,6 @@ from core.models import Network, Participant, ParticipantStatus
 from experiments.models import GroupSeat, Presence
 
 TIMEOUT_POLICIES = ("start_smaller", "release")
-WAITING_ROOM_CHANNEL = "quorum"
 
 
 def waiting_room_join(*, experiment, participant) -> None:
@@ -74,7 +73,7 @@ def _form(experiment, seats) -> Network:
     network.save()
     ids = [seat.participant_id for seat in seats]
     GroupSeat.objects.filter(participant_id__in=ids).update(network=network)
-    realtime.publish(WAITING_ROOM_CHANNEL, {"type": "group", "network_id": network.pk, "participant_ids": ids})
+    realtime.publish(realtime.QUORUM_CHANNEL, {"type": "group", "network_id": network.pk, "participant_ids": ids})
     return network
 
 
@@ -85,4 +84,4 @@ def _release(seats) -> None:
     Participant.objects.filter(pk__in=ids, status=ParticipantStatus.WORKING).update(
         status=ParticipantStatus.OVERRECRUITED
     )
-    realtime.publish(WAITING_ROOM_CHANNEL, {"type": "released", "participant_ids": ids})
+    realtime.publish(realtime.QUORUM_CHANNEL, {"type": "released", "participant_ids": ids})

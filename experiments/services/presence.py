@@ -5,20 +5,17 @@ import json
 from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.fetch import by_pk
 from core.models import Participant
+from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL
 from experiments.models import Presence
 from experiments.services.dropouts import participant_dropout, participant_return
-from experiments.services.group_lookups import overdue_presences, snapshot_of
+from experiments.services.group_lookups import gone_since, overdue_presences, snapshot_of
 from experiments.services.groups import groups_form, waiting_room_join
-
-#: The channel the snapshot frame is sent on.
-CONTROL_CHANNEL = "dallinger_control"
-WAITING_ROOM_CHANNEL = "quorum"
 
 
 def presence_connect(*, experiment, participant_id: int, channel_names) -> list[str]:
@@ -31,12 +28,24 @@ def presence_connect(*, experiment, participant_id: int, channel_names) -> list[
         participant = by_pk(Participant, participant_id)
         if participant is None:
             return []
-        _presence_row(participant, now)
-        Presence.objects.filter(pk=participant.pk).update(sockets=F("sockets") + 1, last_seen=now)
-        # Only the process that flips the flag back handles the return, once.
-        if Presence.objects.filter(pk=participant.pk, disconnected=True).update(disconnected=False):
+        # Locked (NO KEY UPDATE: rows that reference the participant stay free) until the
+        # snapshot is read, so the sockets of one participant opening at once count one by
+        # one and only one of them handles a return from a dropout. A first socket creates
+        # the row; get_or_create takes care of a concurrent first socket.
+        presence, _ = Presence.objects.select_for_update(no_key=True).get_or_create(
+            participant=participant, defaults={"last_seen": now}
+        )
+        returning = presence.disconnected
+        presence.sockets += 1
+        presence.last_seen = now
+        # Heartbeats start again from this socket: one that sends none (a Dallinger client)
+        # must not be taken for dead because an earlier socket's heartbeats stopped.
+        presence.last_heartbeat = None
+        presence.disconnected = False
+        presence.save(update_fields=["sockets", "last_seen", "last_heartbeat", "disconnected"])
+        if returning:
             participant_return(experiment=experiment, participant=participant)
-        if WAITING_ROOM_CHANNEL in channel_names and experiment.group_size:
+        if QUORUM_CHANNEL in channel_names and experiment.group_size:
             waiting_room_join(experiment=experiment, participant=participant)
             groups_form(experiment=experiment, now=now)
         snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
@@ -45,20 +54,30 @@ def presence_connect(*, experiment, participant_id: int, channel_names) -> list[
     return [f"{CONTROL_CHANNEL}:{json.dumps(snapshot, cls=DjangoJSONEncoder)}"]
 
 
-def _presence_row(participant, now) -> None:
-    if Presence.objects.filter(pk=participant.pk).exists():
-        return
-    try:
-        # A savepoint: a concurrent first socket may create the row between check and insert.
-        with transaction.atomic():
-            Presence.objects.create(participant=participant, last_seen=now)
-    except IntegrityError:
-        pass
+def presence_beat(*, participant_id: int) -> bool:
+    """A heartbeat: the participant is still there. False when they had been declared
+    disconnected (their heartbeats had stopped reaching the server): `presence_resume` then
+    takes them back. One statement, as heartbeats come from every socket every 10 s."""
+    now = timezone.now()
+    return bool(
+        Presence.objects.filter(pk=participant_id, disconnected=False).update(last_seen=now, last_heartbeat=now)
+    )
 
 
-def presence_beat(*, participant_id: int) -> None:
-    """A heartbeat: the participant is still there."""
-    Presence.objects.filter(pk=participant_id).update(last_seen=timezone.now())
+def presence_resume(*, experiment, participant_id: int) -> None:
+    """A participant declared disconnected is heard from again on a socket that stayed open:
+    they are back, as if they had opened a socket (`participant_return`, once)."""
+    now = timezone.now()
+    with transaction.atomic():
+        presence = Presence.objects.select_for_update(no_key=True).filter(pk=participant_id, disconnected=True).first()
+        if presence is None:
+            return  # unknown, or another socket's heartbeat handled the return first
+        # The declaration counted the sockets as closed: this one is open.
+        presence.sockets = max(presence.sockets, 1)
+        presence.last_seen = presence.last_heartbeat = now
+        presence.disconnected = False
+        presence.save(update_fields=["sockets", "last_seen", "last_heartbeat", "disconnected"])
+        participant_return(experiment=experiment, participant=by_pk(Participant, participant_id))
 
 
 def presence_leave(*, participant_id: int) -> None:
@@ -71,16 +90,19 @@ def presence_leave(*, participant_id: int) -> None:
 
 def presence_sweep(*, experiment, now=None) -> list[int]:
     """Declare disconnected every working participant gone past `disconnect_grace_seconds`
-    and apply the dropout policy; the ids acted on (by this call: each dropout is claimed by
-    one conditional update, so concurrent sweeps never act twice)."""
+    (their last socket closed, or their open sockets' heartbeats stopped: a web process died
+    with them) and apply the dropout policy; the ids acted on (by this call: each dropout is
+    claimed by one conditional update, so concurrent sweeps never act twice)."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=experiment.disconnect_grace_seconds)
     acted = []
     for presence in overdue_presences(cutoff=cutoff):
         with transaction.atomic():
-            claimed = Presence.objects.filter(
-                pk=presence.pk, disconnected=False, sockets=0, last_seen__lt=cutoff
-            ).update(disconnected=True, disconnected_at=now)
+            # Sockets whose heartbeats stopped are closed as far as anyone can tell: counted
+            # as closed, a return opens from nothing.
+            claimed = Presence.objects.filter(gone_since(cutoff), pk=presence.pk, disconnected=False).update(
+                disconnected=True, disconnected_at=now, sockets=0
+            )
             if not claimed:
                 continue
             participant = by_pk(Participant, presence.pk, lock="no_key_update")

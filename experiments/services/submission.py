@@ -109,6 +109,22 @@ def submission_process(experiment, participant) -> None:
     _settle(experiment, participant, SubmissionSettlement.Recruit.MORE, bonus_reason)
 
 
+def replaced_participant_pay(*, experiment, participant, nodes) -> None:
+    """Pay a participant a bot replaced (inside the replacement's transaction), as the
+    experiment's `pay_replaced_participants` says: their base payment and the bonus
+    `replaced_bonus(participant, nodes)` gives for what they did, written on the payment ledger
+    and paid by the settling task once the transaction commits. At most once, however often
+    it runs: the ledger keeps one payout per assignment and kind. Nobody is recruited after it
+    (the bot took their place)."""
+    if not experiment.pay_replaced_participants:
+        return
+    participant.base_pay = experiment.config.get("base_payment")
+    participant.bonus = float(experiment.replaced_bonus(participant, nodes) or 0)
+    participant.save(update_fields=["base_pay", "bonus"])
+    bonus_reason = experiment.bonus_reason() if participant.bonus >= MINIMUM_BONUS else None
+    _settle(experiment, participant, SubmissionSettlement.Recruit.NONE, bonus_reason)
+
+
 def _fail_check(experiment, participant, status, hook) -> None:
     participant.status = status
     participant.save(update_fields=["status"])

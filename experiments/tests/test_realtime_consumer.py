@@ -110,6 +110,37 @@ def test_a_socket_that_may_not_speak_for_its_participant_is_closed_with_a_code(r
     run(scenario)
 
 
+def test_a_groups_channel_admits_its_members_only(room, make_network, make_node):
+    from experiments.models import GroupSeat
+
+    mine, theirs = make_network(), make_network()
+    with_node, seated, outsider = new_participant(1), new_participant(2), new_participant(3)
+    make_node(network=mine, participant=with_node)
+    GroupSeat.objects.create(participant=seated, network=mine)
+    make_node(network=theirs, participant=outsider)
+    group = f"dallinger_group_{mine.pk}"
+
+    async def refused(query, *holding):
+        communicator = socket(query, *holding)
+        await opened(communicator)
+        texts, closed_with = await frames_until_close(communicator)
+        assert closed_with == 4403, texts
+        assert json.loads(texts[0].split(":", 1)[1])["type"] == "error"
+
+    async def scenario():
+        for member in (with_node, seated):
+            communicator = await opened(socket(f"channel=room,{group}&participant_id={member.pk}", member))
+            await communicator.send_to("room:in")
+            assert await next_frame(communicator) == "room:in"
+            await communicator.disconnect()
+        await refused(f"channel=room,{group}&participant_id={outsider.pk}", outsider)
+        await refused(f"channel={group}")  # a socket that names no participant
+        await refused(f"channel=dallinger_group_0{mine.pk}&participant_id={with_node.pk}", with_node)
+        await refused(f"channel=dallinger_group_&participant_id={with_node.pk}", with_node)
+
+    run(scenario)
+
+
 def test_with_participant_binding_off_a_socket_needs_no_cookie(room):
     room(participant_binding=False)
     participant = new_participant(1)
@@ -151,6 +182,9 @@ def test_a_frame_reaches_every_subscriber_including_the_sender_and_no_other_chan
         (":no channel", "malformed_frame"),
         ('quorum:{"q": 2, "n": 2}', "channel_refused"),
         ('dallinger_control:{"type": "websocket", "event": "disconnected"}', "channel_refused"),
+        # A group's channel, which its members' pages trust: nobody may speak on it.
+        ('dallinger_group_1:{"type": "group_ended", "network_id": 1}', "channel_refused"),
+        ('dallinger_group_x:{"type": "group_ended"}', "channel_refused"),
         # Speaking for another participant (their `sender` id), as Dallinger let any socket do.
         ('chat:{"sender": 999999, "content": "it was not me"}', "not_your_participant"),
         ('chat:{"participant_id": "999999", "content": "it was not me"}', "not_your_participant"),
@@ -245,6 +279,39 @@ def test_a_frame_on_the_experiments_channel_reaches_receive_message_with_partici
     assert (third["participant"], third["node"]) == (None, None)  # a node named without its owner: None
 
 
+@pytest.mark.parametrize("takes_messages", [True, False])
+def test_frames_cost_no_task_for_an_experiment_that_does_nothing_with_them(room, monkeypatch, takes_messages):
+    from core import background
+    from experiments.realtime import messages
+
+    loaded = room()
+    if not takes_messages:
+        monkeypatch.delattr(loaded.experiment_class, "receive_message")  # the base class's no-op
+    queued, parsed = [], []
+    send_after_commit, parse = background.send_after_commit, messages.parse
+    monkeypatch.setattr(background, "send_after_commit", lambda task: queued.append(task) or send_after_commit(task))
+    monkeypatch.setattr(messages, "parse", lambda raw: parsed.append(raw) or parse(raw))
+    alice = new_participant(1)
+
+    async def scenario():
+        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
+        await a.send_to(f'room:{{"sender": {alice.pk}, "content": "queued"}}')
+        await a.send_to(f'room:{{"sender": {alice.pk}, "content": "at once", "immediate": true}}')
+        assert await next_frame(a) == f'room:{{"sender": {alice.pk}, "content": "queued"}}'
+        assert await next_frame(a) == f'room:{{"sender": {alice.pk}, "content": "at once", "immediate": true}}'
+        await a.disconnect()
+
+    run(scenario)
+    received = [json.loads(m["message"]).get("content") for m in messages_received() if m["channel_name"] == "room"]
+    if takes_messages:
+        # The control events and the frame without `immediate` go through the task; all reach the hook.
+        assert len(queued) == 5
+        assert sorted(received) == ["at once", "queued"]
+    else:
+        # Nothing queued, nothing even parsed, for any frame or control event.
+        assert queued == [] and parsed == []
+
+
 def test_publish_to_subscribers_reaches_sockets_on_the_experiments_channel(room):
     from experiments.runtime import experiment
 
@@ -291,6 +358,44 @@ def test_the_quorum_is_pushed_on_arrival_and_when_a_participant_returns(room):
         await watcher.disconnect()
 
     run(scenario)
+
+
+def test_the_experiment_hears_its_own_publishes_on_its_channels_after_the_commit_as_in_dallinger(room):
+    from django.db import transaction
+
+    from experiments.runtime import experiment
+
+    def publish(data, channel_name=None, roll_back=False):
+        before = len(messages_received())
+        with transaction.atomic():
+            experiment().publish_to_subscribers(data, channel_name)
+            assert len(messages_received()) == before  # not before the commit
+            if roll_back:
+                transaction.set_rollback(True)
+
+    publish('{"type": "log"}')
+    publish({"type": "state"}, channel_name="dallinger_control")
+    publish({"type": "undone"}, roll_back=True)
+    publish({"type": "elsewhere"}, channel_name="other")  # a channel the experiment does not listen on
+
+    heard = [(m["channel_name"], json.loads(m["message"])["type"], m["participant"]) for m in messages_received()]
+    assert heard == [("room", "log", None), ("dallinger_control", "state", None)]
+
+
+def test_an_experiment_answering_its_own_frames_runs_each_answer_in_a_task_of_its_own(room):
+    alice = new_participant(1)
+
+    async def scenario():
+        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
+        # `immediate` on the server's answers too: they still go through the task, not nested.
+        await a.send_to(f'room:{{"type": "count", "n": 0, "until": 3, "immediate": true, "sender": {alice.pk}}}')
+        counts = [json.loads((await next_frame(a)).split(":", 1)[1])["n"] for _ in range(4)]
+        assert counts == [0, 1, 2, 3]
+        await a.disconnect()
+
+    run(scenario)
+    heard = [json.loads(m["message"]) for m in messages_received() if m["channel_name"] == "room"]
+    assert [data["n"] for data in heard] == [0, 1, 2, 3]
 
 
 def test_a_publish_waits_for_the_commit_and_a_rolled_back_one_is_never_sent(room):

@@ -2,19 +2,31 @@
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from core.models import Info, Network, Node, Participant, ParticipantStatus
+from core.realtime import group_channel
 from experiments.models import GroupSeat, Presence
-from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_sweep
+from experiments.services.presence import (
+    presence_beat,
+    presence_connect,
+    presence_leave,
+    presence_resume,
+    presence_sweep,
+)
+from experiments.services.submission import replaced_participant_pay
+from experiments.tests.api_support import TEST_EXPERIMENTS
 from experiments.tests.realtime_support import GroupGame, make_participant
+from recruitment.models import Payment, SubmissionSettlement
 
 pytestmark = pytest.mark.django_db
 
 LATER = timedelta(seconds=31)
+ROOM = TEST_EXPERIMENTS / "realtime_room"
 
 
 def group_of_two(experiment):
@@ -62,6 +74,63 @@ def test_a_dropout_is_acted_on_once_however_many_sweeps_run():
     assert experiment.calls == [("disconnected", participant.pk)]
 
 
+def test_sockets_a_dead_server_left_open_are_declared_gone_once_their_heartbeats_stop(published):
+    experiment = GroupGame(dropout_policy="replace_with_bot")
+    network, (gone, staying) = group_of_two(experiment)
+    presence_beat(participant_id=gone.pk)
+    # The web process holding the socket dies: nothing closes it, its heartbeats stop.
+    assert Presence.objects.get(pk=gone.pk).sockets == 1
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=10)) == []
+
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == [gone.pk]
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == []
+
+    # The policy applied once: one bot took the node, one message told the group.
+    assert experiment.calls[0] == ("disconnected", gone.pk)
+    assert [call[0] for call in experiment.calls] == ["disconnected", "substitute"]
+    assert [payload["type"] for _, payload in published] == ["replaced"]
+    assert Presence.objects.get(pk=gone.pk).sockets == 0
+    # The member who still beats stays.
+    assert Participant.objects.get(pk=staying.pk).status == ParticipantStatus.WORKING
+
+
+def test_a_socket_that_never_sends_heartbeats_counts_as_open_until_it_closes():
+    # Dallinger's own clients send no heartbeats: an open socket is all the server knows.
+    experiment = GroupGame()
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(hours=1)) == []
+
+
+def test_a_new_socket_without_heartbeats_is_not_judged_by_an_earlier_sockets_heartbeats():
+    experiment = GroupGame()
+    participant = make_participant()
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    presence_beat(participant_id=participant.pk)
+    presence_leave(participant_id=participant.pk)
+    presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+    assert presence_sweep(experiment=experiment, now=timezone.now() + timedelta(hours=1)) == []
+
+
+def test_a_heartbeat_after_being_declared_gone_is_a_return(published):
+    experiment = GroupGame(dropout_policy="pause")
+    network, (gone, staying) = group_of_two(experiment)
+    presence_beat(participant_id=gone.pk)
+    assert presence_sweep(experiment=experiment, now=timezone.now() + LATER) == [gone.pk]
+
+    # The socket was alive after all (its heartbeats were late): the next one brings them back.
+    assert presence_beat(participant_id=gone.pk) is False
+    presence_resume(experiment=experiment, participant_id=gone.pk)
+    presence_resume(experiment=experiment, participant_id=gone.pk)
+    assert experiment.calls == [("disconnected", gone.pk), ("reconnected", gone.pk)]
+    assert published[-1] == (
+        group_channel(network.pk),
+        {"type": "resume", "network_id": network.pk, "participant_id": gone.pk},
+    )
+    assert presence_beat(participant_id=gone.pk) is True
+    assert Presence.objects.get(pk=gone.pk).sockets == 1
+
+
 def test_the_grace_period_is_the_experiments():
     experiment = GroupGame(disconnect_grace_seconds=120)
     participant = make_participant()
@@ -92,7 +161,8 @@ def test_continue_fails_the_dropouts_nodes_and_the_group_goes_on(published):
     drop(experiment, gone)
     assert Node.objects.get(participant=gone).failed
     assert not Node.objects.get(participant=staying).failed
-    assert ("game", {"type": "member_left", "network_id": network.pk, "participant_id": gone.pk}) in published
+    group = group_channel(network.pk)
+    assert (group, {"type": "member_left", "network_id": network.pk, "participant_id": gone.pk}) in published
 
 
 def test_pause_tells_the_group_and_resumes_when_they_return(published):
@@ -100,13 +170,14 @@ def test_pause_tells_the_group_and_resumes_when_they_return(published):
     network, (gone, staying) = group_of_two(experiment)
     drop(experiment, gone)
     assert published[-1] == (
-        "game",
+        group_channel(network.pk),
         {"type": "pause", "network_id": network.pk, "participant_id": gone.pk, "away": [gone.pk]},
     )
     assert not Node.objects.get(participant=gone).failed
 
     frames = presence_connect(experiment=experiment, participant_id=gone.pk, channel_names=["game"])
-    assert published[-1] == ("game", {"type": "resume", "network_id": network.pk, "participant_id": gone.pk})
+    resume = {"type": "resume", "network_id": network.pk, "participant_id": gone.pk}
+    assert published[-1] == (group_channel(network.pk), resume)
     assert experiment.calls == [("disconnected", gone.pk), ("reconnected", gone.pk)]
     channel, payload = frames[0].split(":", 1)
     snapshot = json.loads(payload)
@@ -147,6 +218,7 @@ def test_replace_with_bot_gives_the_dropouts_node_to_a_bot_participant(published
     assert gone.status == ParticipantStatus.REPLACED
     assert GroupSeat.objects.get(participant=bot).network_id == network.pk
     assert experiment.calls[-1] == ("substitute", gone.pk, bot.pk, [node.pk])
+    assert published[-1][0] == group_channel(network.pk)
     assert published[-1][1] == {
         "type": "replaced",
         "network_id": network.pk,
@@ -154,6 +226,60 @@ def test_replace_with_bot_gives_the_dropouts_node_to_a_bot_participant(published
         "bot_participant_id": bot.pk,
         "node_ids": [node.pk],
     }
+
+
+@pytest.fixture
+def paying(use_experiment):
+    """A configuration with `base_payment` 1.25 (tests that use it commit, so that the
+    settling task sent after the commit runs)."""
+    use_experiment(ROOM, base_payment=1.25)
+
+
+def replaced_member(experiment):
+    """A group of two whose first member drops out and is replaced by a bot; that member."""
+    network, (gone, staying) = group_of_two(experiment)
+    drop(experiment, gone)
+    gone.refresh_from_db()
+    assert gone.status == ParticipantStatus.REPLACED
+    return gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_member_is_paid_their_base_payment_once_through_the_ledger(published, paying):
+    experiment = GroupGame(dropout_policy="replace_with_bot")
+    gone = replaced_member(experiment)
+
+    (payment,) = Payment.objects.filter(participant_id=gone.pk)
+    assert (payment.kind, payment.amount, payment.state) == (Payment.Kind.BASE, Decimal("1.25"), Payment.State.SENT)
+    assert gone.base_pay == 1.25
+    assert gone.status == ParticipantStatus.REPLACED  # paid, and still replaced: not approved
+    # Nobody is recruited in their place: the bot took it.
+    assert SubmissionSettlement.objects.get(participant_id=gone.pk).recruit == SubmissionSettlement.Recruit.NONE
+
+    # Paying again (a task run twice, a second dropout handled for them) moves no more money.
+    replaced_participant_pay(experiment=experiment, participant=gone, nodes=[])
+    (again,) = Payment.objects.filter(participant_id=gone.pk)
+    assert (again.pk, again.state, again.attempts) == (payment.pk, Payment.State.SENT, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_members_bonus_is_the_experiments_for_the_work_they_left(published, paying):
+    class Scored(GroupGame):
+        def replaced_bonus(self, participant, nodes):
+            return 0.1 * sum(len(node.infos()) for node in nodes)
+
+    experiment = Scored(dropout_policy="replace_with_bot")
+    gone = replaced_member(experiment)
+    payments = {payment.kind: payment.amount for payment in Payment.objects.filter(participant_id=gone.pk)}
+    assert payments == {Payment.Kind.BASE: Decimal("1.25"), Payment.Kind.BONUS: Decimal("0.10")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_experiment_may_pay_replaced_members_nothing_as_dallinger_does(published, paying):
+    experiment = GroupGame(dropout_policy="replace_with_bot", pay_replaced_participants=False)
+    gone = replaced_member(experiment)
+    assert not Payment.objects.filter(participant_id=gone.pk).exists()
+    assert gone.base_pay is None
 
 
 def test_end_group_closes_the_network_and_tells_everyone_to_finish(published):
@@ -164,7 +290,7 @@ def test_end_group_closes_the_network_and_tells_everyone_to_finish(published):
     assert network.full
     assert network.details["group_ended"] is True
     assert published[-1] == (
-        "game",
+        group_channel(network.pk),
         {"type": "group_ended", "network_id": network.pk, "reason": "participant_disconnected"},
     )
     # Nobody is paid here: members finish through the normal submission.

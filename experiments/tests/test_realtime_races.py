@@ -8,10 +8,10 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from core.models import Network
+from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.models import GroupSeat, Presence
 from experiments.services.groups import groups_form, waiting_room_join
-from experiments.services.presence import presence_sweep
+from experiments.services.presence import presence_connect, presence_sweep
 from experiments.tests.realtime_support import GroupGame, make_participant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -67,3 +67,49 @@ def test_concurrent_sweeps_act_on_each_dropout_once(published):
     acted = sorted(pk for result in results for pk in result)
     assert acted == sorted(participant.pk for participant in gone)
     assert sorted(pk for call, pk in experiment.calls) == acted
+
+
+def test_concurrent_sweeps_release_the_sockets_of_a_dead_server_once(published):
+    # Members whose sockets a crashed web process still counts as open: connected, with their
+    # last heartbeat long ago, and no socket ever closed.
+    experiment = GroupGame(dropout_policy="replace_with_bot")
+    network = experiment.create_network()
+    network.save()
+    long_ago = timezone.now() - timedelta(minutes=5)
+    gone = [make_participant() for _ in range(3)]
+    for participant in gone:
+        GroupSeat.objects.create(participant=participant, network=network)
+        Node.objects.create(network=network, participant=participant)
+    Presence.objects.bulk_create(
+        Presence(participant=participant, sockets=1, last_seen=long_ago, last_heartbeat=long_ago)
+        for participant in gone
+    )
+
+    results = all_at_once(lambda: presence_sweep(experiment=experiment))
+
+    acted = sorted(pk for result in results for pk in result)
+    assert acted == sorted(participant.pk for participant in gone)
+    # The policy applied once per member: one bot each, one message each.
+    assert Participant.objects.filter(recruiter_id="bots").count() == len(gone)
+    assert sorted(payload["participant_id"] for _, payload in published if payload["type"] == "replaced") == acted
+    for participant in gone:
+        participant.refresh_from_db()
+        assert participant.status == ParticipantStatus.REPLACED
+        assert Presence.objects.get(pk=participant.pk).sockets == 0
+
+
+def test_sockets_opening_at_once_are_all_counted_and_a_return_is_handled_once(published):
+    experiment = GroupGame()
+    first_time, returning = make_participant(), make_participant()
+    Presence.objects.create(participant=returning, sockets=0, disconnected=True, last_seen=timezone.now())
+
+    def open_sockets():
+        for participant in (first_time, returning):
+            presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
+
+    all_at_once(open_sockets)
+
+    # The first sockets of `first_time` created one row between them; every socket counts.
+    assert Presence.objects.get(pk=first_time.pk).sockets == THREADS
+    assert Presence.objects.get(pk=returning.pk).sockets == THREADS
+    assert experiment.calls == [("reconnected", returning.pk)]

@@ -295,11 +295,20 @@ var dallinger = (function ($) {
   }
 
   /**
+   * The channel of the group playing in network `networkId`: the server tells the group about
+   * pauses, replacements, its end and the experiment's own events there. Only the group's
+   * members may open it (a participant with a node or a seat in the network; others are
+   * refused with 4403), and only the server publishes on it.
+   */
+  dlgr.groupChannel = function (networkId) { return "dallinger_group_" + networkId; };
+
+  /**
    * Open a `/chat` socket subscribed to `channels` (a name or a list). `handlers` maps a
    * channel name to `function (payload, channel)` (payload as the raw string; `"*"` takes
    * channels without their own handler) and may hold `onOpen()`, `onClose(event)` and
    * `onRefused(event)` (the server closed with a 44xx code: no reconnection). The socket
-   * reconnects with back-off (1 s, x1.5, at most 30 s) and sends a heartbeat every 10 s.
+   * reconnects with back-off (1 s, x1.5, at most 30 s) and sends a heartbeat when it opens and
+   * every 10 s.
    * Nothing is buffered: `send(channel, payload)` returns false while it is not open.
    * Returns `{send, close}`.
    */
@@ -312,9 +321,11 @@ var dallinger = (function ($) {
       ws = new WebSocket(socketUrl(channels));
       ws.onopen = function () {
         delay = 1000;
-        heartbeat = setInterval(function () {
-          socket.send("dallinger_control", JSON.stringify({ type: "heartbeat" }));
-        }, HEARTBEAT_MS);
+        // A first heartbeat at once: from it on, the server knows this socket beats, and takes
+        // it for gone (a server that died with it) once its heartbeats stop.
+        var beat = function () { socket.send("dallinger_control", JSON.stringify({ type: "heartbeat" })); };
+        beat();
+        heartbeat = setInterval(beat, HEARTBEAT_MS);
         if (handlers.onOpen) { handlers.onOpen(); }
       };
       ws.onmessage = function (event) {

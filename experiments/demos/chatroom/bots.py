@@ -3,6 +3,7 @@
 import time
 
 from bots.base import BotBase, HighPerformanceBotBase
+from core.realtime import group_channel
 
 CHANNEL = "chatroom"
 
@@ -17,7 +18,8 @@ class HighPerformanceBot(HighPerformanceBotBase):
     """Joins the chat, says a few things, answers what others say, leaves, and completes.
 
     It stays until it has heard from someone else (or `wait_for_others` seconds have passed),
-    then at least `linger` seconds more so that others hear its answers, and leaves.
+    then at least `linger` seconds more so that others hear its answers, and leaves; at once
+    when its group's channel says the chat is over.
     """
 
     #: Messages of its own the bot sends.
@@ -36,14 +38,16 @@ class HighPerformanceBot(HighPerformanceBotBase):
         if node is None:
             return True
         self.node_id = node["id"]
+        self.group = group_channel(node["network_id"])
         self.sent: list[str] = []
         self.heard: list[dict] = []
-        with self.socket(CHANNEL) as chat:
+        self.over = False
+        with self.socket([CHANNEL, self.group]) as chat:
             for number in range(1, self.messages_to_send + 1):
                 self.say(chat, f"Hello number {number} from participant {self.participant_id}.")
                 self.listen(chat, self.pause)
             deadline = time.monotonic() + self.wait_for_others
-            while not self.heard and time.monotonic() < deadline and not chat.closed.is_set():
+            while not (self.heard or self.over) and time.monotonic() < deadline and not chat.closed.is_set():
                 self.listen(chat, min(1.0, deadline - time.monotonic()))
             self.listen(chat, self.linger)
             left = f"Participant {self.participant_id} has left the chat."
@@ -57,13 +61,17 @@ class HighPerformanceBot(HighPerformanceBotBase):
         self.sent.append(text)
 
     def listen(self, chat, seconds: float) -> None:
-        """Read the chat for `seconds`, answering others' messages (never an answer to an answer)."""
+        """Read the chat for `seconds`, answering others' messages (never an answer to an answer),
+        until the chat is over."""
         deadline = time.monotonic() + seconds
-        while (remaining := deadline - time.monotonic()) > 0:
+        while not self.over and (remaining := deadline - time.monotonic()) > 0:
             frame = chat.receive(timeout=remaining)
             if frame is None:
                 return
             channel, data = frame
+            if channel == self.group and isinstance(data, dict) and data.get("action") == "finish":
+                self.over = True  # everyone else has left: nobody is left to answer
+                continue
             if channel != CHANNEL or not isinstance(data, dict) or data.get("type") != "message":
                 continue
             if str(data.get("sender")) == str(self.participant_id):

@@ -3,8 +3,9 @@
 Each participant gets a node in a FullyConnected network and chats on the experiment channel
 `chatroom`. Messages reach the other browsers straight through the channel; the server records
 each one as an Info of its sender's node and transmits it to the neighbours still in the chat,
-follows who joined and left from the control channel, and when everyone else has left tells the
-last participant the chat is over and closes recruitment.
+follows who joined and left from the control channel, and tells the network's own group
+channel; when everyone else has left it tells the last participant the chat is over and closes
+recruitment.
 """
 
 import json
@@ -13,13 +14,13 @@ import logging
 from core.models import Info
 from core.networks import FullyConnected
 from core.nodes import Agent
+from core.realtime import CONTROL_CHANNEL, group_channel
 from experiments.config import get_config
 from experiments.experiment import Experiment
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "chatroom"
-CONTROL_CHANNEL = "dallinger_control"
 FINISH_TEXT = 'All other participants have left the chat. Click "Leave chat" to finish.'
 
 
@@ -124,14 +125,16 @@ class Chatroom(Experiment):
         node.save(update_fields=["details"])
         who = participant.pk if participant is not None else node.participant_id
         verb = "joined" if event == "subscribed" else "left"
-        self._announce({"type": "log", "content": f"Participant {who} has {verb} the chat."})
+        self._announce(node, {"type": "log", "content": f"Participant {who} has {verb} the chat."})
         if event == "unsubscribed" and len(self._connected_neighbors(node)) <= 1:
-            self._announce({"type": "log", "action": "finish", "content": FINISH_TEXT})
+            self._announce(node, {"type": "log", "action": "finish", "content": FINISH_TEXT})
             network = node.network
             network.details = {**network.details, "completed": True}
             network.save(update_fields=["details"])
             self.recruiter.close_recruitment()
 
-    def _announce(self, data):
-        """Tell everyone in the chat (as JSON text, as Dallinger's experiments publish)."""
-        self.publish_to_subscribers(json.dumps(data), CHANNEL)
+    def _announce(self, node, data):
+        """Tell everyone in the node's chat (as JSON text, as Dallinger's experiments publish), on
+        its group's channel: another network's chat, on the same experiment channel, must not
+        end, and no participant can send a frame that looks like the server's."""
+        self.publish_to_subscribers(json.dumps(data), group_channel(node.network_id))

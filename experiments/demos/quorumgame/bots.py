@@ -5,8 +5,7 @@ import random
 import time
 
 from bots.base import HighPerformanceBotBase
-
-CHANNEL = "quorumgame"
+from core.realtime import group_channel
 
 
 class HighPerformanceBot(HighPerformanceBotBase):
@@ -19,7 +18,8 @@ class HighPerformanceBot(HighPerformanceBotBase):
         node = self.create_node()
         if node is None:
             return True
-        with self.socket(CHANNEL) as game:
+        channel = group_channel(node["network_id"])
+        with self.socket(channel) as game:
             # The move is made once the socket is open, so the total it leads to cannot be missed.
             move = random.randint(1, 10)
             self.request_json("POST", f"/info/{node['id']}", data={"contents": str(move), "info_type": "Info"})
@@ -30,10 +30,9 @@ class HighPerformanceBot(HighPerformanceBotBase):
                     if game.closed.is_set():
                         break
                     continue
-                channel, data = frame
-                if channel == CHANNEL and isinstance(data, dict) and data.get("type") == "round_over":
-                    if data.get("network_id") == node["network_id"]:
-                        self.log(f"Moved {move}; the group's total is {data.get('total')}.")
-                        return True
+                heard_on, data = frame
+                if heard_on == channel and isinstance(data, dict) and data.get("type") == "round_over":
+                    self.log(f"Moved {move}; the group's total is {data.get('total')}.")
+                    return True
         self.log(f"Moved {move}; the group's total did not arrive.")
         return True

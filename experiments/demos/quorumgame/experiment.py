@@ -3,7 +3,7 @@
 Participants wait on the waiting room's socket; each three who arrive one after the other get
 their own FullyConnected network (group formation by arrival; after a minute two may start
 alone). Each member picks a number from 1 to 10, recorded as an Info of their node; the group
-hears every move on the channel `quorumgame` and, once all have moved, the total. A member
+hears every move on its own channel and, once all have moved, the total. A member
 whose socket is gone for `disconnect_grace_seconds` is replaced by a bot participant that takes
 over their node, makes their move if they had not, and finishes.
 """
@@ -14,12 +14,11 @@ from core.fetch import by_pk
 from core.models import Info, Network, Node, Participant, ParticipantStatus
 from core.networks import FullyConnected
 from core.nodes import Agent
+from core.realtime import group_channel
 from experiments.binding import TRUSTED
 from experiments.config import get_config
 from experiments.experiment import Experiment
 from experiments.services.submission import participant_submit
-
-CHANNEL = "quorumgame"
 
 
 def extra_parameters():
@@ -32,7 +31,6 @@ def extra_parameters():
 class QuorumGame(Experiment):
     """Groups of `quorum` formed by arrival; `n` participants recruited in all."""
 
-    channel = CHANNEL
     group_min_size = 2
     group_max_wait_seconds = 60
     dropout_policy = "replace_with_bot"
@@ -57,7 +55,14 @@ class QuorumGame(Experiment):
     def info_post_request(self, node, info):
         """Tell the group about the move, and the total once everyone has moved."""
         self.publish_to_subscribers(
-            {"type": "move", "network_id": node.network_id, "node_id": node.pk, "contents": info.contents}
+            {
+                "type": "move",
+                "network_id": node.network_id,
+                "node_id": node.pk,
+                "info_id": info.pk,
+                "contents": info.contents,
+            },
+            group_channel(node.network_id),
         )
         self._announce_total(node.network)
 
@@ -70,7 +75,9 @@ class QuorumGame(Experiment):
         moved = set(moves.values_list("origin_id", flat=True))
         if members.count() >= network.max_size and moved >= set(members.values_list("pk", flat=True)):
             total = sum(_number(contents) for contents in moves.values_list("contents", flat=True))
-            self.publish_to_subscribers({"type": "round_over", "network_id": network.pk, "total": total})
+            self.publish_to_subscribers(
+                {"type": "round_over", "network_id": network.pk, "total": total}, group_channel(network.pk)
+            )
 
     def realtime_snapshot(self, participant):
         """How many of the group have moved, for a page that reloads mid-game."""

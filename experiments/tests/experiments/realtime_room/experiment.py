@@ -1,5 +1,7 @@
 """A test experiment with a websocket channel that writes down every message it receives."""
 
+import json
+
 from core.models import Notification
 from experiments.config import get_config
 from experiments.experiment import Experiment
@@ -22,6 +24,7 @@ class RealtimeRoom(Experiment):
         self.quorum = self.config.get("room_quorum", 0)
 
     def receive_message(self, message, channel_name=None, participant=None, node=None, receive_time=None):
+        """Write the message down; a `count` below `until` is answered on the channel with the next."""
         Notification(
             assignment_id="",
             event_type=MESSAGE_EVENT,
@@ -33,3 +36,6 @@ class RealtimeRoom(Experiment):
                 "received": receive_time is not None,
             },
         ).save()
+        data = json.loads(message) if message.startswith("{") else {}
+        if channel_name == self.channel and data.get("type") == "count" and data["n"] < data["until"]:
+            self.publish_to_subscribers({**data, "n": data["n"] + 1})

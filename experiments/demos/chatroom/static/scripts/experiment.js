@@ -1,4 +1,5 @@
-/* Chatroom: messages travel on the experiment channel "chatroom"; the server records them. */
+/* Chatroom: messages travel on the experiment channel "chatroom"; the server records them and
+   tells who joined and left, and when the chat is over, on the group's own channel. */
 /* global $, dallinger */
 (function () {
   "use strict";
@@ -6,6 +7,7 @@
   var CHANNEL = "chatroom";
   var socket = null;
   var nodeId = null;
+  var networkId = null;
   var leaving = false;
 
   function finish() {
@@ -50,7 +52,8 @@
       onClose: function () { if (leaving) { finish(); } }
     };
     handlers[CHANNEL] = receive;
-    socket = dallinger.openSocket([CHANNEL], handlers);
+    handlers[dallinger.groupChannel(networkId)] = receive;
+    socket = dallinger.openSocket([CHANNEL, dallinger.groupChannel(networkId)], handlers);
   }
 
   function send(event) {
@@ -73,6 +76,7 @@
     $("#leave").on("click", leave);
     dallinger.createAgent().done(function (response) {
       nodeId = response.node.id;
+      networkId = response.node.network_id;
       join();
     }).fail(function (rejection) {
       if (rejection.status === 403) { finish(); } else { dallinger.error(rejection); }
