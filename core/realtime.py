@@ -21,9 +21,11 @@ import hmac
 import json
 import logging
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -61,6 +63,11 @@ FRAME_EVENT = "chat.frame"
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
 _serving_websockets = False
+#: The ids of the relay requests taken within their window, with when each may be forgotten:
+#: a request played again inside its minute is refused. The relay runs in the one web process
+#: of the embedded default, so this process's memory sees every request.
+_relay_ids_taken: dict[str, float] = {}
+_relay_ids_lock = threading.Lock()
 
 
 def serve_websockets_here() -> None:
@@ -146,7 +153,7 @@ def relay_signature(timestamp: str, body: bytes) -> str:
 
 
 def _post_to_relay(channel: str, text: str) -> None:
-    body = json.dumps({"channel": channel, "text": text}).encode()
+    body = json.dumps({"id": uuid.uuid4().hex, "channel": channel, "text": text}).encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(
         settings.DALLINGER_BASE_URL.rstrip("/") + RELAY_PATH,
@@ -177,13 +184,32 @@ def relay_view(request):
         return _refused(f"The relay takes only requests signed within the last {RELAY_MAX_AGE} seconds.")
     try:
         data = json.loads(request.body)
-        channel, text = data["channel"], data["text"]
-        if not isinstance(channel, str) or not isinstance(text, str) or not text.startswith(channel + ":"):
+        request_id, channel, text = data["id"], data["channel"], data["text"]
+        if not all(isinstance(value, str) for value in (request_id, channel, text)) or not text.startswith(
+            channel + ":"
+        ):
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"status": "error", "message": "Expected JSON with a channel and its frame."}, status=400)
+        return JsonResponse(
+            {"status": "error", "message": "Expected JSON with a request id, a channel and its frame."}, status=400
+        )
+    if not _relay_id_claim(request_id):
+        return _refused("The relay took this request already.")
     async_to_sync(group_send)(channel, text)
     return JsonResponse({"status": "success"})
+
+
+def _relay_id_claim(request_id: str) -> bool:
+    """Whether `request_id` is new within the relay's window (and now taken)."""
+    now = time.time()
+    with _relay_ids_lock:
+        for taken, forget_at in list(_relay_ids_taken.items()):
+            if forget_at < now:
+                del _relay_ids_taken[taken]
+        if request_id in _relay_ids_taken:
+            return False
+        _relay_ids_taken[request_id] = now + RELAY_MAX_AGE + RELAY_MAX_SKEW
+        return True
 
 
 def _refused(message: str) -> JsonResponse:

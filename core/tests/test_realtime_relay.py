@@ -5,6 +5,7 @@ import hmac
 import importlib
 import json
 import time
+import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -15,7 +16,7 @@ from django.urls import clear_url_caches
 from core import realtime
 
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-BODY = json.dumps({"channel": "room", "text": 'room:{"type": "log"}'}).encode()
+BODY = json.dumps({"id": "request-1", "channel": "room", "text": 'room:{"type": "log"}'}).encode()
 
 
 def reload_routes():
@@ -51,9 +52,14 @@ def relay(routes, settings):
     return lambda: async_to_sync(layer.receive)(inbox)["text"]
 
 
-def post(client, *, sent_at: float, body: bytes = BODY, signed_at: float | None = None):
+def post(client, *, sent_at: float, body: bytes | None = None, signed_at: float | None = None):
     """A relay request signed as sent at `sent_at` (Unix seconds), or carrying that time while
     signed with another (`signed_at`)."""
+    body = (
+        body
+        if body is not None
+        else json.dumps({"id": uuid.uuid4().hex, "channel": "room", "text": 'room:{"type": "log"}'}).encode()
+    )
     timestamp = str(int(sent_at))
     signature = realtime.relay_signature(str(int(signed_at if signed_at is not None else sent_at)), body)
     return client.post(
@@ -119,3 +125,21 @@ def test_with_redis_the_relay_route_is_not_there(client, routes):
     routes("redis://127.0.0.1:1/0")
     response = post(client, sent_at=time.time())
     assert response.status_code == 404
+
+
+def test_a_request_played_again_within_its_minute_is_refused(client, relay):
+    captured = json.dumps({"id": "captured", "channel": "room", "text": 'room:{"type": "log"}'}).encode()
+    now = time.time()
+
+    assert post(client, sent_at=now, body=captured).status_code == 200
+    assert relay() == 'room:{"type": "log"}'
+    again = post(client, sent_at=now, body=captured)
+
+    assert again.status_code == 403
+    assert again.json() == {"status": "error", "message": "The relay took this request already."}
+
+
+def test_a_request_without_an_id_is_refused(client, relay):
+    unnamed = json.dumps({"channel": "room", "text": 'room:{"type": "log"}'}).encode()
+    response = post(client, sent_at=time.time(), body=unnamed)
+    assert response.status_code == 400
