@@ -6,6 +6,7 @@ instructions — which networks to create, where a participant's node goes, how 
 pay their work, whom to recruit next. Attribute and method names are Dallinger's.
 """
 
+import json
 import logging
 import random
 import uuid
@@ -167,6 +168,12 @@ class Experiment:
         if cached is None:
             cached = self.__dict__["_recruiter"] = from_config(self.config, base_url=settings.DALLINGER_BASE_URL)
         return cached
+
+    @property
+    def protected_routes(self) -> list[str]:
+        """Route rules (`/info/<int:node_id>/<int:info_id>`) that only the experimenter logged in
+        to the dashboard may call; participants get 403 (config `protected_routes`, as Dallinger's)."""
+        return json.loads(self.config.get("protected_routes"))
 
     @property
     def background_tasks(self) -> list:
