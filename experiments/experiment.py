@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 from django.urls.resolvers import RoutePattern
 
 from core import infos, networks, nodes, transformations
@@ -22,6 +21,7 @@ from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, Transformation
 from experiments.config import get_config
 from experiments.services.group_lookups import group_network_of
+from experiments.services.lifecycle import participant_status_counts
 from recruitment.recruiters import from_config
 
 logger = logging.getLogger(__name__)
@@ -448,8 +448,7 @@ class Experiment:
 
     def log_summary(self) -> list:
         """Log and return `[(status, count), ...]` of participants, sorted by status."""
-        counts = Participant.objects.values("status").annotate(count=Count("id")).order_by("status")
-        summary = [(row["status"], row["count"]) for row in counts]
+        summary = participant_status_counts()
         self.log(f"Status summary: {summary}")
         return summary
 
