@@ -72,6 +72,11 @@ def experiment_route(rule: str, methods=("GET",)):
     return mark
 
 
+def configured_rules(config) -> list[str]:
+    """The route rules of the configuration's `protected_routes` (a JSON list)."""
+    return json.loads(config.get("protected_routes"))
+
+
 def _open_networks_for(participant) -> list[tuple[int, str]]:
     """(id, role) of every live network with room that `participant` has no node in, by id."""
     networks, nodes = Network._meta.db_table, Node._meta.db_table
@@ -173,7 +178,7 @@ class Experiment:
     def protected_routes(self) -> list[str]:
         """Route rules (`/info/<int:node_id>/<int:info_id>`) that only the experimenter logged in
         to the dashboard may call; participants get 403 (config `protected_routes`, as Dallinger's)."""
-        return json.loads(self.config.get("protected_routes"))
+        return configured_rules(self.config)
 
     @property
     def background_tasks(self) -> list:

@@ -10,6 +10,7 @@ own pages are never protected this way (its login must stay reachable).
 """
 
 import functools
+import inspect
 import re
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -17,7 +18,8 @@ from django.http import JsonResponse
 from django.urls import reverse
 
 from experiments import runtime
-from experiments.config import get_config
+from experiments.config import ConfigurationError, get_config
+from experiments.experiment import Experiment, configured_rules
 from experiments.loader import ExperimentLoadError
 
 PLACEHOLDER = re.compile(r"<(?:(?P<converter>[^<>:]+):)?(?P<name>[^<>]+)>")
@@ -36,18 +38,29 @@ def rule_pattern(rule: str) -> re.Pattern:
     return re.compile("".join(parts) + "/?")
 
 
+def protected_rules(experiment_class, config) -> list[str]:
+    """The experiment's rules: a list the class declares, else what its `protected_routes`
+    property says (the base one reads the configuration, without building an experiment)."""
+    declared = inspect.getattr_static(experiment_class, "protected_routes")
+    if declared is inspect.getattr_static(Experiment, "protected_routes"):
+        return configured_rules(config)
+    if isinstance(declared, property):
+        return list(experiment_class().protected_routes)
+    return list(declared)
+
+
 @functools.lru_cache(maxsize=8)
 def _patterns(experiment_class, config_version: int) -> tuple[re.Pattern, ...]:
     # The rules change only with the experiment or its configuration, which the key names.
-    return tuple(rule_pattern(rule) for rule in experiment_class().protected_routes)
+    return tuple(rule_pattern(rule) for rule in protected_rules(experiment_class, get_config()))
 
 
 def protected_patterns() -> tuple[re.Pattern, ...]:
-    """The active experiment's protected routes (none when no experiment can be loaded: then
-    it has no routes to protect either)."""
+    """The active experiment's protected routes (none when the experiment cannot be loaded:
+    then none of its routes answers either, and the dashboard must stay reachable)."""
     try:
         experiment_class = runtime.active().experiment_class
-    except ExperimentLoadError:
+    except (ExperimentLoadError, ConfigurationError):
         return ()
     return _patterns(experiment_class, get_config().version)
 
@@ -59,9 +72,10 @@ def is_experimenter(user) -> bool:
 
 def is_protected(path: str) -> bool:
     """Whether `path` is one of the experiment's protected routes."""
-    if path.startswith(reverse("admin:index")):
+    patterns = protected_patterns()
+    if not patterns or path.startswith(reverse("admin:index")):
         return False
-    return any(pattern.fullmatch(path) for pattern in protected_patterns())
+    return any(pattern.fullmatch(path) for pattern in patterns)
 
 
 class ProtectedRoutesMiddleware:

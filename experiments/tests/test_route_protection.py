@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.test import AsyncClient, Client
 
 from core.models import Info
-from experiments.route_protection import rule_pattern
+from experiments.experiment import Experiment, configured_rules
+from experiments.route_protection import protected_rules, rule_pattern
 from experiments.tests.api_support import TEST_EXPERIMENTS
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,28 @@ def test_under_asgi_too(use_experiment, info, experimenter):
 
 def test_no_rules_by_default(bartlett, info):
     assert Client().get(f"/info/{info.origin_id}/{info.pk}").status_code == 200
+
+
+def test_the_rules_come_from_the_configuration_a_class_list_or_an_overriding_property(bartlett):
+    config = bartlett.config
+    config.set("protected_routes", '["/summary"]')
+
+    class Configured(Experiment):
+        def __init__(self, session):  # no default: it must not be built just to read the rules
+            raise AssertionError("built")
+
+    class Listed(Experiment):
+        protected_routes = ["/launch"]
+
+    class Computed(Experiment):
+        def __init__(self, session=None):
+            super().__init__(session)
+            self.extra = "/experiment/<prop>"
+
+        @property
+        def protected_routes(self):
+            return [self.extra, *configured_rules(self.config)]
+
+    assert protected_rules(Configured, config) == ["/summary"]
+    assert protected_rules(Listed, config) == ["/launch"]
+    assert protected_rules(Computed, config) == ["/experiment/<prop>", "/summary"]
