@@ -10,6 +10,7 @@ Every integration is switched on by the presence of its variables:
   (secure cookies, HSTS, the redirect to https, trusting X-Forwarded-Proto).
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # login throttling: failed dashboard logins, and lockouts (see "Logging in" below)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from here instead of a CDN
@@ -61,11 +63,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Needs the user: the experiment's `protected_routes` answer 403 to all but the experimenter.
+    "experiments.route_protection.ProtectedRoutesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Listed after the clickjacking middleware so that it sees the response first: it sets
     # X-Frame-Options itself on pages a recruiter may frame (see its module).
     "dallinger_project.content_security.ContentSecurityPolicyMiddleware",
+    # Last, so that it sees the login's answer first and turns a lockout into the lockout page
+    # (which the middleware above then give their headers).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dallinger_project.urls"
@@ -278,7 +285,8 @@ SERVED_OVER_HTTPS = _base_url.scheme == "https"
 
 # Requests arrive from the proxy over plain http; X-Forwarded-Proto tells the original
 # scheme. Trust it only where a proxy sets it, since a client could send it too.
-if _flag("DJANGO_TRUST_X_FORWARDED_PROTO", default=SERVED_OVER_HTTPS):
+_BEHIND_PROXY = _flag("DJANGO_TRUST_X_FORWARDED_PROTO", default=SERVED_OVER_HTTPS)
+if _BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The server's own public origin is always trusted for forms (a proxy may rewrite Host).
 CSRF_TRUSTED_ORIGINS = [f"{_base_url.scheme}://{_base_url.netloc.rpartition('@')[2]}"]
@@ -301,6 +309,38 @@ if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
     SILENCED_SYSTEM_CHECKS.append("security.W005")
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Logging in to the dashboard -------------------------------------------------------------
+
+# The dashboard's login is the admin's. After logging in with no (or no safe) `next`, the
+# experimenter lands on the dashboard, not on Django's default /accounts/profile/.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+AUTHENTICATION_BACKENDS = [
+    # First: a login refused for too many failures is refused before any password is checked.
+    "dashboard.login_throttling.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes counts failed logins per user name and address (in the database, so every web
+# process counts the same failures); at the limit that pair is locked out for the cool-off
+# time, and each further failure starts the cool-off again. A successful login clears the count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = _whole_number("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=_whole_number("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or not AXES_COOLOFF_TIME:
+    raise ImproperlyConfigured("DJANGO_LOGIN_FAILURE_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be at least 1.")
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dashboard.login_throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "dallinger_project.client_address.client_address"
+# Kept out of the attempts' stored form data and axes' log lines (the password always is):
+# `dashboard_user` is a secret of the configuration. The address is logged.
+AXES_SENSITIVE_PARAMETERS = ["username", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False  # no banner at each start; failures and lockouts are still logged
+# Behind proxies that each append the address they saw to X-Forwarded-For (deploy/nginx does),
+# the address a login comes from is the one the outermost of them saw: this many entries from
+# the right. 0 (no proxy) takes the connection's own address. A client could write any
+# address into the header itself, so count only proxies that are really there.
+PROXY_COUNT = _whole_number("DJANGO_PROXY_COUNT", default=1 if _BEHIND_PROXY else 0)
 
 # Logging -----------------------------------------------------------------------------
 

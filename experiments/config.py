@@ -1,7 +1,9 @@
 """Experiment configuration, layered as Dallinger's.
 
 A value comes from the first of: `set()`, the environment, the experiment's `config.txt`,
-`~/.dallingerconfig`, the built-in defaults. Text is converted to the key's registered type,
+`~/.dallingerconfig`, the built-in defaults. A key of `changeable_params` (`auto_recruit`)
+may also be changed while the experiment runs, for every process at once: that shared value
+(kept in the database, read through `shared_values`) comes before all of them. Text is converted to the key's registered type,
 and `file:/path` in the environment or a file means "the contents of that file". `load()` is
 where those sources are read, so an experiment's `extra_parameters()` must register its keys
 first (`load(experiment=module)` calls it). Sensitive values never appear in `repr`,
@@ -26,10 +28,13 @@ REDACTED = "<redacted>"
 ENVIRONMENT = "the environment"
 DEFAULTS = "the built-in defaults"
 OVERRIDES = "set()"
+SHARED = "the dashboard (shared by every process)"
 LOCAL_CONFIG = "config.txt"
 GLOBAL_CONFIG = ".dallingerconfig"
 # A key whose name contains one of these is sensitive even if registered without saying so.
-SECRET_WORDS = ("password", "secret", "token", "access_key")
+SECRET_WORDS = ("password", "secret", "token", "access_key", "access_id")
+#: Keys that may change while the experiment runs, for every process at once (Dallinger's).
+CHANGEABLE_PARAMS = ("auto_recruit",)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Configuration:
     """Registered keys and their values from each source; see the module docstring."""
 
     _versions = 0
+    changeable_params = CHANGEABLE_PARAMS
     #: Changes whenever a key is registered, loaded or set: what was read from the
     #: configuration before (an experiment's `configure()`) may be out of date.
     version: int
@@ -67,6 +73,9 @@ class Configuration:
         self._defaults = Layer(DEFAULTS, raw=dict(DEFAULT_VALUES))
         #: Whether `load()` has read the environment and files (before it: `set()` and defaults only).
         self.ready = False
+        #: Reads the shared value of a changeable key as text (None: none is set); installed on
+        #: the process's configuration by the experiments app, which keeps them in the database.
+        self.shared_values: Callable[[str], str | None] | None = None
         for key in BUILT_IN_KEYS:
             self.register(key.name, key.type, key.synonyms, key.sensitive, key.validators)
 
@@ -138,6 +147,10 @@ class Configuration:
                 "in extra_parameters() in experiment.py.",
                 key=key,
             ) from None
+
+    def keys(self) -> list[str]:
+        """Every registered key's canonical name, sorted."""
+        return sorted(self._parameters)
 
     def is_sensitive(self, key: str) -> bool:
         """Whether the key's value must never be shown."""
@@ -230,7 +243,22 @@ class Configuration:
     # Reading and writing --------------------------------------------------------------
 
     def _first_with(self, name: str) -> Layer | None:
+        shared = self._shared_layer(name)
+        if shared is not None:
+            return shared
         return next((layer for layer in self._lookup_order() if name in layer.values), None)
+
+    def _shared_layer(self, name: str) -> Layer | None:
+        """The shared value of a changeable key, read afresh each time (another process may
+        have just changed it), as a layer of its own; None when it has none."""
+        if name not in self.changeable_params or self.shared_values is None:
+            return None
+        raw = self.shared_values(name)
+        if raw is None:
+            return None
+        layer = Layer(SHARED, raw={name: raw})
+        layer.values[name] = self._convert(self._parameters[name], raw, layer, name)
+        return layer
 
     def _lookup_order(self) -> tuple[Layer, ...]:
         return (self._overrides, *self._layers, self._defaults)
@@ -268,9 +296,15 @@ class Configuration:
         self._overrides.raw[name] = value  # so that registering the key again re-checks it
         self._bump_version()
 
+    def checked(self, key, value) -> Any:
+        """`value` converted to `key`'s type and validated, as `set()` would store it (nothing is
+        stored); ConfigurationError if it is not acceptable."""
+        name = self.canonical(key)
+        return self._convert(self._parameters[name], value, self._overrides, name)
+
     def source_of(self, key) -> str | None:
-        """Where the current value of `key` comes from: `set()`, `the environment`, a file's path,
-        `the built-in defaults`; None if it has no value."""
+        """Where the current value of `key` comes from: the dashboard's shared value (`SHARED`),
+        `set()`, `the environment`, a file's path, `the built-in defaults`; None if it has no value."""
         layer = self._first_with(self.canonical(key))
         return None if layer is None else layer.name
 
@@ -305,7 +339,10 @@ def reset_config() -> Configuration:
     """Return the process's shared configuration to its fresh state (built-in keys only).
 
     For the experiment loader and tests. The object is reset in place, because experiment
-    modules keep `config = get_config()` from their import.
+    modules keep `config = get_config()` from their import. The reader of shared values
+    stays: it belongs to the process, not to an experiment.
     """
+    shared_values = _CONFIGURATION.shared_values
     _CONFIGURATION.__init__()
+    _CONFIGURATION.shared_values = shared_values
     return _CONFIGURATION

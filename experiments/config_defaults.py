@@ -78,6 +78,13 @@ def json_of(kind: type) -> Callable[[Any], None]:
     return check
 
 
+def route_rules(value: str) -> None:
+    """Accept `protected_routes`: a JSON list of route rules, each a path such as `/info/<int:node_id>`."""
+    json_of(list)(value)
+    if not all(isinstance(rule, str) and rule.startswith("/") for rule in json.loads(value)):
+        raise ValueError("must list route rules, each a path beginning with / (e.g. \"/info/<int:node_id>\")")
+
+
 RECRUITER_COUNT = re.compile(r"\s*[\w.]+\s*:\s*[1-9][0-9]*\s*", re.ASCII)
 
 
@@ -111,6 +118,8 @@ BUILT_IN_KEYS = (
     BuiltInKey("whimsical", bool, True),
     BuiltInKey("dashboard_user", str, "admin", sensitive=True),
     BuiltInKey("dashboard_password", str, sensitive=True),
+    # JSON list of route rules only the logged-in experimenter may call (experiments/route_protection.py).
+    BuiltInKey("protected_routes", str, "[]", validators=(route_rules,)),
     BuiltInKey("enable_global_experiment_registry", bool, False),
     BuiltInKey("id", str),
     BuiltInKey("EXPERIMENT_CLASS_NAME", str),

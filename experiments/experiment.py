@@ -6,6 +6,7 @@ instructions — which networks to create, where a participant's node goes, how 
 pay their work, whom to recruit next. Attribute and method names are Dallinger's.
 """
 
+import json
 import logging
 import random
 import uuid
@@ -13,7 +14,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 from django.urls.resolvers import RoutePattern
 
 from core import infos, networks, nodes, transformations
@@ -21,6 +21,7 @@ from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, Transformation
 from experiments.config import get_config
 from experiments.services.group_lookups import group_network_of
+from experiments.services.lifecycle import participant_status_counts
 from recruitment.recruiters import from_config
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,11 @@ def experiment_route(rule: str, methods=("GET",)):
         return function
 
     return mark
+
+
+def configured_rules(config) -> list[str]:
+    """The route rules of the configuration's `protected_routes` (a JSON list)."""
+    return json.loads(config.get("protected_routes"))
 
 
 def _open_networks_for(participant) -> list[tuple[int, str]]:
@@ -171,6 +177,12 @@ class Experiment:
         if cached is None:
             cached = self.__dict__["_recruiter"] = from_config(self.config, base_url=settings.DALLINGER_BASE_URL)
         return cached
+
+    @property
+    def protected_routes(self) -> list[str]:
+        """Route rules (`/info/<int:node_id>/<int:info_id>`) that only the experimenter logged in
+        to the dashboard may call; participants get 403 (config `protected_routes`, as Dallinger's)."""
+        return configured_rules(self.config)
 
     @property
     def background_tasks(self) -> list:
@@ -455,8 +467,7 @@ class Experiment:
 
     def log_summary(self) -> list:
         """Log and return `[(status, count), ...]` of participants, sorted by status."""
-        counts = Participant.objects.values("status").annotate(count=Count("id")).order_by("status")
-        summary = [(row["status"], row["count"]) for row in counts]
+        summary = participant_status_counts()
         self.log(f"Status summary: {summary}")
         return summary
 

@@ -54,6 +54,14 @@ def table_columns(model) -> list[models.Field]:
 # Export ----------------------------------------------------------------------------------
 
 
+def export_id(*, name: str, config) -> str:
+    """The id an export is made under: the configured `id`, else `<experiment name>-<UTC time>`."""
+    configured = config.get("id", None)
+    if configured:
+        return str(configured)
+    return f"{name}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+
+
 def export_data(destination: Path, *, experiment_id: str, scrub: bool = True) -> Path:
     """Write the whole record to the zip `destination` (replacing it) and return its path.
 

@@ -50,3 +50,23 @@ class GroupSeat(models.Model):
 
     def __repr__(self):
         return f"GroupSeat-{self.participant_id}-{self.network_id}"
+
+
+class RuntimeSetting(models.Model):
+    """A configuration value changed while the experiment runs (Dallinger's `changeable_params`,
+    which it keeps in Redis), shared by every web and worker process: it stands above every
+    configured source until it is changed again or a fresh run clears it.
+
+    The value is kept as text, as a configuration file would write it, and converted by the
+    key's type when read (experiments/services/runtime_settings.py).
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    value = models.TextField()
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "runtime_setting"
+
+    def __repr__(self):
+        return f"RuntimeSetting-{self.name}"

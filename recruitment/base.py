@@ -83,6 +83,11 @@ class Recruiter:
         """Stop recruiting."""
         raise NotImplementedError
 
+    def status_summary(self) -> dict[str, str] | None:
+        """What this recruiter can tell about its recruitment now, as {label: value}, from this
+        database only (showing it never calls a platform); None when it has nothing to tell."""
+        return None
+
     def approve_hit(self, assignment_id: str) -> bool:
         """Approve a finished assignment (so the participant is paid their base pay)."""
         return True

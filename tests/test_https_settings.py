@@ -5,6 +5,7 @@ import runpy
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ HTTPS_SETTINGS = (
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "SILENCED_SYSTEM_CHECKS",
+    "PROXY_COUNT",
 )
 PASSWORD = "a long and unguessable passphrase"
 
@@ -51,7 +53,7 @@ def settings_from(monkeypatch, **variables) -> dict:
 def https_client(monkeypatch, **variables):
     """A client (checking CSRF as browsers are checked) of a server configured by `variables`."""
     loaded = settings_from(monkeypatch, **variables)
-    overrides = {name: loaded.get(name, getattr(global_settings, name)) for name in HTTPS_SETTINGS}
+    overrides = {name: loaded[name] if name in loaded else getattr(global_settings, name) for name in HTTPS_SETTINGS}
     return overrides, Client(enforce_csrf_checks=True)
 
 
@@ -103,6 +105,7 @@ def test_an_https_base_url_turns_on_every_secure_default(monkeypatch):
     assert loaded["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
     assert loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is loaded["SECURE_HSTS_PRELOAD"] is False
     assert set(loaded["SILENCED_SYSTEM_CHECKS"]) == {"security.W005", "security.W021"}
+    assert loaded["PROXY_COUNT"] == 1  # logins are counted by the address the proxy saw
 
 
 def test_the_default_http_base_url_keeps_plain_http(monkeypatch):
@@ -112,6 +115,7 @@ def test_the_default_http_base_url_keeps_plain_http(monkeypatch):
     assert loaded["CSRF_TRUSTED_ORIGINS"] == ["http://localhost:8000"]
     assert loaded["SESSION_COOKIE_SECURE"] is loaded["CSRF_COOKIE_SECURE"] is loaded["SECURE_SSL_REDIRECT"] is False
     assert loaded["SECURE_HSTS_SECONDS"] == 0
+    assert loaded["PROXY_COUNT"] == 0  # no proxy: X-Forwarded-For is the client's own say
 
 
 def test_each_https_setting_has_its_own_variable(monkeypatch):
@@ -126,6 +130,9 @@ def test_each_https_setting_has_its_own_variable(monkeypatch):
         DJANGO_SECURE_HSTS_SECONDS="3600",
         DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
         DJANGO_SECURE_HSTS_PRELOAD="yes",
+        DJANGO_PROXY_COUNT="2",
+        DJANGO_LOGIN_FAILURE_LIMIT="3",
+        DJANGO_LOGIN_COOLOFF_MINUTES="60",
     )
 
     assert "SECURE_PROXY_SSL_HEADER" not in loaded
@@ -138,6 +145,14 @@ def test_each_https_setting_has_its_own_variable(monkeypatch):
     assert loaded["SECURE_HSTS_SECONDS"] == 3600
     assert loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is loaded["SECURE_HSTS_PRELOAD"] is True
     assert loaded["SILENCED_SYSTEM_CHECKS"] == []
+    assert loaded["PROXY_COUNT"] == 2
+    assert loaded["AXES_FAILURE_LIMIT"] == 3 and loaded["AXES_COOLOFF_TIME"] == timedelta(hours=1)
+
+
+def test_without_the_proxy_header_trusted_x_forwarded_for_is_not_read_either(monkeypatch):
+    loaded = settings_from(monkeypatch, DALLINGER_BASE_URL=f"https://{HOST}", DJANGO_TRUST_X_FORWARDED_PROTO="false")
+
+    assert loaded["PROXY_COUNT"] == 0
 
 
 @pytest.mark.parametrize(
@@ -149,6 +164,9 @@ def test_each_https_setting_has_its_own_variable(monkeypatch):
         ({"DJANGO_CSRF_TRUSTED_ORIGINS": "admin.example.test"}, "DJANGO_CSRF_TRUSTED_ORIGINS holds origins"),
         ({"DALLINGER_BASE_URL": HOST}, "DALLINGER_BASE_URL must be an address such as https://"),
         ({"DALLINGER_BASE_URL": f"ftp://{HOST}"}, "DALLINGER_BASE_URL must be an address"),
+        ({"DJANGO_PROXY_COUNT": "one"}, "DJANGO_PROXY_COUNT must be a whole number"),
+        ({"DJANGO_LOGIN_FAILURE_LIMIT": "0"}, "DJANGO_LOGIN_FAILURE_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be at least 1"),
+        ({"DJANGO_LOGIN_COOLOFF_MINUTES": "0"}, "DJANGO_LOGIN_FAILURE_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be at least 1"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(monkeypatch, variables, message):
@@ -184,6 +202,7 @@ def test_dashboard_login_behind_the_tls_proxy_succeeds_with_secure_cookies(monke
     assert posted.status_code == 302, posted.content[:500]
     assert posted["Location"] == "/dashboard/"
     assert posted.cookies["sessionid"]["secure"] is True
+    assert posted.cookies["sessionid"]["httponly"] is True and posted.cookies["sessionid"]["samesite"] == "Lax"
 
 
 def test_behind_the_proxy_plain_http_is_redirected_once_and_https_is_served(monkeypatch, db):
@@ -210,3 +229,49 @@ def test_the_default_plain_http_mode_logs_in_without_secure_cookies_or_redirects
     assert posted.status_code == 302, posted.content[:500]
     assert posted["Location"] == "/dashboard/"
     assert posted.cookies["sessionid"]["secure"] == ""
+
+
+def failed_logins_from(client, forwarded_for: str, count: int) -> int:
+    """Post `count` wrong passwords for admin through the proxy, as a browser whose request carries
+    `X-Forwarded-For: <forwarded_for>` (what the proxies wrote); the last answer's status."""
+    headers = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": forwarded_for}
+    status = None
+    for _ in range(count):
+        status = client.post("/dashboard/login/", {"username": "admin", "password": "wrong"}, headers=headers).status_code
+    return status
+
+
+def test_behind_the_proxy_a_lockout_holds_for_the_address_the_proxy_saw(monkeypatch, admin_user, settings):
+    overrides, _ = https_client(monkeypatch, DALLINGER_BASE_URL=f"https://{HOST}")
+    limit = settings.AXES_FAILURE_LIMIT
+
+    with override_settings(ALLOWED_HOSTS=[HOST], **overrides):
+        # Given an attacker at 198.51.100.9 locked out, who writes a new address of their own each time
+        assert failed_logins_from(Client(), "198.51.100.9", limit) == 429
+        assert failed_logins_from(Client(), "10.0.0.1, 198.51.100.9", 1) == 429
+        # then the experimenter, elsewhere, still logs in
+        form, posted = log_in(Client(enforce_csrf_checks=True), scheme="https", host=HOST, forwarded_proto="https")
+
+    assert posted.status_code == 302 and posted["Location"] == "/dashboard/"
+
+
+@pytest.mark.parametrize(
+    "count, forwarded_for, expected",
+    [
+        (0, "198.51.100.9", "127.0.0.1"),  # no proxy counted: the header is the client's own say
+        (1, "198.51.100.9", "198.51.100.9"),
+        (1, "10.0.0.1, 198.51.100.9", "198.51.100.9"),  # what the client wrote is left of the proxy's entry
+        (2, "10.0.0.1, 198.51.100.9, 192.0.2.1", "198.51.100.9"),
+        (2, "198.51.100.9", "127.0.0.1"),  # fewer entries than proxies: it did not come through them
+        (1, "not-an-address", "127.0.0.1"),
+        (1, "", "127.0.0.1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_login_address_is_the_one_the_outermost_counted_proxy_saw(settings, rf, count, forwarded_for, expected):
+    from dallinger_project.client_address import client_address
+
+    settings.PROXY_COUNT = count
+    request = rf.get("/dashboard/login/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    assert client_address(request) == expected

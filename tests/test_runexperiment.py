@@ -438,6 +438,11 @@ def test_ctrl_c_stops_a_run_for_people_cleanly(tmp_path, run_tmp):
         login = re.search(r"^Dashboard: (\S+)/dashboard/ \(user experimenter, password (\S+)\)$", output.text(), re.M)
         assert login, output.text()
         assert dashboard_login_succeeds(login.group(1), "experimenter", login.group(2))
+        # and the password, printed once for whoever started the run, is in none of its processes' logs
+        logs = [path for path in run_tmp.rglob("*.log") if path.is_file()]
+        assert logs, list(run_tmp.rglob("*"))
+        assert [path.name for path in logs if login.group(2).encode() in path.read_bytes()] == []
+        assert output.text().count(login.group(2)) == 1
 
         # When the experimenter presses Ctrl-C
         took = interrupt(process, output, children)

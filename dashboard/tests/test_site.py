@@ -23,3 +23,10 @@ def test_the_login_page_shows_no_tabs(client):
     html = client.get("/dashboard/login/").content.decode()
 
     assert "dashboard-tabs" not in html
+
+
+@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/login/"])
+def test_each_page_has_the_header_once(admin_client, client, path):
+    html = (admin_client if path == "/dashboard/" else client).get(path).content.decode()
+
+    assert html.count('<header id="header">') == 1

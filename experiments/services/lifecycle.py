@@ -27,7 +27,7 @@ def experiment_launch(*, experiment) -> str:
         with transaction.atomic():
             lock_keys("experiment-launch", "experiment-setup")
             experiment.setup()
-            if Recruitment.objects.filter(recruiter_id=LAUNCH).exists():
+            if experiment_launched():
                 return "The experiment was already launched; recruitment is open."
             experiment.log("Launching experiment...", "-----")
             details = experiment.recruiter.open_recruitment(n=experiment.initial_recruitment_size) or {}
@@ -39,6 +39,27 @@ def experiment_launch(*, experiment) -> str:
         raise LaunchError(f"Failed to launch the experiment: {error}") from error
     items = "\n".join(details.get("items") or [])
     return f"Initial recruitment list:\n{items}\nAdditional details:\n{details.get('message', '')}"
+
+
+def participant_status_counts() -> list[tuple[str, int]]:
+    """`[(status, count), ...]` of participants, sorted by status."""
+    counts = Participant.objects.values("status").annotate(count=Count("id")).order_by("status")
+    return [(row["status"], row["count"]) for row in counts]
+
+
+def experiment_launched() -> bool:
+    """Whether the experiment has been launched (recruitment opened once)."""
+    return Recruitment.objects.filter(recruiter_id=LAUNCH).exists()
+
+
+def recruitment_close(*, experiment) -> str:
+    """Ask the experiment's recruiter to stop recruiting; what it says it did.
+
+    RecruiterError (or the recruiter's own error) when it cannot; nothing in the record changes.
+    """
+    recruiter = experiment.recruiter
+    said = recruiter.close_recruitment()
+    return said if isinstance(said, str) and said else f"The {recruiter.nickname} recruiter closed recruitment."
 
 
 def experiment_summary(*, experiment) -> dict:

@@ -682,6 +682,8 @@ def test_sensitive_built_in_keys():
         ("infrastructure_debug_details", '{"logs": {"title": "logs", "url": "https://x"}}', "[1]"),
         ("base_payment", "0", "-1"),
         ("duration", "0.1", "0"),
+        ("protected_routes", '["/info/<int:node_id>/<int:info_id>"]', '"/info"'),
+        ("protected_routes", "[]", '["info/<int:node_id>"]'),
     ],
 )
 def test_built_in_validators(key, good, bad):
@@ -765,9 +767,11 @@ def test_a_key_named_like_a_secret_is_sensitive_even_if_registered_otherwise():
     config = Configuration()
     config.register("my_api_token", str, [], False)
     config.register("session_password", str)
+    config.register("lab_access_id", str)
     config.set("my_api_token", SECRET)
     assert config.is_sensitive("my_api_token")
     assert config.is_sensitive("session_password")
+    assert config.is_sensitive("lab_access_id")  # Dallinger's filter also looks for access_id
     assert config.as_dict()["my_api_token"] == REDACTED
 
 
@@ -819,3 +823,37 @@ def test_the_prolific_token_is_read_from_dallingers_environment_variable(experim
 
     assert config.get("prolific_api_token") == "tok-123456"
     assert config.is_sensitive("prolific_api_token")
+
+
+# Values changed while running (changeable_params) -----------------------------------------
+
+
+def test_a_changeable_key_reads_its_shared_value_first_and_afresh():
+    config = Configuration()
+    config.set("auto_recruit", False)
+    shared = {}
+    config.shared_values = shared.get
+
+    assert config.get("auto_recruit") is False and config.source_of("auto_recruit") == "set()"
+    shared["auto_recruit"] = "true"  # as another process would write it
+    assert config.get("auto_recruit") is True
+    assert config.source_of("auto_recruit") == "the dashboard (shared by every process)"
+    assert config.as_dict()["auto_recruit"] is True
+    del shared["auto_recruit"]
+    assert config.get("auto_recruit") is False
+
+
+def test_only_changeable_keys_are_read_from_the_shared_values():
+    config = Configuration()
+    config.shared_values = {"mode": "live", "auto_recruit": "false"}.get
+
+    assert config.get("mode") == "debug"
+    assert config.changeable_params == ("auto_recruit",)
+
+
+def test_resetting_the_process_configuration_keeps_its_reader_of_shared_values():
+    config = get_config()
+    reader = config.shared_values
+    assert reader is not None  # installed by the experiments app
+
+    assert reset_config().shared_values is reader

@@ -82,7 +82,8 @@ def test_a_user_name_that_cannot_log_in_is_refused_and_nothing_changes(configure
         assert name not in str(raised.value)  # a sensitive key's value is not repeated
 
 
-def test_the_command_prints_the_generated_login_once(configured):
+def test_the_command_prints_the_generated_login_once_and_logs_nothing_of_it(configured, caplog):
+    caplog.set_level(logging.DEBUG)
     configured()
     output = io.StringIO()
 
@@ -92,7 +93,9 @@ def test_the_command_prints_the_generated_login_once(configured):
     assert len(lines) == 1
     prefix = "Dashboard login: user admin, password "
     assert lines[0].startswith(prefix)
-    assert authenticate(username="admin", password=lines[0][len(prefix) :]) is not None
+    password = lines[0][len(prefix) :]
+    assert authenticate(username="admin", password=password) is not None
+    assert password not in caplog.text
 
 
 def test_the_command_does_not_print_a_configured_password(configured):

@@ -98,6 +98,13 @@ class ProlificRecruiter(Recruiter):
         row = self.study()
         return row.currency if row is not None else DEFAULT_CURRENCY
 
+    def status_summary(self) -> dict[str, str]:
+        """The experiment's study and its status as Prolific last reported it."""
+        row = self.study()
+        if row is None:
+            return {"Prolific study": "none yet (created when recruitment opens)"}
+        return {"Prolific study": row.study_id, "Study status": row.status or "not reported yet"}
+
     def _required_study(self):
         row = self.study()
         if row is None:

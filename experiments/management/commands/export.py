@@ -1,12 +1,11 @@
 """`manage.py export`: write the experimental record to a zip in Dallinger's export layout."""
 
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from experiments.export import export_data
+from experiments.export import export_data, export_id
 
 _SAFE_FILE_NAME = re.compile(r"^[\w][\w.-]*$")
 
@@ -39,14 +38,10 @@ class Command(BaseCommand):
 
 
 def _configured_id() -> str:
-    """The configured `id`, else `<experiment name>-<UTC time>`."""
     from experiments import runtime
 
     loaded = runtime.active()
-    configured = loaded.config.get("id", None)
-    if configured:
-        return str(configured)
-    return f"{loaded.name}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+    return export_id(name=loaded.name, config=loaded.config)
 
 
 def _default_destination(experiment_id: str) -> Path:

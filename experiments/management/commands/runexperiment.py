@@ -29,6 +29,7 @@ from experiments.running.processes import ChildProcess, port_is_free, wait_for_p
 from experiments.running.progress import bots_plan, snapshot
 from experiments.running.serverlog import ServerLog
 from experiments.services.dashboard_account import DashboardAccountError, dashboard_account_ensure
+from experiments.services.runtime_settings import runtime_settings_clear
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -160,6 +161,7 @@ class Run:
         call_command("migrate", interactive=False, verbosity=0)
         if not self.options["keep_data"]:
             clear_record()
+            runtime_settings_clear()  # what the dashboard changed in an earlier run (auto_recruit)
             if settings.REDIS_URL:
                 # Tasks left on Redis by an earlier run must not act on this one.
                 from dallinger_project.celery import app

@@ -2,16 +2,9 @@
 
 from django.core.management.base import CommandError
 
+from recruitment.expiry import expiry_plan, study_expire
 from recruitment.management.base import RecruitmentCommand, mturk_only
 from recruitment.management.prolific_access import chosen_recruiter, prolific_recruiter, study_id_of
-from recruitment.models import ProlificStudy
-from recruitment.prolific.study import study_status_set
-
-#: Study statuses each action can leave (Prolific refuses the others).
-ACTIONS = {
-    "STOP": {"from": {"ACTIVE", "PAUSED", "AWAITING REVIEW"}, "done": {"COMPLETED"}},
-    "PAUSE": {"from": {"ACTIVE"}, "done": {"PAUSED"}},
-}
 
 
 class Command(RecruitmentCommand):
@@ -51,32 +44,17 @@ class Command(RecruitmentCommand):
         if sandbox:
             raise CommandError("Prolific has no sandbox: leave out --sandbox.")
         prolific = prolific_recruiter(self.experiment().config, self.base_url())
-        study_id = study_id_of(prolific, study)
-        found = prolific.client.get_study(study_id)
-        status, name = found.get("status", ""), found.get("name", "")
-        action = "PAUSE" if pause else "STOP"
-        verb = "pause" if pause else "stop"
-        if status in ACTIONS[action]["done"]:
-            self.stdout.write(f"Prolific study {study_id} ({name}) is already {status}. Nothing was done.")
-            return
-        if status not in ACTIONS[action]["from"]:
-            raise CommandError(
-                f"Prolific study {study_id} ({name}) is {status}: it cannot be {verb}{'d' if pause else 'ped'}."
+        plan = expiry_plan(recruiter=prolific, study_id=study_id_of(prolific, study), pause=pause)
+        if plan.already_done:
+            self.stdout.write(
+                f"Prolific study {plan.study_id} ({plan.name}) is already {plan.status}. Nothing was done."
             )
-        what = f"{verb} Prolific study {study_id} ({name}, now {status})"
+            return
         if dry_run:
-            self.stdout.write(f"Dry run: would {what}. Nothing was done.")
+            self.stdout.write(f"Dry run: would {plan.description}. Nothing was done.")
             return
-        warning = (
-            "Paused, it takes nobody new until resumed in the Prolific web app."
-            if pause
-            else "Stopping is irreversible: the study can never take participants again."
-        )
-        if not self.confirm(f"{what[0].upper()}{what[1:]}? {warning}", yes=yes):
+        question = f"{plan.description[0].upper()}{plan.description[1:]}? {plan.warning}"
+        if not self.confirm(question, yes=yes):
             return
-        changed = prolific.client.transition_study(study_id, action)
-        new_status = (changed or {}).get("status", "")
-        row = ProlificStudy.objects.filter(study_id=study_id).first()
-        if row is not None:
-            study_status_set(row, new_status)
-        self.stdout.write(f"Prolific study {study_id} ({name}) is now {new_status or 'changed'}.")
+        new_status = study_expire(recruiter=prolific, plan=plan)
+        self.stdout.write(f"Prolific study {plan.study_id} ({plan.name}) is now {new_status or 'changed'}.")
