@@ -1,149 +1,114 @@
-"""The experimental record in the admin: read-only tables to browse and search during a run.
-
-Rows are never edited or deleted here (the record is append-only; objects are failed, not
-removed); the dashboard's own monitoring views build on these tables.
-"""
+"""The record's networks and what happens in them: networks, nodes, infos, vectors,
+transmissions and transformations, each linked to the rows it relates to."""
 
 from django.contrib import admin
 
-from core.models import (
-    Info,
-    Network,
-    Node,
-    Notification,
-    Participant,
-    Question,
-    Recruitment,
-    Transformation,
-    Transmission,
-    Vector,
-)
-from recruitment.models import LedgerNotice, Payment, ProlificStudy, RecruitmentRefusal, WebhookEvent
+from core.models import Info, Network, Node, Participant, Transformation, Transmission, Vector
+from dashboard.admin.base import RecordAdmin, linked_id, short_json, short_text
+from dashboard.database.filters import related_filter
+from experiments.models import GroupSeat
 
-
-class RecordAdmin(admin.ModelAdmin):
-    """Browse-only: no adding, changing or deleting rows of the record."""
-
-    list_per_page = 50
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Participant)
-class ParticipantAdmin(RecordAdmin):
-    list_display = ("id", "status", "recruiter_id", "assignment_id", "hit_id", "mode", "base_pay", "bonus",
-                    "creation_time", "end_time", "failed")  # fmt: skip
-    list_filter = ("status", "recruiter_id", "mode", "failed")
-    search_fields = ("=id", "assignment_id", "hit_id")
+NETWORK = related_filter("network", "network", "network_id")
 
 
 @admin.register(Network)
 class NetworkAdmin(RecordAdmin):
-    list_display = ("id", "type", "role", "max_size", "full", "creation_time", "failed")
+    list_display = ("id", "type", "role", "max_size", "full", "details_short", "related_list", "creation_time",
+                    "failed")  # fmt: skip
     list_filter = ("type", "role", "full", "failed")
+    search_fields = ("=id",)
+    details_short = short_json("details", "details")
+    related = (
+        ("nodes", Node, "network"),
+        ("infos", Info, "network"),
+        ("vectors", Vector, "network"),
+        ("transmissions", Transmission, "network"),
+        ("transformations", Transformation, "network"),
+        ("group seats", GroupSeat, "network"),
+    )
 
 
 @admin.register(Node)
 class NodeAdmin(RecordAdmin):
-    list_display = ("id", "type", "network_id", "participant_id", "creation_time", "failed")
-    list_filter = ("type", "failed")
-    search_fields = ("=id", "=network__id", "=participant__id")
+    list_display = ("id", "type", "network_link", "participant_link", "details_short", "related_list",
+                    "creation_time", "failed")  # fmt: skip
+    list_filter = (
+        NETWORK, related_filter("participant", "participant", "participant_id"), "type", "failed",
+    )  # fmt: skip
+    search_fields = ("=id",)
+    network_link = linked_id("network_id", Network, "network")
+    participant_link = linked_id("participant_id", Participant, "participant")
+    details_short = short_json("details", "details")
+    related = (
+        ("infos", Info, "node"),
+        ("vectors", Vector, "node"),
+        ("transmissions", Transmission, "node"),
+        ("transformations", Transformation, "node"),
+    )
 
 
 @admin.register(Info)
 class InfoAdmin(RecordAdmin):
-    list_display = ("id", "type", "origin_id", "network_id", "short_contents", "creation_time", "failed")
-    list_filter = ("type", "failed")
-    search_fields = ("=id", "=origin__id", "contents")
-
-    @admin.display(description="contents")
-    def short_contents(self, info):
-        text = info.contents or ""
-        return text if len(text) <= 80 else text[:77] + "…"
+    list_display = ("id", "type", "origin_link", "network_link", "contents_short", "details_short", "creation_time",
+                    "failed")  # fmt: skip
+    list_filter = (
+        NETWORK,
+        related_filter("node", "node", "origin_id"),
+        related_filter("participant", "participant", "origin__participant_id"),
+        "type",
+        "failed",
+    )
+    search_fields = ("=id", "contents")
+    origin_link = linked_id("origin_id", Node, "origin")
+    network_link = linked_id("network_id", Network, "network")
+    contents_short = short_text("contents", "contents")
+    details_short = short_json("details", "details")
+    related = (("transmissions", Transmission, "info"), ("transformations", Transformation, "info"))
 
 
 @admin.register(Vector)
 class VectorAdmin(RecordAdmin):
-    list_display = ("id", "origin_id", "destination_id", "network_id", "creation_time", "failed")
-    list_filter = ("failed",)
+    list_display = ("id", "origin_link", "destination_link", "network_link", "creation_time", "failed")
+    list_filter = (NETWORK, related_filter("node", "node", "origin_id", "destination_id"), "failed")
+    search_fields = ("=id",)
+    origin_link = linked_id("origin_id", Node, "origin")
+    destination_link = linked_id("destination_id", Node, "destination")
+    network_link = linked_id("network_id", Network, "network")
+    related = (("transmissions", Transmission, "vector"),)
 
 
 @admin.register(Transmission)
 class TransmissionAdmin(RecordAdmin):
-    list_display = ("id", "info_id", "origin_id", "destination_id", "status", "creation_time", "receive_time",
-                    "failed")  # fmt: skip
-    list_filter = ("status", "failed")
+    list_display = ("id", "info_link", "origin_link", "destination_link", "network_link", "status", "creation_time",
+                    "receive_time", "failed")  # fmt: skip
+    list_filter = (
+        NETWORK,
+        related_filter("node", "node", "origin_id", "destination_id"),
+        related_filter("info", "info", "info_id"),
+        related_filter("vector", "vector", "vector_id"),
+        "status",
+        "failed",
+    )
+    search_fields = ("=id",)
+    info_link = linked_id("info_id", Info, "info")
+    origin_link = linked_id("origin_id", Node, "origin")
+    destination_link = linked_id("destination_id", Node, "destination")
+    network_link = linked_id("network_id", Network, "network")
 
 
 @admin.register(Transformation)
 class TransformationAdmin(RecordAdmin):
-    list_display = ("id", "type", "info_in_id", "info_out_id", "node_id", "creation_time", "failed")
-    list_filter = ("type", "failed")
-
-
-@admin.register(Question)
-class QuestionAdmin(RecordAdmin):
-    list_display = ("id", "participant_id", "number", "question", "response", "creation_time")
-    search_fields = ("=participant__id", "question")
-
-
-@admin.register(Notification)
-class NotificationAdmin(RecordAdmin):
-    list_display = ("id", "event_type", "assignment_id", "creation_time")
-    list_filter = ("event_type",)
-    search_fields = ("assignment_id",)
-
-
-@admin.register(Recruitment)
-class RecruitmentAdmin(RecordAdmin):
-    list_display = ("id", "recruiter_id", "creation_time")
-    list_filter = ("recruiter_id",)
-
-
-@admin.register(Payment)
-class PaymentAdmin(RecordAdmin):
-    """The payment ledger: what was owed, paid, failed, or cut short (`unknown`: check it on
-    the recruiter's site)."""
-
-    list_display = ("id", "kind", "state", "amount", "currency", "recruiter", "assignment_id", "participant_id",
-                    "attempts", "created_at", "sent_at")  # fmt: skip
-    list_filter = ("state", "kind", "recruiter")
-    search_fields = ("assignment_id", "=participant_id", "key", "external_id", "setup_id")
-
-
-@admin.register(RecruitmentRefusal)
-class RecruitmentRefusalAdmin(RecordAdmin):
-    """Places a budget cap kept a recruiter from adding, with the reason."""
-
-    list_display = ("id", "recruiter", "requested", "allowed", "price", "currency", "reason", "created_at")
-
-
-@admin.register(LedgerNotice)
-class LedgerNoticeAdmin(RecordAdmin):
-    """Notices sent to the experimenter about money (80 % of the budget, the cap)."""
-
-    list_display = ("id", "message", "created_at")
-
-
-@admin.register(ProlificStudy)
-class ProlificStudyAdmin(RecordAdmin):
-    """The Prolific study each experiment recruits through."""
-
-    list_display = ("experiment", "study_id", "status", "currency", "created_at", "updated_at")
-
-
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(RecordAdmin):
-    """Platforms' webhook deliveries, kept once per event id, with what was done with each."""
-
-    list_display = ("id", "source", "event_type", "resource_id", "outcome", "timestamp", "received_at", "processed_at")
-    list_filter = ("source", "event_type", "outcome")
-    search_fields = ("=event_id", "resource_id")
+    list_display = ("id", "type", "info_in_link", "info_out_link", "node_link", "network_link", "creation_time",
+                    "failed")  # fmt: skip
+    list_filter = (
+        NETWORK,
+        related_filter("node", "node", "node_id"),
+        related_filter("info", "info", "info_in_id", "info_out_id"),
+        "type",
+        "failed",
+    )
+    search_fields = ("=id",)
+    info_in_link = linked_id("info_in_id", Info, "info in")
+    info_out_link = linked_id("info_out_id", Info, "info out")
+    node_link = linked_id("node_id", Node, "node")
+    network_link = linked_id("network_id", Network, "network")
