@@ -20,6 +20,7 @@ from core import infos, networks, nodes, transformations
 from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, Transformation
 from experiments.config import get_config
+from experiments.services.failures import records_fail
 from experiments.services.group_lookups import group_network_of
 from experiments.services.lifecycle import participant_status_counts
 from recruitment.recruiters import from_config
@@ -457,6 +458,30 @@ class Experiment:
 
     def vector_post_request(self, node, vectors):
         """Hook after vectors are created."""
+
+    # The dashboard ------------------------------------------------------------------------
+
+    #: Route names of dashboard tabs to leave out of the navigation (`"dashboard_lifecycle"`,
+    #: `"lifecycle"`); their pages stay reachable.
+    hidden_dashboards = ()
+
+    @classmethod
+    def organize_dashboard_tabs(cls, tabs):
+        """Hook: the dashboard's tabs (an `experiments.dashboard_hooks.DashboardTabs`), the
+        experiment's own included, to reorder or prune; returns the tabs to show."""
+        return tabs
+
+    def dashboard_database_actions(self) -> list[dict]:
+        """The actions offered on the dashboard's tables of the record: `{"name", "title"}`
+        each, `name` being a method of this class that takes the selected rows (their JSON,
+        with `id` and `object_type`) and returns `{"message": ...}`. Only these names can be
+        called from the dashboard."""
+        return [{"name": "dashboard_fail", "title": "Fail Selected"}]
+
+    def dashboard_fail(self, data) -> dict:
+        """Fail the rows named in `data` (`id` and `object_type` each) that are not failed,
+        with their failure cascade: `{"message": "Failed 1 Nodes"}`."""
+        return {"message": records_fail(data=data)}
 
     # Logging and helpers ---------------------------------------------------------------
 

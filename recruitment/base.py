@@ -96,6 +96,13 @@ class Recruiter:
         """Pay `participant` a bonus of `amount` dollars."""
         raise NotImplementedError
 
+    def reject_assignment(self, participant, message: str, category: str = "") -> None:
+        """Tell the platform that `participant`'s work is rejected, so their base pay is never
+        paid; RecruiterError if the platform refuses (nothing changed). `category` is the
+        platform's reason code, where it has one. A recruiter without a platform has nobody
+        to tell."""
+        logger.info("Assignment %s rejected: %s", participant.assignment_id, message)
+
     #: The currency this recruiter pays in (ledger rows record it).
     currency = "USD"
 

@@ -59,6 +59,10 @@ class Payment(models.Model):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    #: Not a column: True on the row `ledger.payment_send` returns when that call made the payout
+    #: (False when it found the payout made, begun or ended by another).
+    sent_now = False
+
     class Meta:
         ordering = ["id"]
 

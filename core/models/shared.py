@@ -47,6 +47,11 @@ class SharedMixin(models.Model):
                 return changed > 0
         return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
 
+    def __str__(self):
+        # As in Dallinger, where str() falls back to the repr (`Node-5-agent`); Django's
+        # default ("Node object (5)") would name rows so in the dashboard and its history.
+        return repr(self)
+
     @property
     def failure_cascade(self) -> list:
         """Callables returning the objects to fail when this one fails, in order."""

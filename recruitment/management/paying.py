@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from recruitment.management.prolific_access import prolific_recruiter, study_id_of
 from recruitment.models import Payment
-from recruitment.payments import ledger, payouts
+from recruitment.payments import payouts
 
 #: What to do about a payout whose sending was cut short (also in docs/recruitment.md).
 CHECK_ON_PLATFORM = (
@@ -32,24 +32,22 @@ def payout_make(
     if not command.confirm(question, yes=yes):
         return None
     payment, _ = intend()
-    try:
-        payment = ledger.payment_send(payment_id=payment.pk, recruiter=recruiter, participant=participant)
-    except ledger.PaymentNotReady as error:
+    result = payouts.payout_send(payment=payment, recruiter=recruiter, participant=participant)
+    outcome = payouts.PayoutOutcome
+    if result.outcome == outcome.NOT_READY:
         raise CommandError(
-            f"Not paid yet: {error}. The payout stays on the ledger; run the command again later."
-        ) from error
-    except Exception as error:
-        payment.refresh_from_db()
-        if payment.state == Payment.State.SENDING:
-            raise CommandError(
-                f"The payout may or may not have been made ({error}). It is left `sending` on the ledger and will "
-                f"not be paid again automatically: {CHECK_ON_PLATFORM}."
-            ) from error
-        raise CommandError(f"Not paid: {error}") from error
-    if payment.state == Payment.State.REFUSED:
-        raise CommandError(f"Not paid: {payment.error}")
-    if payment.state != Payment.State.SENT:
-        return _report_earlier(command, payment, description)
+            f"Not paid yet: {result.error}. The payout stays on the ledger; run the command again later."
+        )
+    if result.outcome == outcome.IN_DOUBT and result.error:
+        raise CommandError(
+            f"The payout may or may not have been made ({result.error}). It is left `{result.payment.state}` on the "
+            f"ledger and will not be paid again automatically: {CHECK_ON_PLATFORM}."
+        )
+    if result.outcome == outcome.FAILED:
+        raise CommandError(f"Not paid: {result.error}")
+    if result.outcome != outcome.SENT:
+        return _report_earlier(command, result.payment, description)
+    payment = result.payment
     external = f" (Prolific id {payment.external_id})" if payment.external_id else ""
     command.stdout.write(f"Paid {description}{external}; ledger key {key}.")
     return payment

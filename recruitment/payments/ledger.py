@@ -178,6 +178,7 @@ def _back_to_intended(payment_id: int, error: str) -> None:
 
 
 def _sent(payment, external_id) -> Payment:
+    payment.sent_now = True
     payment.state = Payment.State.SENT
     payment.sent_at = timezone.now()
     if not payment.attempts:

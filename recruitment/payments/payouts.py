@@ -1,13 +1,16 @@
 """Payouts an experimenter asks for by hand (compensations, bonuses, approvals), each once per key.
 
 Each is written on the payment ledger (recruitment/payments/ledger.py) under an idempotency key before
-anything is sent, and sent through `ledger.payment_send`: running the same command again
-finds the row and pays nothing more.
+anything is sent, and sent through `ledger.payment_send` (by `payout_send`): running the same
+command, or submitting the same dashboard form, again finds the row and pays nothing more.
 """
 
+import enum
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
 
 from core.models import Participant
 from recruitment.models import Payment
@@ -125,3 +128,80 @@ def approval_intend(
         currency=currency,
         experiment_id=experiment_id,
     )
+
+
+class PayoutOutcome(enum.StrEnum):
+    """What became of a payout asked for by hand."""
+
+    #: Paid by this call.
+    SENT = "sent"
+    #: Paid before this call; nothing more was paid.
+    ALREADY_SENT = "already_sent"
+    #: Another call is paying it at this moment; nothing more was paid.
+    IN_PROGRESS = "in_progress"
+    #: The platform is not ready for it (nothing sent); it stays owed on the ledger.
+    NOT_READY = "not_ready"
+    #: This call or an earlier one was cut short after the paying call: it may have been
+    #: made. Never sent again automatically; check on the recruiter's site.
+    IN_DOUBT = "in_doubt"
+    #: Not paid by this call: the platform refused it, an error came before the paying call,
+    #: or a budget cap forbids it (`error` says which).
+    FAILED = "failed"
+    #: It failed or was refused earlier (`payment.error` says why); nothing was done.
+    ENDED_EARLIER = "ended_earlier"
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    """A payout's ledger row after `payout_send`, what became of it, and the error this call
+    met, if any."""
+
+    payment: Payment
+    outcome: PayoutOutcome
+    error: str = ""
+
+
+def payout_state(payment: Payment) -> PayoutResult:
+    """What a ledger row's state says about its payout, for a call that pays nothing (the
+    result's `error` is empty: an earlier error is the row's own `error`)."""
+    state = payment.state
+    if state == Payment.State.SENT:
+        return PayoutResult(payment, PayoutOutcome.ALREADY_SENT)
+    if state == Payment.State.SENDING and payment.sending_since and (
+        timezone.now() - payment.sending_since < ledger.SENDING_LEASE
+    ):
+        return PayoutResult(payment, PayoutOutcome.IN_PROGRESS)
+    if state in (Payment.State.SENDING, Payment.State.UNKNOWN):
+        return PayoutResult(payment, PayoutOutcome.IN_DOUBT)
+    if state == Payment.State.INTENDED:
+        return PayoutResult(payment, PayoutOutcome.NOT_READY)
+    return PayoutResult(payment, PayoutOutcome.ENDED_EARLIER)
+
+
+def payout_send(*, payment: Payment, recruiter, participant) -> PayoutResult:
+    """Make the payout of ledger row `payment` once, through `ledger.payment_send`, and say
+    what became of it; never raises for the payout's own errors (they are in the result).
+
+    The row was written by the caller (`payout_intend`, `approval_intend`, ...). Two calls for
+    the same row at once pay once: the other learns that it was paid, or is being paid.
+    """
+    if payment.state != Payment.State.INTENDED:
+        return payout_state(payment)
+    try:
+        sent = ledger.payment_send(payment_id=payment.pk, recruiter=recruiter, participant=participant)
+    except ledger.PaymentNotReady as error:
+        return PayoutResult(_reloaded(payment), PayoutOutcome.NOT_READY, str(error))
+    except Exception as error:
+        payment = _reloaded(payment)
+        outcome = PayoutOutcome.IN_DOUBT if payment.state == Payment.State.SENDING else PayoutOutcome.FAILED
+        return PayoutResult(payment, outcome, str(error) or type(error).__name__)
+    if sent.sent_now:
+        return PayoutResult(sent, PayoutOutcome.SENT)
+    if sent.state == Payment.State.REFUSED:
+        # A budget cap refused it as it was claimed, by this call or one just before it.
+        return PayoutResult(sent, PayoutOutcome.FAILED, sent.error)
+    return payout_state(sent)
+
+
+def _reloaded(payment: Payment) -> Payment:
+    return Payment.objects.get(pk=payment.pk)

@@ -446,6 +446,10 @@ class ProlificRecruiter(Recruiter):
             raise RecruiterError(f"Unknown rejection category {category!r}: one of {', '.join(sorted(REJECTION_CATEGORIES))}.")
         return self.client.transition_submission(submission_id, "REJECT", message=message, rejection_category=category)
 
+    def reject_assignment(self, participant, message: str, category: str = "") -> None:
+        """Reject the participant's submission on Prolific (`category` defaults to OTHER)."""
+        self.reject(participant.assignment_id, message, category or "OTHER")
+
     def screen_out(self, participant, bonus: float) -> dict:
         """Screen out a participant, paying them the fixed screen-out `bonus` (the study must use
         custom screening); with `auto_recruit`, Prolific opens a place for a replacement."""
