@@ -70,10 +70,17 @@ def experiment_tab(request, name: str, site):
     declaration = tabs.declared_tabs(experiment_class)[method_name]
     if request.method not in declaration.methods:
         return HttpResponseNotAllowed(declaration.methods)
-    result = getattr(runtime.experiment(), method_name)(request)
+    context = {**site.each_context(request), "title": declaration.title}
+    try:
+        result = getattr(runtime.experiment(), method_name)(request)
+    except Exception as error:
+        # The experiment's code failed: the experimenter sees which tab and where to look,
+        # inside the dashboard, rather than a bare server error.
+        logger.exception("The experiment's dashboard tab %s failed.", method_name)
+        context["failure"] = f"The experiment's tab {method_name} failed ({type(error).__name__}). See the server log."
+        return TemplateResponse(request, "dashboard/database/experiment_tab.html", context, status=500)
     if isinstance(result, HttpResponse):
         return result
-    context = {**site.each_context(request), "title": declaration.title}
     if isinstance(result, str):
         context["html"] = result
     else:

@@ -42,6 +42,7 @@ def test_the_experiments_tabs_are_placed_hidden_and_organized_as_it_asks(experim
         "dashboard.raw",
         "dashboard.dashboard_elsewhere",  # after a tab that does not exist: last
         "dashboard.dashboard_core",
+        "dashboard.dashboard_broken",
     ]  # Lifecycle hidden (hidden_dashboards), Development removed (organize_dashboard_tabs)
 
 
@@ -98,6 +99,17 @@ def test_a_tab_page_returning_data_shows_it_as_escaped_json(admin_client, experi
     html = admin_client.get("/dashboard/raw/").content.decode()
 
     assert '&quot;text&quot;: &quot;&lt;b&gt;not bold&lt;/b&gt;&quot;' in html
+
+
+def test_a_tab_page_whose_code_fails_says_so_inside_the_dashboard(admin_client, experiment, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = admin_client.get("/dashboard/broken/")
+
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "The experiment&#x27;s tab dashboard_broken failed (RuntimeError). See the server log." in html
+    assert 'class="dashboard-tabs"' in html and "Traceback" not in html
+    assert "the experiment's tab has a bug" in caplog.text
 
 
 def test_a_tab_page_takes_only_its_declared_methods(admin_client, experiment):

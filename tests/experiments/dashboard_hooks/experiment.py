@@ -59,6 +59,10 @@ class DashboardHooks(Experiment):
     def dashboard_core(self, request):
         return "<p>A tab named like the record's tables: never mounted.</p>"
 
+    @dashboard_tab("Broken")
+    def dashboard_broken(self, request):
+        raise RuntimeError("the experiment's tab has a bug")
+
     def mark_rows(self, data):
         """Set property1 of each row to "marked" (node rows only)."""
         ids = [row["id"] for row in data if row.get("object_type") == "Node"]
