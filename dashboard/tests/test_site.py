@@ -23,3 +23,11 @@ def test_the_login_page_shows_no_tabs(client):
     html = client.get("/dashboard/login/").content.decode()
 
     assert "dashboard-tabs" not in html
+
+
+@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/monitoring/", "/dashboard/core/participant/"])
+def test_each_page_has_one_header_with_the_tabs_under_it(admin_client, url):
+    html = admin_client.get(url).content.decode()
+
+    assert html.count('<header id="header">') == 1
+    assert html.index('<header id="header">') < html.index('class="dashboard-tabs"')
