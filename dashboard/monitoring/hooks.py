@@ -4,6 +4,7 @@ An experiment's hook may fail or return values JSON cannot carry: a failure is l
 named on the page instead of breaking it, and every value is made plain (`plain`).
 """
 
+import json
 import logging
 from datetime import date, datetime
 from decimal import Decimal
@@ -73,7 +74,14 @@ def visualization_options(experiment) -> dict:
         options = call(experiment, "node_visualization_options")
     except HookFailed:
         return {}
-    return options if isinstance(options, dict) else {}
+    if not isinstance(options, dict):
+        return {}
+    try:
+        json.dumps(options)
+    except (TypeError, ValueError):
+        logger.warning("The experiment's node_visualization_options() are not JSON: left out.")
+        return {}
+    return options
 
 
 def visualization_html(experiment, object_type: str, pk: int) -> str:

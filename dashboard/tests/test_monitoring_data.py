@@ -251,6 +251,14 @@ def test_an_experiments_own_structure_panels_and_options_are_used(admin_client, 
     assert '"visOptions": {"layout": {"hierarchical": {"direction": "LR"}}}' in page
 
 
+def test_vis_options_that_are_not_json_are_left_out(admin_client, monkeypatch):
+    monkeypatch.setattr(Experiment, "node_visualization_options", lambda self: {"groups": {"a": {1, 2}}})
+
+    response = admin_client.get(PAGE)
+
+    assert response.status_code == 200 and '"visOptions": {}' in response.content.decode()
+
+
 def test_a_failing_hook_is_named_on_the_page_and_the_rest_still_shows(admin_client, monkeypatch):
     def broken(self, **kw):
         raise KeyError("rounds")

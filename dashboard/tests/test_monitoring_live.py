@@ -5,7 +5,7 @@ import json
 import threading
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -79,6 +79,11 @@ def test_a_socket_opened_from_another_sites_page_is_refused():
     run(scenario)
 
 
+def sync(function):
+    """`function` to await, run in a worker thread."""
+    return sync_to_async(function, thread_sensitive=False)
+
+
 def in_another_thread(work) -> None:
     """Run `work` in a thread of its own (its own database connection, as another process has)."""
 
@@ -121,12 +126,6 @@ def test_a_staff_page_hears_of_each_change_made_elsewhere_and_of_nothing_else():
         await communicator.disconnect()
 
     run(scenario)
-
-
-def sync(function):
-    from asgiref.sync import sync_to_async
-
-    return sync_to_async(function, thread_sensitive=False)
 
 
 def test_the_change_marker_is_one_query_that_moves_with_each_kind_of_change(django_assert_num_queries):
