@@ -205,7 +205,7 @@ def test_participant_written_text_shows_as_text_and_runs_nothing(daphne, base_ur
     until(
         browser,
         lambda driver: click_when_current(
-            driver, f'#networks-table tr[data-network="{chain.pk}"] td:nth-child(6) button'
+            driver, f'#networks-table tr[data-network="{chain.pk}"] td:nth-child(5) button'
         ),
     )
     until(browser, lambda driver: driver.execute_script(

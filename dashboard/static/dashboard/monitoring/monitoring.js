@@ -137,8 +137,7 @@
       var size = (network.n_alive_nodes || 0) + (network.n_failed_nodes || 0);
       row.appendChild(render.element("td", null, network.n_alive_nodes + " / " + network.max_size +
         (network.n_failed_nodes ? " (+" + network.n_failed_nodes + " failed)" : "")));
-      row.appendChild(render.element("td", null, network.full ? "full" : "open"));
-      row.appendChild(render.element("td", null, network.failed ? "failed" : "—"));
+      row.appendChild(render.element("td", null, network.failed ? "failed" : (network.full ? "full" : "open")));
       var infos = render.element("td");
       var showing = Boolean(state.infos[id]);
       infos.appendChild(document.createTextNode(network.n_completed_infos + " "));
@@ -173,7 +172,7 @@
     if (given.truncated) {
       var note = render.element("tr");
       var cell = render.element("td", "help", "The experiment's structure is larger than the graph shows.");
-      cell.colSpan = 7;
+      cell.colSpan = 6;
       note.appendChild(cell);
       body.appendChild(note);
     }

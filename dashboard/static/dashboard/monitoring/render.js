@@ -193,14 +193,11 @@
       shortTime(points[points.length - 1].time, given.unit) + " UTC"));
     ["joined", "finished"].forEach(function (series) {
       var path = points.map(function (point, index) {
-        // A step line: a count holds until the next moment.
-        var step = index ? "H" + x(index).toFixed(1) + "V" : "M" + x(index).toFixed(1) + "," ;
+        // A step line: a count holds until the next moment, and the last one to the right edge.
+        var step = index ? "H" + x(index).toFixed(1) + "V" : "M" + x(index).toFixed(1) + ",";
         return step + y(point[series]).toFixed(1);
-      }).join("");
+      }).join("") + "H" + (width - right);
       drawing.appendChild(svg("path", {d: path, class: "series " + series}));
-      if (points.length === 1) {
-        drawing.appendChild(svg("circle", {cx: x(0), cy: y(points[0][series]), r: 3, class: "series-point " + series}));
-      }
     });
     target.appendChild(drawing);
     var legend = element("p", "chart-legend");
