@@ -6,6 +6,9 @@ A fixed number of queries whatever the size of the record: a network of thousand
 sends its totals and one page of its nodes, never the whole table.
 """
 
+import operator
+from functools import reduce
+
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 
@@ -86,20 +89,45 @@ def mark_sources(nodes: list[dict]) -> list[dict]:
     return nodes
 
 
-def vectors_between(node_ids: list[int]) -> list[dict]:
-    """The vectors whose both ends are among `node_ids` (at most MAX_VECTORS, oldest first)."""
-    if not node_ids:
+def _id_ranges(nodes: list[dict], network_ids=None) -> dict[int, tuple[int, int]]:
+    """Each network's lowest and highest node id among `nodes` (only those of `network_ids`,
+    if given). A page holds a network's nodes from one position to another in id order, so a
+    network's nodes with ids in that range are exactly its nodes on the page."""
+    ranges = {}
+    for node in nodes:
+        network = node["network_id"]
+        if network_ids is None or network in network_ids:
+            low, high = ranges.get(network, (node["id"], node["id"]))
+            ranges[network] = (min(low, node["id"]), max(high, node["id"]))
+    return ranges
+
+
+def _any_of(conditions: list[Q]) -> Q:
+    return reduce(operator.or_, conditions)
+
+
+def vectors_between(nodes: list[dict]) -> list[dict]:
+    """The vectors whose both ends are among `nodes`, a page of each network's nodes (at most
+    MAX_VECTORS, oldest first). Selected by each network's id range, which stays a short
+    statement whatever the page's size (a list of a thousand ids is slow to send and plan)."""
+    ranges = _id_ranges(nodes)
+    if not ranges:
         return []
-    rows = Vector.objects.filter(origin_id__in=node_ids, destination_id__in=node_ids).order_by("id")
+    condition = _any_of([Q(network_id=network, origin_id__gte=low, origin_id__lte=high, destination_id__gte=low,
+                           destination_id__lte=high) for network, (low, high) in ranges.items()])  # fmt: skip
+    rows = Vector.objects.filter(condition).order_by("id")
     return list(rows.values("id", "origin_id", "destination_id", "network_id", "failed")[:MAX_VECTORS])
 
 
-def infos_of(network_ids: list[int], node_ids: list[int]) -> list[dict]:
-    """The infos the shown nodes of `network_ids` created (at most MAX_INFOS, oldest first),
-    without their contents, which the details pane shows."""
-    if not network_ids or not node_ids:
+def infos_of(network_ids: list[int], nodes: list[dict]) -> list[dict]:
+    """The infos made by the nodes of `network_ids` among `nodes` (at most MAX_INFOS, oldest
+    first), without their contents, which the details pane shows."""
+    ranges = _id_ranges(nodes, set(network_ids))
+    if not ranges:
         return []
-    rows = Info.objects.filter(network_id__in=network_ids, origin_id__in=node_ids).order_by("id")
+    condition = _any_of([Q(network_id=network, origin_id__gte=low, origin_id__lte=high)
+                         for network, (low, high) in ranges.items()])  # fmt: skip
+    rows = Info.objects.filter(condition).order_by("id")
     return list(rows.values("id", "type", "origin_id", "network_id", "failed")[:MAX_INFOS])
 
 
@@ -116,9 +144,10 @@ def transformations_of(info_ids: list[int]) -> list[dict]:
     """The transformations from one of those infos to another (at most MAX_TRANSFORMATIONS)."""
     if not info_ids:
         return []
-    rows = Transformation.objects.filter(info_in_id__in=info_ids, info_out_id__in=info_ids).order_by("id")
+    shown = set(info_ids)
+    rows = Transformation.objects.filter(info_in_id__in=info_ids).order_by("id")
     fields = ("id", "type", "info_in_id", "info_out_id", "node_id", "network_id", "failed")
-    return list(rows.values(*fields)[:MAX_TRANSFORMATIONS])
+    return [row for row in rows.values(*fields) if row["info_out_id"] in shown][:MAX_TRANSFORMATIONS]
 
 
 def graph(query: MonitoringQuery) -> dict:
@@ -127,16 +156,15 @@ def graph(query: MonitoringQuery) -> dict:
     `query.infos` that are on the page."""
     page = network_page(query)
     nodes = mark_sources(node_page(page["networks"], query))
-    node_ids = [node["id"] for node in nodes]
     shown = {network["id"] for network in page["networks"]}
     info_networks = [pk for pk in query.infos if pk in shown]
-    infos = [] if query.collapsed else infos_of(info_networks, node_ids)
+    infos = [] if query.collapsed else infos_of(info_networks, nodes)
     info_ids = [info["id"] for info in infos]
     return {
         **page,
         "nodes": nodes,
         "nodes_per_page": query.nodes_per_page,
-        "vectors": [] if query.collapsed else vectors_between(node_ids),
+        "vectors": [] if query.collapsed else vectors_between(nodes),
         "infos": infos,
         "transmissions": transmissions_of(info_ids),
         "transformations": transformations_of(info_ids) if query.transformations else [],

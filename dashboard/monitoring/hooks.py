@@ -62,10 +62,19 @@ def statistics(experiment, arguments: dict) -> dict:
     `monitoring_statistics`, or `{"panels_html": [...]}` (title, HTML) from an overridden
     `monitoring_panels`. Raises HookFailed."""
     if overrides(experiment, "monitoring_panels"):
-        panels = call(experiment, "monitoring_panels", **arguments) or {}
-        return {"panels_html": [[str(title), str(html)] for title, html in dict(panels).items()]}
-    data = call(experiment, "monitoring_statistics", **arguments) or {}
-    return {"statistics": [[str(title), plain(value)] for title, value in dict(data).items()]}
+        panels = _mapping(call(experiment, "monitoring_panels", **arguments), "monitoring_panels")
+        return {"panels_html": [[str(title), str(html)] for title, html in panels.items()]}
+    data = _mapping(call(experiment, "monitoring_statistics", **arguments), "monitoring_statistics")
+    return {"statistics": [[str(title), plain(value)] for title, value in data.items()]}
+
+
+def _mapping(value, hook: str) -> dict:
+    """A hook's answer that must be a mapping (None counts as an empty one); HookFailed if not."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise HookFailed(f"The experiment's {hook}() returned a {type(value).__name__}, not a dict.")
+    return value
 
 
 def visualization_options(experiment) -> dict:
@@ -101,7 +110,7 @@ def structure(experiment, arguments: dict) -> dict | None:
     so), or None when the experiment keeps the default. Raises HookFailed."""
     if not overrides(experiment, "network_structure"):
         return None
-    given = call(experiment, "network_structure", **arguments) or {}
+    given = _mapping(call(experiment, "network_structure", **arguments), "network_structure")
     status_of = {row.get("id"): row.get("status") for row in given.get("participants") or [] if isinstance(row, dict)}
     networks = [_pick(row, ("id", "type", "role", "max_size", "full", "failed", "n_alive_nodes", "n_failed_nodes",
                             "n_completed_infos", "n_failed_infos", "n_pending_infos"))

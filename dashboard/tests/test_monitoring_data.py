@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Info, Network, Node, Participant
+from dashboard.monitoring import hooks
 from dashboard.tests.study import build_study
 from experiments.experiment import Experiment
 from recruitment.payments.ledger import settlement_intend
@@ -91,13 +92,15 @@ def test_a_big_network_sends_one_page_of_its_nodes_and_the_vectors_among_them(ad
     chain = [node.pk for node in study.nodes[study.networks[0].pk]]  # 450 nodes
 
     first = graph_of(admin_client)
-    third = graph_of(admin_client, node_page=f"{study.networks[0].pk}:3", nodes_per_page=200)
+    third = graph_of(admin_client, node_page=f"{study.networks[0].pk}:3", infos=study.networks[0].pk)
 
     assert [node["id"] for node in first["nodes"]] == chain[:200]
     assert first["networks"][0]["n_alive_nodes"] == 450  # the totals still count them all
     assert {(v["origin_id"], v["destination_id"]) for v in first["vectors"]} == set(zip(chain[:200], chain[1:200]))
     assert [node["id"] for node in third["nodes"]] == chain[400:]
     assert [node["position"] for node in third["nodes"]][:2] == [401, 402]
+    assert {(v["origin_id"], v["destination_id"]) for v in third["vectors"]} == set(zip(chain[400:], chain[401:]))
+    assert [info["origin_id"] for info in third["infos"]] == chain[400:]  # one each, of this page's nodes only
 
 
 def test_networks_come_a_page_at_a_time_and_by_role_or_id(admin_client):
@@ -257,6 +260,17 @@ def test_vis_options_that_are_not_json_are_left_out(admin_client, monkeypatch):
     response = admin_client.get(PAGE)
 
     assert response.status_code == 200 and '"visOptions": {}' in response.content.decode()
+
+
+@pytest.mark.parametrize("hook", ["monitoring_statistics", "network_structure"])
+def test_a_hook_answering_something_else_than_a_dict_is_named_on_the_page(admin_client, monkeypatch, hook):
+    monkeypatch.setattr(Experiment, hook, lambda self, *args, **kw: ["not", "a", "dict"])
+    if hook == "network_structure":  # the default is not called; an override is
+        monkeypatch.setattr(hooks, "overrides", lambda experiment, name: name == hook)
+
+    answer = data(admin_client)
+
+    assert answer["problems"] == [f"The experiment's {hook}() returned a list, not a dict."]
 
 
 def test_a_failing_hook_is_named_on_the_page_and_the_rest_still_shows(admin_client, monkeypatch):
