@@ -51,6 +51,7 @@
     if (isMapping(data)) {
       var pair = countAndFailed(data);
       if (pair) { return pair; }
+      if (!data.entries.length) { return element("span", "empty", "(none)"); }
       var list = element("dl", "values");
       data.entries.forEach(function (entry) {
         list.appendChild(element("dt", null, entry[0]));
