@@ -9,19 +9,33 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
+from django.urls import URLPattern  # noqa: E402
 
 from core.realtime import serve_websockets_here  # noqa: E402
-from dallinger_project.routing import websocket_urlpatterns  # noqa: E402
+from dallinger_project.routing import staff_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 # This process holds the sockets: frames published here go straight to its channel layer.
 serve_websockets_here()
 
+
+def with_login_session(patterns: list) -> list:
+    """`patterns` with each consumer given the request's Django session and user (`scope["user"]`)."""
+    return [URLPattern(route.pattern, AuthMiddlewareStack(route.callback), route.default_args, route.name)
+            for route in patterns]  # fmt: skip
+
+
+# Participants' routes (/chat) see only cookies; the dashboard's also the login session. Every
+# socket must come from a page of an allowed host: a session cookie alone, sent by another
+# site's page, opens nothing.
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(CookieMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            CookieMiddleware(URLRouter([*websocket_urlpatterns, *with_login_session(staff_websocket_urlpatterns)]))
+        ),
     }
 )

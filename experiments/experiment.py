@@ -19,6 +19,7 @@ from django.urls.resolvers import RoutePattern
 from core import infos, networks, nodes, transformations
 from core.fetch import by_pk, rows_where
 from core.models import Info, Network, Node, Participant, Transformation
+from experiments import monitoring
 from experiments.config import get_config
 from experiments.services.failures import records_fail
 from experiments.services.group_lookups import group_network_of
@@ -513,6 +514,38 @@ class Experiment:
 
     def on_launch(self) -> None:
         """Hook: the experiment was launched (networks set up, recruitment opened)."""
+
+    # The dashboard's Monitoring page (docs/dashboard.md) -------------------------------------
+
+    def monitoring_statistics(self, **kw) -> dict:
+        """Title -> data of the Monitoring page's statistics panels, in order: participants by
+        status, networks by role, nodes and infos (`{"count", "failed"}` pairs show as "N total,
+        F failed"). `kw` holds the page's query arguments as lists of strings, as in Dallinger
+        (`network_roles`, `network_ids`, `collapsed`, `transformations`)."""
+        return monitoring.record_statistics(transformations=kw.get("transformations"))
+
+    def monitoring_panels(self, **kw) -> dict:
+        """Title -> HTML of each statistics panel (the dashboard shows an override's HTML in a
+        sandboxed frame, without scripts); by default `monitoring_statistics`, escaped."""
+        return monitoring.statistics_html(self.monitoring_statistics(**kw))
+
+    def network_structure(self, network_roles=None, network_ids=None, collapsed=False, transformations=False) -> dict:
+        """The Monitoring graph's data in Dallinger's shape (lists of the objects' JSON under
+        `networks`, `nodes`, `vectors`, `infos`, `participants`, `trans`). An override decides
+        what the graph shows; by default the dashboard pages the record itself."""
+        return monitoring.network_structure(
+            network_roles=network_roles, network_ids=network_ids, collapsed=collapsed, transformations=transformations
+        )
+
+    def node_visualization_options(self) -> dict:
+        """vis-network options merged over the Monitoring graph's own (top-level keys replace them)."""
+        return {}
+
+    def node_visualization_html(self, object_type, obj_id) -> str:
+        """HTML shown with an object's details on the Monitoring page (the object's
+        `visualization_html`, "" by default). It is the experiment's HTML: the dashboard shows it
+        in a sandboxed frame, where no script runs."""
+        return monitoring.visualization_html(object_type, obj_id)
 
     # Replay -----------------------------------------------------------------------------
 

@@ -37,6 +37,26 @@ class Network(PolymorphicModel, SharedMixin):
             "object_type": "Network",
         }
 
+    @classmethod
+    def count_annotations(cls) -> dict:
+        """`counts()`'s numbers as annotations of a network queryset, each a subquery, so that
+        any number of networks is counted in one statement (None where there is nothing)."""
+
+        def count(relation, **filters):
+            rows = cls._meta.get_field(relation).related_model.objects.filter(network=models.OuterRef("pk"), **filters)
+            return models.Subquery(
+                rows.order_by().values("network").annotate(total=models.Count("pk")).values("total"),
+                output_field=models.IntegerField(),
+            )
+
+        return {
+            "n_alive_nodes": count("all_nodes", failed=False),
+            "n_failed_nodes": count("all_nodes", failed=True),
+            "n_completed_infos": count("all_infos", failed=False),
+            "n_failed_infos": count("all_infos", failed=True),
+            "n_pending_infos": count("networks_transmissions", failed=False, status="pending"),
+        }
+
     def counts(self) -> dict:
         """Live and failed nodes and infos, and infos sent but not yet received (one query).
 
@@ -45,32 +65,8 @@ class Network(PolymorphicModel, SharedMixin):
         """
         if self.pk is None:
             return dict.fromkeys(COUNT_KEYS, 0)
-        node_class = self.all_nodes.model
-        info_class = self.all_infos.model
-        transmission_class = self.networks_transmissions.model
-
-        def count(model, **filters):
-            rows = model.objects.filter(network=models.OuterRef("pk"), **filters).order_by()
-            return models.Subquery(
-                rows.values("network").annotate(total=models.Count("pk")).values("total"),
-                output_field=models.IntegerField(),
-            )
-
-        row = (
-            type(self)
-            .objects.filter(pk=self.pk)
-            .values()
-            .annotate(
-                n_alive_nodes=count(node_class, failed=False),
-                n_failed_nodes=count(node_class, failed=True),
-                n_completed_infos=count(info_class, failed=False),
-                n_failed_infos=count(info_class, failed=True),
-                n_pending_infos=count(transmission_class, failed=False, status="pending"),
-            )
-            .values(*COUNT_KEYS)
-            .first()
-        ) or {}
-        return {key: row.get(key) or 0 for key in COUNT_KEYS}
+        row = type(self).objects.filter(pk=self.pk).annotate(**self.count_annotations()).values(*COUNT_KEYS).first()
+        return {key: (row or {}).get(key) or 0 for key in COUNT_KEYS}
 
     # Queries -----------------------------------------------------------------
 

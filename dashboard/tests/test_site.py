@@ -30,3 +30,11 @@ def test_each_page_has_the_header_once(admin_client, client, path):
     html = (admin_client if path == "/dashboard/" else client).get(path).content.decode()
 
     assert html.count('<header id="header">') == 1
+
+
+@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/monitoring/", "/dashboard/core/participant/"])
+def test_each_page_has_one_header_with_the_tabs_under_it(admin_client, url):
+    html = admin_client.get(url).content.decode()
+
+    assert html.count('<header id="header">') == 1
+    assert html.index('<header id="header">') < html.index('class="dashboard-tabs"')

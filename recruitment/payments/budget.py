@@ -105,10 +105,13 @@ def budget_allow_recruitment(*, config, recruiter_nickname: str, n: int, price, 
     return allowed
 
 
-def budget_committed(*, experiment_id: str, base_payment) -> Decimal:
-    """What experiment `experiment_id` has committed (see the module's docstring)."""
+def budget_committed(*, experiment_id: str, base_payment, places_waiting: int | None = None) -> Decimal:
+    """What experiment `experiment_id` has committed (see the module's docstring);
+    `places_waiting`, when the caller has just counted them, saves counting them again."""
     payments = Payment.objects.filter(experiment=experiment_id)
-    return _total(payments.filter(_COMMITTED)) + _places_waiting(experiment_id) * _money(base_payment)
+    if places_waiting is None:
+        places_waiting = _places_waiting(experiment_id)
+    return _total(payments.filter(_COMMITTED)) + places_waiting * _money(base_payment)
 
 
 def budget_status(config) -> dict:
@@ -119,13 +122,15 @@ def budget_status(config) -> dict:
     by_state = payments.aggregate(
         **{state: Sum("amount", filter=Q(state=state)) for state in Payment.State.values},
         intended_base=Sum("amount", filter=Q(state=Payment.State.INTENDED, kind=Payment.Kind.BASE)),
+        refused_payouts=Count("pk", filter=Q(state=Payment.State.REFUSED)),
     )
+    refused_payouts = by_state.pop("refused_payouts")
     places = _places_waiting(experiment_id)
     base_payment = _base_payment(config)
     refused_places = RecruitmentRefusal.objects.filter(experiment=experiment_id).aggregate(
         requested=Sum("requested"), allowed=Sum("allowed"), refusals=Count("id")
     )
-    committed = budget_committed(experiment_id=experiment_id, base_payment=base_payment)
+    committed = budget_committed(experiment_id=experiment_id, base_payment=base_payment, places_waiting=places)
     cap = _cap(config, "budget")
     currency = payments.exclude(currency="").values_list("currency", flat=True).first() or ""
     money = {key: value or Decimal("0.00") for key, value in by_state.items()}
@@ -140,7 +145,7 @@ def budget_status(config) -> dict:
         "intended_base": money["intended_base"],
         "failed": money[Payment.State.FAILED],
         "refused": money[Payment.State.REFUSED],
-        "refused_payouts": payments.filter(state=Payment.State.REFUSED).count(),
+        "refused_payouts": refused_payouts,
         "places_waiting": places,
         "places_reserved": places * base_payment,
         "refused_places": (refused_places["requested"] or 0) - (refused_places["allowed"] or 0),

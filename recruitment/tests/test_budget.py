@@ -123,6 +123,7 @@ def test_a_bonus_over_the_budget_is_refused_counting_places_recruited_but_not_ye
         Decimal("9.00"), Decimal("6.00"), Decimal("1.50"), 2,
     )  # fmt: skip
     assert status["fraction"] == Decimal("0.9")
+    assert status["refused_payouts"] == 1
 
 
 @pytest.mark.django_db

@@ -1,0 +1,146 @@
+"""The experiment's monitoring hooks (Dallinger's names), called for the Monitoring page.
+
+An experiment's hook may fail or return values JSON cannot carry: a failure is logged and
+named on the page instead of breaking it, and every value is made plain (`plain`).
+"""
+
+import json
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+
+from dashboard.monitoring.graph import MAX_INFOS, MAX_TRANSFORMATIONS, MAX_VECTORS, mark_sources
+from experiments.experiment import Experiment
+from experiments.monitoring import VISUALIZABLE
+
+logger = logging.getLogger(__name__)
+
+#: At most this many nodes of an experiment-defined structure go to the page.
+MAX_STRUCTURE_NODES = 2000
+MAX_STRUCTURE_NETWORKS = 500
+
+
+class HookFailed(Exception):
+    """An experiment hook raised; the message names the hook and the error."""
+
+
+def overrides(experiment, name: str) -> bool:
+    """Whether the experiment's class replaces the base class's hook `name`."""
+    return getattr(type(experiment), name, None) is not getattr(Experiment, name)
+
+
+def call(experiment, name: str, *args, **kwargs):
+    """`experiment.<name>(*args, **kwargs)`; HookFailed (logged with its traceback) if it raises."""
+    try:
+        return getattr(experiment, name)(*args, **kwargs)
+    except Exception as error:
+        logger.exception("The experiment's %s hook failed.", name)
+        raise HookFailed(f"The experiment's {name}() failed: {type(error).__name__}: {error}") from error
+
+
+def plain(value, depth: int = 0):
+    """`value` as JSON the page can show: a mapping becomes `{"entries": [[key, value], ...]}`
+    (keys as text, in order: JSON objects would reorder numeric keys), sequences lists, numbers,
+    text, booleans and None stay, dates become ISO text and anything else its text."""
+    if depth > 20:
+        return "…"
+    if isinstance(value, dict):
+        return {"entries": [[str(key), plain(item, depth + 1)] for key, item in value.items()]}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(item, depth + 1) for item in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def statistics(experiment, arguments: dict) -> dict:
+    """The experiment's statistics panels: `{"statistics": [...]}` (title, plain data) from
+    `monitoring_statistics`, or `{"panels_html": [...]}` (title, HTML) from an overridden
+    `monitoring_panels`. Raises HookFailed."""
+    if overrides(experiment, "monitoring_panels"):
+        panels = _mapping(call(experiment, "monitoring_panels", **arguments), "monitoring_panels")
+        return {"panels_html": [[str(title), str(html)] for title, html in panels.items()]}
+    data = _mapping(call(experiment, "monitoring_statistics", **arguments), "monitoring_statistics")
+    return {"statistics": [[str(title), plain(value)] for title, value in data.items()]}
+
+
+def _mapping(value, hook: str) -> dict:
+    """A hook's answer that must be a mapping (None counts as an empty one); HookFailed if not."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise HookFailed(f"The experiment's {hook}() returned a {type(value).__name__}, not a dict.")
+    return value
+
+
+def visualization_options(experiment) -> dict:
+    """The experiment's vis-network options ({} when its hook fails or returns no mapping)."""
+    try:
+        options = call(experiment, "node_visualization_options")
+    except HookFailed:
+        return {}
+    if not isinstance(options, dict):
+        return {}
+    try:
+        json.dumps(options)
+    except (TypeError, ValueError):
+        logger.warning("The experiment's node_visualization_options() are not JSON: left out.")
+        return {}
+    return options
+
+
+def visualization_html(experiment, object_type: str, pk: int) -> str:
+    """The experiment's HTML for one object ("" when none). Raises HookFailed."""
+    html = call(experiment, "node_visualization_html", object_type, pk)
+    return str(html) if html else ""
+
+
+def _pick(row, keys: tuple) -> dict:
+    row = row if isinstance(row, dict) else {}
+    return {key: plain(row.get(key)) for key in keys}
+
+
+def structure(experiment, arguments: dict) -> dict | None:
+    """An overriding experiment's `network_structure`, as the page's graph data (at most
+    MAX_STRUCTURE_NETWORKS networks and MAX_STRUCTURE_NODES nodes, the rest left out and said
+    so), or None when the experiment keeps the default. Raises HookFailed."""
+    if not overrides(experiment, "network_structure"):
+        return None
+    given = _mapping(call(experiment, "network_structure", **arguments), "network_structure")
+    status_of = {row.get("id"): row.get("status") for row in given.get("participants") or [] if isinstance(row, dict)}
+    networks = [_pick(row, ("id", "type", "role", "max_size", "full", "failed", "n_alive_nodes", "n_failed_nodes",
+                            "n_completed_infos", "n_failed_infos", "n_pending_infos"))
+                for row in given.get("networks") or []]  # fmt: skip
+    nodes = [{**_pick(row, ("id", "type", "network_id", "participant_id", "failed")),
+              "participant_status": plain(status_of.get(row.get("participant_id")))}
+             for row in given.get("nodes") or [] if isinstance(row, dict)]  # fmt: skip
+    infos = [_pick(row, ("id", "type", "origin_id", "network_id", "failed")) for row in given.get("infos") or []]
+    transformations = [_pick(row, ("id", "type", "info_in_id", "info_out_id", "failed"))
+                       for row in given.get("trans") or []]  # fmt: skip
+    vectors = [_pick(row, ("id", "origin_id", "destination_id", "network_id", "failed"))
+               for row in given.get("vectors") or []]  # fmt: skip
+    limits = ((networks, MAX_STRUCTURE_NETWORKS), (nodes, MAX_STRUCTURE_NODES), (vectors, MAX_VECTORS),
+              (infos, MAX_INFOS), (transformations, MAX_TRANSFORMATIONS))  # fmt: skip
+    truncated = any(len(rows) > limit for rows, limit in limits)
+    return {
+        "experiment_defined": True,
+        "truncated": truncated,
+        "networks": networks[:MAX_STRUCTURE_NETWORKS],
+        "total": len(networks),
+        "page": 1,
+        "per_page": len(networks),
+        "nodes": mark_sources(nodes[:MAX_STRUCTURE_NODES]),
+        "vectors": vectors[:MAX_VECTORS],
+        "infos": infos[:MAX_INFOS],
+        "transmissions": [],
+        "transformations": transformations[:MAX_TRANSFORMATIONS],
+    }
+
+
+def visualizable(object_type: str):
+    """The record's class named `object_type` ("Node", "Info"...), or None."""
+    return VISUALIZABLE.get(object_type)
