@@ -1,4 +1,4 @@
-# The application image for compose.yaml: web (gunicorn), websockets (daphne), worker and beat.
+# The application image for compose.yaml: web (gunicorn), websockets (uvicorn), worker and beat.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app

@@ -131,7 +131,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis, with each process's messages read in batches by one task
+            # (core/channel_layer.py says why).
+            "BACKEND": "core.channel_layer.BatchingRedisChannelLayer",
             # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
             # channels-redis blocks for on an idle queue: every quiet socket failed with
             # "Timeout reading". A longer read timeout still notices a dead Redis.

@@ -6,10 +6,13 @@ stop it). The `Procfile` and `compose.yaml` at the repository root describe the 
 Web servers, each run with `web_processes` processes:
 
 - `gthread`: gunicorn's threaded WSGI workers for HTTP (persistent database connections are
-  reused, one per worker thread), plus one daphne process for websockets, behind nginx
-  (deploy/nginx/dallinger.conf.template), which sends websocket upgrades to daphne and
-  everything else to gunicorn. Without the proxy, gunicorn listens on `port` and daphne on
-  `websocket_port` (a free port unless given).
+  reused, one per worker thread), plus `websocket_processes` ASGI processes for websockets
+  (`websocket_server`: daphne or uvicorn), behind nginx (deploy/nginx/dallinger.conf.template),
+  which sends websocket upgrades to them and everything else to gunicorn. Behind nginx each
+  websocket process has a port of its own and nginx gives a new socket to the one holding
+  the fewest; without the proxy, gunicorn listens on `port` and the websocket processes share
+  one listening socket on `websocket_port` (a free port unless given). channels-redis carries
+  frames between them, so several websocket processes need REDIS_URL.
 - `uvicorn`: gunicorn with uvicorn's ASGI workers (`uvicorn_worker.UvicornWorker`): HTTP and
   websockets in the same processes.
 - `daphne`: `web_processes` daphne processes (HTTP and websockets) accepting on one listening
@@ -47,6 +50,15 @@ NGINX_TEMPLATE = REPO_ROOT / "deploy" / "nginx" / "dallinger.conf.template"
 SERVERS = ("gthread", "uvicorn", "daphne")
 #: Chosen by measurement: see benchmarks/results/servers.md and docs/deployment.md.
 DEFAULT_SERVER = "gthread"
+#: The ASGI servers that can hold the websockets beside gthread. uvicorn spends about a third
+#: less CPU than daphne per frame it delivers (benchmarks/results/realtime.md).
+WEBSOCKET_SERVERS = ("uvicorn", "daphne")
+DEFAULT_WEBSOCKET_SERVER = "uvicorn"
+
+
+def default_websocket_processes() -> int:
+    """One websocket process per core: a process uses at most one (benchmarks/results/realtime.md)."""
+    return os.cpu_count() or 1
 
 
 @dataclass
@@ -58,7 +70,9 @@ class LayoutOptions:
     threads: int = 4  # gthread only: request threads per web process
     host: str = "127.0.0.1"
     port: int = 8000
-    websocket_port: int | None = None  # gthread only; default: a free port
+    websocket_port: int | None = None  # gthread without the proxy; default: a free port
+    websocket_processes: int | None = None  # gthread only; default: one per core
+    websocket_server: str = DEFAULT_WEBSOCKET_SERVER  # gthread only
     proxy: bool | None = None  # nginx in front; default: with gthread only
     worker_concurrency: int = 4  # Celery worker threads
     beat: bool = True
@@ -67,26 +81,42 @@ class LayoutOptions:
     def __post_init__(self):
         if self.server not in SERVERS:
             raise ValueError(f"Unknown web server {self.server!r}: choose one of {', '.join(SERVERS)}.")
-        if self.web_processes < 1 or self.threads < 1 or self.worker_concurrency < 1:
-            raise ValueError("web_processes, threads and worker_concurrency must be at least 1.")
+        if self.websocket_server not in WEBSOCKET_SERVERS:
+            raise ValueError(
+                f"Unknown websocket server {self.websocket_server!r}: choose one of {', '.join(WEBSOCKET_SERVERS)}."
+            )
+        if self.websocket_processes is None:
+            self.websocket_processes = default_websocket_processes()
+        if self.web_processes < 1 or self.threads < 1 or self.worker_concurrency < 1 or self.websocket_processes < 1:
+            raise ValueError("web_processes, threads, websocket_processes and worker_concurrency must be at least 1.")
         if self.proxy is None:
             self.proxy = self.server == "gthread"
         # Behind the proxy the servers listen on internal ports; the proxy takes `port`.
         self.http_port = free_port(self.host) if self.proxy else self.port
         if self.websocket_port is None:
             self.websocket_port = free_port(self.host)
+        # Behind the proxy each websocket process listens on a port of its own, so that nginx
+        # can choose among them; without it they share `websocket_port`.
+        self.websocket_ports = [self.websocket_port]
+        if self.proxy:
+            self.websocket_ports += [free_port(self.host) for _ in range(self.websocket_processes - 1)]
 
     def database_connections(self) -> int | None:
         """The most PostgreSQL connections the layout holds at once (for sizing `max_connections`).
 
-        gthread: one persistent connection per request thread, plus daphne's (websockets), the
-        worker's threads' and beat's. The ASGI servers run each request's synchronous code in a
+        gthread: one persistent connection per request thread, plus one per websocket process
+        (its synchronous code runs in one thread), the worker's threads' and beat's. The ASGI servers run each request's synchronous code in a
         thread of its own, which opens a connection of its own that is not reused: their count
         follows the requests in flight, not the configuration (None).
         """
         if self.server != "gthread":
             return None
-        return self.web_processes * self.threads + 1 + self.worker_concurrency + (1 if self.beat else 0)
+        return (
+            self.web_processes * self.threads
+            + self.websocket_processes
+            + self.worker_concurrency
+            + (1 if self.beat else 0)
+        )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -123,12 +153,8 @@ def web_specs(options: LayoutOptions, python: str = sys.executable) -> tuple[lis
             "web", [*gunicorn, "--worker-class", "gthread", "--threads", str(options.threads),
                     "dallinger_project.wsgi:application"],
         )  # fmt: skip
-        websockets = ProcessSpec(
-            "websockets",
-            [python, "-m", "daphne", "-b", options.host, "-p", str(options.websocket_port),
-             "dallinger_project.asgi:application"],
-        )  # fmt: skip
-        return [http, websockets], []
+        websockets, sockets = websocket_specs(options, python)
+        return [http, *websockets], sockets
     if options.server == "uvicorn":
         if importlib.util.find_spec("uvicorn_worker") is None:
             raise RuntimeError("The uvicorn server needs benchmarks/requirements.txt installed (uvicorn, uvicorn-worker).")
@@ -143,6 +169,36 @@ def web_specs(options: LayoutOptions, python: str = sys.executable) -> tuple[lis
         for number in range(1, options.web_processes + 1)
     ]
     return specs, [sock]
+
+
+def websocket_command(options: LayoutOptions, python: str, where: list[str]) -> list[str]:
+    """The command of one websocket process of `options.websocket_server`, listening `where`."""
+    application = "dallinger_project.asgi:application"
+    if options.websocket_server == "daphne":
+        return [python, "-m", "daphne", *where, application]
+    if importlib.util.find_spec("uvicorn") is None:
+        raise RuntimeError("The uvicorn websocket server is not installed: pip install -r requirements.txt.")
+    # Compression off, as daphne has it: browsers ask for it, and it costs each socket its
+    # own zlib state and each frame a compression. No lifespan: Channels' router has none.
+    # Warnings and errors only: a line for every socket opened and closed is noise.
+    return [python, "-m", "uvicorn", *where, "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+            "--lifespan", "off", "--no-access-log", "--log-level", "warning", application]  # fmt: skip
+
+
+def websocket_specs(options: LayoutOptions, python: str) -> tuple[list[ProcessSpec], list[socket.socket]]:
+    """The websocket processes (gthread's layout), and the socket they share without the proxy."""
+    count = options.websocket_processes
+    names = ["websockets"] if count == 1 else [f"websockets.{number}" for number in range(1, count + 1)]
+    if options.proxy or count == 1:
+        if options.websocket_server == "daphne":
+            places = [["-b", options.host, "-p", str(port)] for port in options.websocket_ports]
+        else:
+            places = [["--host", options.host, "--port", str(port)] for port in options.websocket_ports]
+        return [ProcessSpec(name, websocket_command(options, python, where)) for name, where in zip(names, places)], []
+    # Without the proxy, one port for all: the kernel hands each new socket to one of them.
+    sock = _listening_socket(options.host, options.websocket_port)
+    where = ["--fd", str(sock.fileno())]
+    return [ProcessSpec(name, websocket_command(options, python, where), (sock.fileno(),)) for name in names], [sock]
 
 
 def nginx_binary() -> str:
@@ -197,14 +253,22 @@ def nginx_temp_folder(user: tuple[str, str] | None) -> Path:
     return folder
 
 
+def websocket_upstream(template: str, options: LayoutOptions) -> str:
+    """The template with its websocket upstream's one `server` line made one line per websocket process."""
+    line = "    server ${DALLINGER_WEBSOCKET_UPSTREAM};\n"
+    if line not in template:
+        raise RuntimeError(f"{NGINX_TEMPLATE} has no line {line.strip()!r} to list the websocket processes in.")
+    servers = "".join(f"    server {options.host}:{port};\n" for port in options.websocket_ports)
+    return template.replace(line, servers)
+
+
 def proxy_spec(options: LayoutOptions, state_dir: Path, temp: Path, user: tuple[str, str] | None) -> ProcessSpec:
     """nginx in the foreground with a configuration written into `state_dir` from the template,
     its buffers under `temp` (see `nginx_temp_folder`), its workers running as `user`."""
-    server_block = NGINX_TEMPLATE.read_text()
+    server_block = websocket_upstream(NGINX_TEMPLATE.read_text(), options)
     for name, value in {
         "DALLINGER_PORT": f"{options.host}:{options.port}",
         "DALLINGER_HTTP_UPSTREAM": f"{options.host}:{options.http_port}",
-        "DALLINGER_WEBSOCKET_UPSTREAM": f"{options.host}:{options.websocket_port}",
     }.items():
         server_block = server_block.replace("${" + name + "}", value)
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -261,6 +325,10 @@ class Layout:
         self.options = options
         self.env = {**env, **options.extra_env, "PYTHONUNBUFFERED": "1"}
         self.log_dir = log_dir
+        if options.server == "gthread" and options.websocket_processes > 1 and not self.env.get("REDIS_URL"):
+            # Without Redis each process's channel layer is its own: a frame would reach only
+            # the sockets of the process that received it.
+            raise RuntimeError("Several websocket processes need REDIS_URL (channels-redis carries frames between them).")
         self.supervisor = Supervisor(restart or RestartPolicy.fail_fast(), report)
         self._sockets: list[socket.socket] = []
         self._nginx_temp: Path | None = None
@@ -279,7 +347,8 @@ class Layout:
             self.supervisor.add(spec.name, functools.partial(start_child, spec, self.env, self.log_dir))
         self.wait_for_port(self.options.http_port, timeout)
         if self.options.server == "gthread":
-            self.wait_for_port(self.options.websocket_port, timeout)
+            for port in self.options.websocket_ports:
+                self.wait_for_port(port, timeout)
         if self.options.proxy:
             self.wait_for_port(self.options.port, timeout)
 

@@ -27,7 +27,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from deploy.layout import DEFAULT_SERVER, SERVERS, Layout, LayoutOptions  # noqa: E402
+from deploy.layout import (  # noqa: E402
+    DEFAULT_SERVER,
+    DEFAULT_WEBSOCKET_SERVER,
+    SERVERS,
+    WEBSOCKET_SERVERS,
+    Layout,
+    LayoutOptions,
+)
 from deploy.supervisor import RestartPolicy  # noqa: E402
 
 SERVICES = REPO_ROOT / "scripts" / "services.py"
@@ -53,6 +60,13 @@ def parse_arguments(argv):
                         help="web processes, K (default: $WEB_CONCURRENCY, else one per core)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "4")),
                         help="request threads per gthread process (default 4)")  # fmt: skip
+    parser.add_argument("--websocket-processes", type=int,
+                        default=int(os.environ.get("WEBSOCKET_PROCESSES", os.cpu_count() or 1)),
+                        help="websocket processes behind nginx, with gthread (default: $WEBSOCKET_PROCESSES, "
+                             "else one per core)")  # fmt: skip
+    parser.add_argument("--websocket-server", choices=WEBSOCKET_SERVERS, default=DEFAULT_WEBSOCKET_SERVER,
+                        help=f"the websocket processes' server, with gthread (default {DEFAULT_WEBSOCKET_SERVER}, "
+                             "chosen by measurement)")  # fmt: skip
     parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery worker threads (default 4)")
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="default $PORT or 8000")
@@ -130,6 +144,15 @@ def main(argv=None) -> int:
     options = parse_arguments(argv)
     if not options.experiment:
         raise SystemExit("Name the experiment to run (or set DALLINGER_EXPERIMENT), e.g. scripts/production bartlett1932")
+    try:  # before anything starts: a count below 1 is refused here
+        layout_options = LayoutOptions(
+            server=options.server, web_processes=options.web_processes, threads=options.threads,
+            host=options.host, port=options.port, proxy=options.proxy, worker_concurrency=options.worker_concurrency,
+            beat=not options.no_beat, websocket_processes=options.websocket_processes,
+            websocket_server=options.websocket_server,
+        )  # fmt: skip
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
     given = [name for name in ("DATABASE_URL", "REDIS_URL") if os.environ.get(name)]
     data = os.environ.get(DATA_MARK)
     if not data:
@@ -139,11 +162,6 @@ def main(argv=None) -> int:
             run_under_services(options, argv)
         if options.data or options.throwaway:
             raise SystemExit("--data and --throwaway apply only without DATABASE_URL and REDIS_URL.")
-    layout_options = LayoutOptions(
-        server=options.server, web_processes=options.web_processes, threads=options.threads, host=options.host,
-        port=options.port, proxy=options.proxy, worker_concurrency=options.worker_concurrency,
-        beat=not options.no_beat,
-    )  # fmt: skip
     env = environment(options)
     subprocess.run([sys.executable, str(REPO_ROOT / "manage.py"), "migrate", "--noinput"], cwd=REPO_ROOT, env=env,
                    check=True)  # fmt: skip
@@ -161,11 +179,14 @@ def main(argv=None) -> int:
         layout.start()
         url = f"http://{options.host}:{options.port}"
         front = f"nginx on :{options.port} → " if layout_options.proxy else ""
+        websockets = (f", websockets: {options.websocket_server} × {options.websocket_processes}"
+                      if options.server == "gthread" else "")  # fmt: skip
         print(f"Serving {env['DALLINGER_EXPERIMENT']} at {url}: {front}{options.server} × {options.web_processes}"
-              f"{f' ({options.threads} threads each)' if options.server == 'gthread' else ''}, "
+              f"{f' ({options.threads} threads each)' if options.server == 'gthread' else ''}{websockets}, "
               f"Celery worker ({options.worker_concurrency} threads){', beat' if not options.no_beat else ''}.")  # fmt: skip
         if options.server == "gthread" and not layout_options.proxy:
-            print(f"Websockets (daphne) on port {layout_options.websocket_port}: route `Upgrade: websocket` there.")
+            print(f"Websockets ({options.websocket_server}) on port {layout_options.websocket_port}: "
+                  "route `Upgrade: websocket` there.")  # fmt: skip
         connections = layout_options.database_connections()
         if connections is not None:
             print(f"PostgreSQL connections held at most: {connections} (keep max_connections above it).")

@@ -73,3 +73,8 @@ def test_data_and_throwaway_together_are_refused(exec_calls, capsys):
     with pytest.raises(SystemExit):
         production.main(["bartlett1932", "--data", "/tmp/elsewhere", "--throwaway"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_count_of_websocket_processes_below_one_is_refused_before_anything_starts(exec_calls):
+    with pytest.raises(SystemExit, match="websocket_processes .* must be at least 1"):
+        production.main(["bartlett1932", "--websocket-processes", "0"])

@@ -1,5 +1,5 @@
 """The production layout (deploy/layout.py) survives faults: nginx in front of two gunicorn
-processes, daphne, and a Celery worker, run on the test database and Redis, as
+processes, two websocket processes, and a Celery worker, run on the test database and Redis, as
 `scripts/production` runs them.
 
 One layout serves every test of this module (starting it costs seconds); the tests that kill
@@ -16,12 +16,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import websocket
 from django.db import connection
 
 from core.models import Notification, Participant
 from deploy.layout import Layout, LayoutOptions
 from deploy.supervisor import RestartPolicy
-from tests.web_servers import HOST, free_port, server_environment
+from tests.web_servers import HOST, free_port, holding, server_environment
 
 #: Its `/slow` route answers after a while, so that requests are in flight when a process dies.
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "slow_requests"
@@ -47,7 +48,7 @@ def layout(django_db_setup, django_db_blocker, tmp_path_factory):
     env["REDIS_URL"] = os.environ["REDIS_URL"]
     env["DJANGO_TRUST_X_FORWARDED_PROTO"] = "true"  # as behind a TLS proxy, without its redirect
     options = LayoutOptions(server="gthread", web_processes=2, threads=4, port=free_port(), worker_concurrency=2,
-                            beat=False)  # fmt: skip
+                            beat=False, websocket_processes=2)  # fmt: skip
     lines = []
     running = Layout(options, env, tmp_path_factory.mktemp("layout"), restart=RestartPolicy(first_delay=0.2),
                      report=lines.append)  # fmt: skip
@@ -132,6 +133,41 @@ def test_nginx_passes_on_the_scheme_a_load_balancer_in_front_saw(layout):
     assert (behind_tls[0], direct[0]) == (200, 200)
     assert "Secure" in behind_tls[1]["Set-Cookie"]
     assert "Secure" not in direct[1]["Set-Cookie"]
+
+
+def test_websockets_are_spread_over_the_websocket_processes_and_frames_cross_between_them(layout):
+    ports = layout.options.websocket_ports
+    assert len(ports) == 2
+    sockets = []
+    try:
+        # Given four participants' sockets opened one after the other through nginx
+        for number in range(4):
+            who = Participant(recruiter_id="hotair", worker_id=f"ws{number}", assignment_id=f"wsa{number}", hit_id="h")
+            who.save()
+            cookie = "; ".join(f"{name}={value}" for name, value in holding(who.pk).items())
+            url = f"ws://{HOST}:{layout.options.port}/chat?channel=room&participant_id={who.pk}"
+            sockets.append(websocket.create_connection(url, timeout=DEADLINE, cookie=cookie))
+        # Then each websocket process holds two of them (least_conn: the one holding fewer)
+        assert [established_connections(port) for port in ports] == [2, 2]
+
+        # and a frame sent on one reaches all four: those held by the other process too
+        sockets[0].send("room:across")
+        for sock in sockets:
+            assert next_room_frame(sock) == "room:across"
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def next_room_frame(sock: websocket.WebSocket) -> str:
+    """The next frame that is not a control event (an error frame fails the test at once)."""
+    deadline = time.monotonic() + DEADLINE  # the server's pings would keep a blocking recv waiting
+    while time.monotonic() < deadline:
+        text = sock.recv()
+        assert '"type": "error"' not in text, text
+        if not text.startswith("dallinger_control:"):
+            return text
+    raise AssertionError("no frame came")
 
 
 def test_a_64_kilobyte_form_reaches_the_application(layout):

@@ -32,7 +32,7 @@ from benchmarks.load.client import HTTPConnection  # noqa: E402
 from benchmarks.load.procstat import wait_quiet  # noqa: E402
 from benchmarks.load.run import BENCHMARK_EXPERIMENT, experiment_environment, free_port, manage, post, versions  # noqa: E402
 from benchmarks.realtime.generator import event_loop_policy, format_summary, plan, run_clients  # noqa: E402
-from deploy.layout import Layout, LayoutOptions  # noqa: E402
+from deploy.layout import DEFAULT_WEBSOCKET_SERVER, WEBSOCKET_SERVERS, Layout, LayoutOptions  # noqa: E402
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 STARTED_MARK = "DALLINGER_REALTIME_SERVICES"
@@ -54,7 +54,13 @@ def parse_arguments(argv):
         help="after the last send, read until no frame came for this long (default 5)",
     )
     parser.add_argument("--connect-concurrency", type=int, default=50, help="handshakes in flight (default 50)")
-    parser.add_argument("--no-proxy", action="store_true", help="straight to daphne, without nginx")
+    parser.add_argument("--no-proxy", action="store_true", help="straight to the websocket processes, without nginx")
+    parser.add_argument("--websocket-processes", type=int, default=None,
+                        help="websocket processes (default: the layout's, one per core)")  # fmt: skip
+    parser.add_argument("--websocket-server", choices=WEBSOCKET_SERVERS, default=DEFAULT_WEBSOCKET_SERVER,
+                        help=f"the websocket processes' server (default {DEFAULT_WEBSOCKET_SERVER})")  # fmt: skip
+    parser.add_argument("--channel-layer", choices=("batching", "stock"), default="batching",
+                        help="the project's channel layer (default) or channels-redis's own")  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a configuration value for the experiment, e.g. participant_binding=false")  # fmt: skip
     parser.add_argument("--name", default="layout", help="the results' name: realtime-<name>.json")
@@ -64,7 +70,6 @@ def parse_arguments(argv):
     options = parser.parse_args(argv)
     options.experiment = str(BENCHMARK_EXPERIMENT)
     return options
-
 
 
 async def create_participants(port: int, count: int, concurrency: int = 8) -> list[tuple[int, str]]:
@@ -96,9 +101,13 @@ def main(argv=None) -> int:
     database_url, redis_url = urls
     options.port = free_port()
     env = experiment_environment(options)
+    if options.channel_layer == "stock":
+        env["DJANGO_SETTINGS_MODULE"] = "benchmarks.realtime.stock_layer_settings"
     # The publisher runs as a child of the generator: it needs the layout's environment.
     os.environ.update(env)
-    layout_options = LayoutOptions(port=options.port, proxy=not options.no_proxy)
+    layout_options = LayoutOptions(port=options.port, proxy=not options.no_proxy,
+                                   websocket_processes=options.websocket_processes,
+                                   websocket_server=options.websocket_server)  # fmt: skip
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     log_dir = Path(tempfile.mkdtemp(prefix="dallinger-realtime-"))
@@ -133,6 +142,7 @@ def main(argv=None) -> int:
                         publisher=publisher if options.broadcast_size else None,
                         connect_concurrency=options.connect_concurrency, watch=watch)
         )  # fmt: skip
+        add_websocket_total(result)
         print(format_summary(result), flush=True)
         layout.check()
     except (RuntimeError, OSError) as error:
@@ -153,6 +163,11 @@ def main(argv=None) -> int:
             "duration_s": options.duration,
             "connect_concurrency": options.connect_concurrency,
         },  # fmt: skip
+        "layout": {
+            "websocket_processes": layout_options.websocket_processes,
+            "websocket_server": layout_options.websocket_server,
+            "channel_layer": options.channel_layer,
+        },
         "settings": options.set,
         "machine": {
             "cpus": os.cpu_count(),
@@ -175,12 +190,33 @@ def main(argv=None) -> int:
     return 1 if failure else 0
 
 
+def add_websocket_total(result: dict) -> None:
+    """The websocket processes together (`websockets`), beside each one (`websockets.N`)."""
+    names = [name for name in result["processes"] if name.startswith("websockets.")]
+    if not names:
+        return
+    processes = [result["processes"][name] for name in names]
+    cpu = sum(figures["cpu_seconds"] for figures in processes)
+    result["processes"]["websockets"] = {
+        "cpu_seconds": round(cpu, 2),
+        "cpu_cores": round(sum(figures["cpu_cores"] for figures in processes), 3),
+    }
+    delivered = result["room"]["received"] + result["broadcast"]["received"]
+    if delivered:
+        result["cpu_us_per_delivery"]["websockets"] = round(1e6 * cpu / delivered, 1)
+    memory = [result["memory"][name] for name in names]
+    result["memory"]["websockets"] = {
+        key: round(sum(figures[key] for figures in memory), 1)
+        for key in ("before_mib", "after_mib", "per_connection_kib")
+    }
+
+
 def package_versions() -> dict:
     """Versions of the websocket stack (the load benchmark's list has the HTTP one)."""
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for package in ("channels", "channels-redis", "autobahn", "websockets", "redis", "uvloop"):
+    for package in ("channels", "channels-redis", "daphne", "autobahn", "uvicorn", "websockets", "redis", "uvloop"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
