@@ -22,6 +22,7 @@ from django.db import connection
 from core.models import Notification, Participant
 from deploy.layout import Layout, LayoutOptions
 from deploy.supervisor import RestartPolicy
+from experiments.models import Presence
 from tests.web_servers import HOST, free_port, holding, server_environment
 
 #: Its `/slow` route answers after a while, so that requests are in flight when a process dies.
@@ -138,12 +139,13 @@ def test_nginx_passes_on_the_scheme_a_load_balancer_in_front_saw(layout):
 def test_websockets_are_spread_over_the_websocket_processes_and_frames_cross_between_them(layout):
     ports = layout.options.websocket_ports
     assert len(ports) == 2
-    sockets = []
+    sockets, participants = [], []
     try:
         # Given four participants' sockets opened one after the other through nginx
         for number in range(4):
             who = Participant(recruiter_id="hotair", worker_id=f"ws{number}", assignment_id=f"wsa{number}", hit_id="h")
             who.save()
+            participants.append(who.pk)
             cookie = "; ".join(f"{name}={value}" for name, value in holding(who.pk).items())
             url = f"ws://{HOST}:{layout.options.port}/chat?channel=room&participant_id={who.pk}"
             sockets.append(websocket.create_connection(url, timeout=DEADLINE, cookie=cookie))
@@ -157,6 +159,10 @@ def test_websockets_are_spread_over_the_websocket_processes_and_frames_cross_bet
     finally:
         for sock in sockets:
             sock.close()
+        # The servers record each close in the database: let them finish before the test's
+        # database is emptied under them.
+        poll_until(lambda: not Presence.objects.filter(pk__in=participants, sockets__gt=0).exists(),
+                   "the websocket processes to record the closed sockets")  # fmt: skip
 
 
 def next_room_frame(sock: websocket.WebSocket) -> str:

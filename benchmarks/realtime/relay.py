@@ -62,6 +62,7 @@ def main(argv=None) -> int:
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="before each rate, wait up to this long for the machine to be idle")  # fmt: skip
     options = parser.parse_args(argv)
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     event_loop_policy()
     folder = Path(tempfile.mkdtemp(prefix="dallinger-relay-"))
     port = free_port()
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
         server.stop()
     record = {
         "name": options.name,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "started": started,
         "target": "runexperiment's embedded default: one daphne process, SQLite, the in-memory layer, the relay",
         "load": {"listeners": options.listeners, "rates": options.rates, "duration_s": options.duration},
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()},

@@ -2,10 +2,13 @@
 
 import asyncio
 import os
+import time
 import uuid
 
 import pytest
 import redis
+from redis.asyncio.client import Pipeline
+from redis.asyncio.client import Redis as RedisClient
 
 from core.channel_layer import BATCH, BatchingRedisChannelLayer
 
@@ -108,6 +111,93 @@ def test_a_socket_that_stops_receiving_leaves_no_queue_and_the_reader_stops_when
     left, reader = asyncio.run(scenario())
     assert not left
     assert reader.done() and not reader.cancelled()
+
+
+def count_round_trips(monkeypatch) -> list:
+    """The commands (and pipelines) this process sends to Redis from now on, one entry each."""
+    sent = []
+    command, pipeline = RedisClient.execute_command, Pipeline.execute
+
+    async def counted_command(client, *args, **options):
+        sent.append(str(args[0]).lower())
+        return await command(client, *args, **options)
+
+    async def counted_pipeline(client, *args, **options):
+        sent.append("pipeline")
+        return await pipeline(client, *args, **options)
+
+    monkeypatch.setattr(Pipeline, "execute", counted_pipeline)
+    monkeypatch.setattr(RedisClient, "execute_command", counted_command)
+    return sent
+
+
+def test_a_group_send_reaches_the_members_in_every_process_in_two_round_trips(monkeypatch):
+    async def scenario():
+        here, there = new_layer(), new_layer()
+        there.prefix = here.prefix  # two processes of one deployment
+        members = {layer: [await layer.new_channel() for _ in range(10)] for layer in (here, there)}
+        for channels in members.values():
+            for channel in channels:
+                await here.group_add("room", channel)
+        sent = count_round_trips(monkeypatch)
+        await here.group_send("room", {"type": "chat.frame", "text": "room:hello"})
+        monkeypatch.undo()
+        received = [
+            (await asyncio.wait_for(layer.receive(channel), WAIT))["text"]
+            for layer, channels in members.items()
+            for channel in channels
+        ]
+        await here.flush()
+        for layer in members:
+            await layer.close_pools()
+        return received, sent
+
+    received, sent = asyncio.run(scenario())
+    assert received == ["room:hello"] * 20
+    # One script lists the members, one adds the message for both processes (one Redis server);
+    # channels-redis's own takes four round trips (a transaction among them)
+    assert sent == ["evalsha", "evalsha"]
+
+
+def test_a_group_send_drops_expired_members_and_messages_and_skips_a_full_socket_queue():
+    async def scenario():
+        receiving, full_process, sender = new_layer(), new_layer(), new_layer()
+        for layer in (full_process, sender):
+            layer.prefix = receiving.prefix
+        sender.capacity = 1
+        live, full = await receiving.new_channel(), await full_process.new_channel()
+        gone = "specific.0123456789abcdef!gone"
+        connection = sender.connection(0)
+        group = sender._group_key("room")
+        await connection.zadd(group, {gone: 1.0})  # joined long before group_expiry
+        for channel in (live, full):
+            await sender.group_add("room", channel)
+
+        def key(channel):
+            return sender.prefix + sender.non_local_name(channel)
+
+        # The live socket's process has a message past its expiry waiting; the full one a fresh one
+        await connection.zadd(key(live), {b"stale": 1.0})
+        await connection.zadd(key(full), {b"fresh": time.time()})
+        await sender.group_send("room", {"type": "chat.frame", "text": "room:new"})
+        state = (
+            sorted(member.decode() for member in await connection.zrange(group, 0, -1)),
+            await connection.zrange(key(live), 0, -1),
+            await connection.zrange(key(full), 0, -1),
+            sorted([live, full]),
+        )
+        await sender.flush()
+        for layer in (receiving, full_process, sender):
+            await layer.close_pools()
+        return state
+
+    members, live_queue, full_queue, joined = asyncio.run(scenario())
+    # The member that joined before group_expiry is dropped from the group
+    assert members == joined
+    # the expired message is dropped and the new one added for the live socket's process
+    assert len(live_queue) == 1 and live_queue[0] != b"stale"
+    # and the process whose queue was at capacity gets no copy
+    assert full_queue == [b"fresh"]
 
 
 def test_channels_that_are_not_process_local_still_work():
