@@ -219,6 +219,8 @@ class Run:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        # The children import the project wherever the command was started from.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASE_DIR), os.environ.get("PYTHONPATH")]))
         if not settings.REDIS_URL:
             queue = self.folder / "tasks"
             queue.mkdir(exist_ok=True)
