@@ -512,6 +512,18 @@ class Experiment:
                 pass
         return str(uuid.uuid4())
 
+    def run(self, exp_config=None, app_id=None, bot=False, **kwargs):
+        """Run this experiment with bots to the end and return its data (experiments/programmatic.py)."""
+        from experiments import programmatic
+
+        return programmatic.run(self, exp_config, app_id, bot, **kwargs)
+
+    def collect(self, app_id, exp_config=None, bot=False, **kwargs):
+        """The data of the run `app_id` from `data/`, or a new run under that id (experiments/programmatic.py)."""
+        from experiments import programmatic
+
+        return programmatic.collect(self, app_id, exp_config, bot, **kwargs)
+
     def on_launch(self) -> None:
         """Hook: the experiment was launched (networks set up, recruitment opened)."""
 
