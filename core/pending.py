@@ -20,8 +20,10 @@ Outside a scope nothing is tracked: objects are saved only by `save()`, as in Dj
 import contextlib
 import contextvars
 import copy
+import functools
 
 from django.db import models
+from django.db.models.signals import class_prepared
 
 _current: contextvars.ContextVar = contextvars.ContextVar("pending_scope", default=None)
 
@@ -31,6 +33,8 @@ class Scope:
 
     def __init__(self):
         self.new: list = []
+        #: Loaded rows by the identity of their instance (the same row may be loaded twice,
+        #: and each copy changed): (instance, column values when loaded or last saved).
         self.loaded: dict = {}
         #: State the session keeps for the scope (its savepoint), see experiments/session.py.
         self.session_state: dict = {}
@@ -78,12 +82,18 @@ def saving():
             flush()
 
 
-def _snapshot(instance) -> dict:
+def _copied(value):
     # `details` is a dict that experiments change in place: keep a copy to compare with.
+    # Other column values are immutable, and copying every row's values would cost more.
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+
+def _snapshot(instance) -> dict:
+    values = instance.__dict__
     return {
-        field.attname: copy.deepcopy(instance.__dict__.get(field.attname))
+        field.attname: _copied(values[field.attname])
         for field in instance._meta.concrete_fields
-        if field.attname in instance.__dict__
+        if field.attname in values
     }
 
 
@@ -103,7 +113,7 @@ def track_loaded(instance) -> None:
     """Remember a row just loaded (or saved), to save it at the next flush if it changes in memory."""
     opened = _current.get()
     if opened is not None and instance.pk is not None:
-        opened.loaded[(instance._meta.concrete_model, instance.pk)] = (instance, _snapshot(instance))
+        opened.loaded[id(instance)] = (instance, _snapshot(instance))
 
 
 def mark_saved(instance, attnames) -> None:
@@ -112,12 +122,12 @@ def mark_saved(instance, attnames) -> None:
     opened = _current.get()
     if opened is None:
         return
-    tracked = opened.loaded.get((instance._meta.concrete_model, instance.pk))
+    tracked = opened.loaded.get(id(instance))
     if tracked is None or tracked[0] is not instance:
         return
     for name in attnames:
         if name in instance.__dict__:
-            tracked[1][name] = copy.deepcopy(instance.__dict__[name])
+            tracked[1][name] = _copied(instance.__dict__[name])
 
 
 def track_added(instance) -> None:
@@ -131,9 +141,8 @@ def track_added(instance) -> None:
         if not any(item is instance for item in opened.new):
             opened.new.append(instance)
         return
-    key = (instance._meta.concrete_model, instance.pk)
-    if key not in opened.loaded or opened.loaded[key][0] is not instance:
-        opened.loaded[key] = (instance, {})
+    if id(instance) not in opened.loaded:
+        opened.loaded[id(instance)] = (instance, {})
 
 
 def discard(instance) -> None:
@@ -142,7 +151,7 @@ def discard(instance) -> None:
     if opened is None or not (opened.new or opened.loaded):
         return
     opened.new[:] = [item for item in opened.new if item is not instance]
-    opened.loaded.pop((instance._meta.concrete_model, instance.pk), None)
+    opened.loaded.pop(id(instance), None)
 
 
 def flush() -> None:
@@ -172,3 +181,29 @@ _MISSING = object()
 def _field_names(instance, attnames) -> list:
     by_attname = {field.attname: field.name for field in instance._meta.concrete_fields}
     return [by_attname[name] for name in attnames if name in by_attname and name != instance._meta.pk.attname]
+
+
+def _discarding_when_refused(save):
+    """Wrap a model's own `save` so that an object it refuses stops being pending: a
+    subclass checks before the base's save runs, and a refused object must not be tried
+    again (and fail again) at the next flush."""
+
+    @functools.wraps(save)
+    def guarded(self, *args, **kwargs):
+        try:
+            return save(self, *args, **kwargs)
+        except BaseException:
+            discard(self)
+            raise
+
+    guarded.discards_when_refused = True
+    return guarded
+
+
+def _on_class_prepared(sender, **kwargs) -> None:
+    own_save = sender.__dict__.get("save")
+    if getattr(sender, "_tracked_by_pending", False) and own_save and not hasattr(own_save, "discards_when_refused"):
+        sender.save = _discarding_when_refused(own_save)
+
+
+class_prepared.connect(_on_class_prepared)

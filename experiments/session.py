@@ -41,6 +41,12 @@ UNSUPPORTED_SESSION_METHODS = {
 }
 
 
+def _block(connection) -> tuple:
+    """Identifies the atomic block the connection is in: the savepoints of the blocks
+    around it, each block's own name unique."""
+    return (len(connection.atomic_blocks), tuple(connection.savepoint_ids))
+
+
 class Session:
     """Dallinger's session API on top of the Django ORM (one shared, stateless instance:
     what it tracks lives in the current scope)."""
@@ -53,11 +59,15 @@ class Session:
         """Mark the savepoint `rollback()` returns to, the first time the session is used
         in a scope inside a transaction."""
         opened = pending.current()
-        if opened is None or "savepoint" in opened.session_state:
+        if opened is None:
             return
+        marked = opened.session_state.get("savepoint")
+        if marked is not None and self._usable(marked):
+            return
+        opened.session_state.pop("savepoint", None)
         connection = connections[DEFAULT_DB_ALIAS]
         if connection.in_atomic_block:
-            opened.session_state["savepoint"] = (transaction.savepoint(), len(connection.atomic_blocks))
+            opened.session_state["savepoint"] = (transaction.savepoint(), _block(connection))
 
     def add(self, instance) -> None:
         """Save `instance` at the next flush (at once outside a scope)."""
@@ -106,9 +116,9 @@ class Session:
     @staticmethod
     def _usable(marked) -> bool:
         # A savepoint belongs to the atomic block it was made in; once that block has
-        # ended it is gone.
+        # ended (even if a sibling block now stands at the same depth) it is gone.
         connection = connections[DEFAULT_DB_ALIAS]
-        return connection.in_atomic_block and len(connection.atomic_blocks) == marked[1]
+        return connection.in_atomic_block and _block(connection) == marked[1]
 
     def query(self, *entities) -> Query:
         """A query over one model: `session.query(Node).filter_by(failed=False).all()`."""

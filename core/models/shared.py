@@ -40,6 +40,8 @@ class SharedMixin(models.Model):
     query = QueryProperty()
     #: Fields read on the class (`Node.property1`) build query conditions (core/query.py).
     _queryable_columns = True
+    #: New and loaded objects are tracked in an open scope of core/pending.py.
+    _tracked_by_pending = True
 
     class Meta:
         abstract = True

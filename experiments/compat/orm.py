@@ -30,45 +30,10 @@ from core.query import (
     asc,
     cast,
     desc,
+    hybrid_property,
     not_,
     or_,
 )
-
-
-class hybrid_property(property):  # noqa: N801 - SQLAlchemy's name, imported by experiments
-    """A property on instances; on the class, its `.expression` (a query column)."""
-
-    def __init__(self, fget, fset=None, fdel=None, expr=None):
-        super().__init__(fget, fset, fdel, getattr(fget, "__doc__", None))
-        self.expr = expr
-
-    def __get__(self, instance, owner=None):
-        if instance is not None:
-            return super().__get__(instance, owner)
-        if self.expr is not None:
-            return self.expr(owner)
-        try:
-            return self.fget(owner)
-        except Exception:
-            # No expression, and the getter needs an instance: code that lists a class's
-            # attributes (the admin, serializers) gets the property itself.
-            return self
-
-    def getter(self, fget):
-        """A copy with another getter."""
-        return type(self)(fget, self.fset, self.fdel, self.expr)
-
-    def setter(self, fset):
-        """A copy with a setter."""
-        return type(self)(self.fget, fset, self.fdel, self.expr)
-
-    def deleter(self, fdel):
-        """A copy with a deleter."""
-        return type(self)(self.fget, self.fset, fdel, self.expr)
-
-    def expression(self, expr):
-        """A copy whose class-level value (for queries) is `expr(cls)`."""
-        return type(self)(self.fget, self.fset, self.fdel, expr)
 
 
 class declared_attr:  # noqa: N801 - SQLAlchemy's name
