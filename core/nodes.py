@@ -4,6 +4,7 @@ import random
 
 from core.infos import State
 from core.models import Info, Node
+from core.query import Float, Integer, cast, hybrid_property
 
 
 class Agent(Node):
@@ -11,7 +12,7 @@ class Agent(Node):
 
     polymorphic_identity = "agent"
 
-    @property
+    @hybrid_property
     def fitness(self):
         """The agent's fitness as a float, or None if unset."""
         return None if self.property1 is None else float(self.property1)
@@ -20,7 +21,12 @@ class Agent(Node):
     def fitness(self, value):
         self.property1 = None if value is None else repr(value)
 
-    @property
+    @fitness.expression
+    def fitness(cls):
+        # Queryable as Dallinger's: `Agent.query.filter(Agent.fitness > 0.5)`.
+        return cast(cls.property1, Float)
+
+    @hybrid_property
     def generation(self):
         """The agent's generation (used by DiscreteGenerational), stored in `property2`."""
         return None if self.property2 is None else int(self.property2)
@@ -28,6 +34,10 @@ class Agent(Node):
     @generation.setter
     def generation(self, value):
         self.property2 = None if value is None else repr(int(value))
+
+    @generation.expression
+    def generation(cls):
+        return cast(cls.property2, Integer)
 
 
 class ReplicatorAgent(Agent):

@@ -20,6 +20,8 @@ from django.apps import apps
 from django.db import models
 from django.db.models.base import ModelBase
 
+from core import pending
+
 logger = logging.getLogger(__name__)
 
 
@@ -91,8 +93,32 @@ class PolymorphicModelBase(ModelBase):
             return cls
         if base is None:
             cls._polymorphic_base = cls
-        registry.register(cls)
+        elif "polymorphic_identity" not in attrs:
+            cls.polymorphic_identity = _declared_identity(cls) or snake_case(name)
+        if not attrs.get("__abstract__"):
+            # A Dallinger `__abstract__` class only shares code with its subclasses: it
+            # names no rows, so it takes no identity in the registry.
+            registry.register(cls)
         return cls
+
+
+def _declared_identity(cls) -> str | None:
+    """The identity a `__mapper_args__` gives `cls`: its own dict, or one computed for each
+    class (`@declared_attr def __mapper_args__(cls)`), possibly inherited. An inherited
+    dict names the parent's identity, not this class's, so it is ignored."""
+    for klass in cls.__mro__:
+        if "__mapper_args__" in vars(klass):
+            declared = vars(klass)["__mapper_args__"]
+            break
+    else:
+        return None
+    if isinstance(declared, dict):
+        return declared.get("polymorphic_identity") if klass is cls else None
+    if hasattr(declared, "__get__"):
+        computed = declared.__get__(None, cls)
+        if isinstance(computed, dict):
+            return computed.get("polymorphic_identity")
+    return None
 
 
 def _proxy_attrs(name: str, attrs: dict) -> dict:
@@ -105,9 +131,6 @@ def _proxy_attrs(name: str, attrs: dict) -> dict:
     if "app_label" not in options and apps.get_containing_app_config(module) is None:
         options["app_label"] = _external_app_label(module)
     attrs["Meta"] = type("Meta", (), options)
-
-    mapper_args = attrs.get("__mapper_args__") or {}
-    attrs.setdefault("polymorphic_identity", mapper_args.get("polymorphic_identity") or snake_case(name))
 
     if "__init__" in attrs:
         attrs["__init__"] = _initialising(attrs["__init__"])
@@ -127,6 +150,7 @@ def _initialising(custom_init):
             models.Model.__init__(self)
             self._apply_identity()
         custom_init(self, *args, **kwargs)
+        pending.track_new(self)
 
     return __init__
 
@@ -163,9 +187,36 @@ class PolymorphicModel(models.Model, metaclass=PolymorphicModelBase):
     class Meta:
         abstract = True
 
+    #: The positional arguments of Dallinger's constructor for this table (`Info(origin,
+    #: contents)`), accepted when a subclass's own `__init__` calls its base's.
+    constructor_arguments: tuple = ()
+
     def __init__(self, *args, **kwargs):
+        if "_state" in self.__dict__:
+            # A Dallinger-style subclass `__init__` calling its base's after Django's
+            # initialisation ran (see `_initialising`): set what it passes, keep the rest.
+            self._set_constructor_arguments(args, kwargs)
+            return
+        if args and isinstance(args[0], models.Model):
+            # Dallinger's positional form, `Info(node, "contents")`: Django's loading passes
+            # column values, never a model instance, first.
+            super().__init__()
+            self._apply_identity()
+            self._set_constructor_arguments(args, kwargs)
+            pending.track_new(self)
+            return
         super().__init__(*args, **kwargs)
         self._apply_identity()
+
+    def _set_constructor_arguments(self, args, kwargs) -> None:
+        names = type(self).constructor_arguments
+        if len(args) > len(names):
+            raise TypeError(
+                f"{type(self).__name__}() takes at most {len(names)} positional arguments "
+                f"({', '.join(names) or 'none'}), {len(args)} given"
+            )
+        for name, value in [*zip(names, args), *kwargs.items()]:
+            setattr(self, name, value)
 
     def _apply_identity(self) -> None:
         # Read __dict__ directly: on a row loaded with `type` deferred, attribute

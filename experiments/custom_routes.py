@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.urls.resolvers import RoutePattern
 from django.views.decorators.csrf import csrf_exempt
 
+from core import pending
 from experiments import runtime
 
 
@@ -36,7 +37,8 @@ def dispatch(request, path: str):
         allowed = sorted({method for _, methods, _ in found for method in methods})
         return HttpResponseNotAllowed(allowed)
     name, _, kwargs = accepting[0]
-    result = getattr(runtime.experiment(), name)(request, **kwargs)
+    with pending.saving():  # what the route made or changed is saved as Dallinger's commit would
+        result = getattr(runtime.experiment(), name)(request, **kwargs)
     if isinstance(result, HttpResponse):
         return result
     if isinstance(result, str):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from experiments.compat import orm as orm_compat
 from experiments.config import Configuration
 from experiments.experiment import Experiment
 
@@ -190,6 +191,7 @@ def load_experiment(name_or_path: str, environ=None, home=None) -> LoadedExperim
     from experiments import config as config_module
 
     directory, entry_point_class = _locate(name_or_path)
+    orm_compat.install()
     config = config_module.reset_config()
     module = _import_package(directory)
     _alias_package(module.__name__.rpartition(".")[0])

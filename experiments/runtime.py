@@ -6,6 +6,7 @@ import threading
 from django.conf import settings
 from django.db import connection, transaction
 
+from core import pending
 from core.locks import lock_keys
 from core.models import Network
 from experiments.config import get_config
@@ -79,10 +80,11 @@ def experiment():
         cached = getattr(_instances, "cached", None)
         if cached is not None and cached[0] == key:
             return cached[1]
-        instance = experiment_class(session)
+        with pending.saving():
+            instance = experiment_class(session)
         _instances.cached = (key, instance)
         return instance
     _instances.cached = None
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         lock_keys("experiment-setup")
         return experiment_class(session)

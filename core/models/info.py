@@ -14,6 +14,7 @@ class Info(PolymorphicModel, SharedMixin):
     """A piece of information created by a node; its `contents` can be written only once."""
 
     polymorphic_identity = "info"
+    constructor_arguments = ("origin", "contents", "details", "failed")
 
     origin = models.ForeignKey(
         "core.Node", on_delete=models.PROTECT, null=True, blank=True, related_name="all_infos"

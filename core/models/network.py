@@ -2,6 +2,7 @@
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+from core import pending
 from core.models.shared import SharedMixin
 from core.polymorphism import PolymorphicModel
 from core.validation import check_failed, failed_filter, is_subclass, type_filter
@@ -160,10 +161,12 @@ class Network(PolymorphicModel, SharedMixin):
             self.full, stored = self._count_full()
             if self.full != stored:
                 type(self).objects.filter(pk=self.pk).update(full=self.full)
+            pending.mark_saved(self, ["full"])
             return
         self.full = self.size() >= (self.max_size or 0)
         if self.pk is not None:
             type(self).objects.filter(pk=self.pk).update(full=self.full)
+            pending.mark_saved(self, ["full"])
 
     def _count_full(self) -> tuple[bool, bool]:
         """Whether the network has `max_size` live nodes, and the `full` stored in its row."""

@@ -5,6 +5,7 @@ import logging
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
+from core import pending
 from core.fetch import rows_where, update_returning
 from core.models.participant import ParticipantStatus
 from core.models.shared import SharedMixin
@@ -84,6 +85,7 @@ class Node(PolymorphicModel, SharedMixin):
     """A point in a network, optionally belonging to a participant."""
 
     polymorphic_identity = "node"
+    constructor_arguments = ("network", "participant")
 
     network = models.ForeignKey(
         "core.Network", on_delete=models.PROTECT, null=True, blank=True, related_name="all_nodes"
@@ -362,6 +364,12 @@ class Node(PolymorphicModel, SharedMixin):
 
     def _transmit(self, what, to_whom) -> list:
         infos = unique(self._resolve_infos(what))
+        # A Dallinger source's `create_information()` may return its new info unsaved,
+        # relying on the session to write it before the transmission refers to it.
+        pending.flush()
+        for info in infos:
+            if info.pk is None:
+                info.save()
         outgoing = _OutgoingVectors(self)
         targets = unique(self._resolve_targets(to_whom, outgoing))
         if not infos or not targets:
@@ -438,12 +446,12 @@ class Node(PolymorphicModel, SharedMixin):
             # Nothing to do with the infos: one statement marks and returns the pending ones.
             return self._mark_pending_received(transmission_class)
         with transaction.atomic():
-            pending = transmission_class.objects.select_for_update(of=("self",)).filter(
+            waiting = transmission_class.objects.select_for_update(of=("self",)).filter(
                 destination=self, status="pending", failed=False
             )
             if what is not None:
-                pending = pending.filter(pk=what.pk)
-            received = list(pending.select_related("info").order_by("creation_time", "id"))
+                waiting = waiting.filter(pk=what.pk)
+            received = list(waiting.select_related("info").order_by("creation_time", "id"))
             if what is not None and not received:
                 raise ValueError(f"{self!r} cannot receive {what!r} as it is not in its pending_transmissions")
             now = timezone.now()
@@ -452,9 +460,14 @@ class Node(PolymorphicModel, SharedMixin):
             )
             for transmission in received:
                 transmission.status, transmission.receive_time = "received", now
+                pending.mark_saved(transmission, ["status", "receive_time"])
             if what is not None:
                 what.status, what.receive_time = "received", now
+                pending.mark_saved(what, ["status", "receive_time"])
             self.update([transmission.info for transmission in received])
+            # What `update()` made or changed without saving (Dallinger's session would
+            # write it at the request's commit) is saved with the receipt.
+            pending.flush()
         return received
 
     def _mark_pending_received(self, transmission_class) -> list:

@@ -121,6 +121,7 @@ class Question(PolymorphicModel, SharedMixin):
     """One answer of a participant to a question (the questionnaire is stored as JSON text)."""
 
     polymorphic_identity = "question"
+    constructor_arguments = ("participant", "question", "response", "number")
 
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, null=True, blank=True, related_name="all_questions"

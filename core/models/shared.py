@@ -5,7 +5,9 @@ import inspect
 from django.db import models, transaction
 from django.utils import timezone
 
+from core import pending
 from core.fetch import update_row
+from core.query import QueryProperty
 
 
 def json_details_default() -> dict:
@@ -34,8 +36,40 @@ class SharedMixin(models.Model):
     #: HTML shown for this object in the dashboard's network view.
     visualization_html = ""
 
+    #: Dallinger's `Model.query` (core/query.py), e.g. `Node.query.filter_by(failed=False).all()`.
+    query = QueryProperty()
+    #: Fields read on the class (`Node.property1`) build query conditions (core/query.py).
+    _queryable_columns = True
+    #: New and loaded objects are tracked in an open scope of core/pending.py.
+    _tracked_by_pending = True
+
     class Meta:
         abstract = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not args:  # positional values: a row being loaded, not an object being made
+            pending.track_new(self)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Load a row (and remember it in an open scope of core/pending.py)."""
+        instance = super().from_db(db, field_names, values)
+        pending.track_loaded(instance)
+        return instance
+
+    def save(self, *args, **kwargs):
+        """Save; a refused object is no longer pending, a saved one counts as unchanged."""
+        try:
+            super().save(*args, **kwargs)
+        except BaseException:
+            pending.discard(self)
+            raise
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            pending.track_loaded(self)
+        else:
+            pending.mark_saved(self, [self._meta.get_field(name).attname for name in update_fields])
 
     # Every update of a saved record row goes through here: a plain UPDATE by primary key
     # instead of one compiled by the ORM on each save (see core/fetch.py), 2.5 times cheaper.

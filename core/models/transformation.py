@@ -10,6 +10,7 @@ class Transformation(PolymorphicModel, SharedMixin):
     """`info_out` was made from `info_in` at `info_out`'s origin node."""
 
     polymorphic_identity = "transformation"
+    constructor_arguments = ("info_in", "info_out")
 
     info_in = models.ForeignKey(
         "core.Info", on_delete=models.PROTECT, null=True, blank=True, related_name="transformation_applied_to"

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from core import pending
 from core.infos import TrackingEvent
 from core.models import Info, Transformation
 from experiments.binding import Caller
@@ -26,7 +27,7 @@ def info_create(
     """Create an info at a node. A failed node only takes infos created failed."""
     if contents is None:
         raise BadRequest("contents is required to create an info.")
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         node = node_get(node_id=node_id)
         caller.require_for_node(node)
         if node.failed and not failed:
@@ -67,7 +68,7 @@ def transformation_create(
     properties=None,
 ) -> Transformation:
     """Record that `info_out` was made from `info_in` at the node."""
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         node = node_get(node_id=node_id)
         caller.require_for_node(node)
         info_in = info_get(info_id=info_in_id, participant=node.participant)

@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.db.models import Count, Q
 
+from core import pending
 from core.locks import lock_keys
 from core.models import Network, Participant, ParticipantStatus, Recruitment
 from experiments.errors import NotFound
@@ -24,7 +25,7 @@ def experiment_launch(*, experiment) -> str:
     """Create the networks, open recruitment for `initial_recruitment_size`, and return the
     recruiter's message. Launching again does not recruit again."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), pending.saving():
             lock_keys("experiment-launch", "experiment-setup")
             experiment.setup()
             if experiment_launched():

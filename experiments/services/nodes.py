@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from core import pending
 from core.fetch import by_pk
 from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.binding import Caller
@@ -20,7 +21,7 @@ def node_create_for_participant(*, experiment, participant_id, caller: Caller, d
     concurrent requests never overfill a network; a network that filled up meanwhile is
     skipped and another chosen. Refused (403) when no network is left.
     """
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         participant = by_pk(Participant, as_id(participant_id), lock="no_key_update")
         if participant is None:
             raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
@@ -89,7 +90,7 @@ def node_vectors(*, experiment, node_id, direction: str, failed) -> list:
 
 def node_connect(*, experiment, node_id, other_node_id, direction: str, caller: Caller) -> list:
     """Connect two nodes; returns the new vectors. The caller acts for the first node's participant."""
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         node = node_get(node_id=node_id)
         caller.require_for_node(node)
         other = node_get(node_id=other_node_id, participant=node.participant)
@@ -123,7 +124,7 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str, call
     without being answered, nor answered as received by two concurrent readers. Receiving
     changes the node's record, so only its participant's caller may ask for pending ones.
     """
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         node = node_get(node_id=node_id)
         received = []
         if direction in ("incoming", "all") and status in ("pending", "all") and not node.failed:
@@ -139,7 +140,7 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str, call
 
 def node_transmit(*, experiment, node_id, what, to_whom, caller: Caller, details=None, properties=None) -> list:
     """Send infos from the node; `what` and `to_whom` are ids, known classes or None."""
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         node = node_get(node_id=node_id)
         caller.require_for_node(node)
         what = _resolve_id(what, node.all_infos.model, "info", node)

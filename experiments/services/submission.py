@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from core import pending
 from core.background import send_after_commit
 from core.fetch import by_pk
 from core.models import Participant, ParticipantStatus
@@ -43,7 +44,7 @@ def participant_submit(*, experiment, participant_id, caller: Caller) -> Partici
     Recruiters whose own site confirms submission (MTurk) only record that it started;
     for the others the submission is processed at once.
     """
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         participant = _lock_participant(participant_id, caller)
         if participant.status not in SUBMITTABLE:
             return participant
@@ -64,7 +65,7 @@ def prolific_submission_confirm(*, experiment, participant_id, assignment_id, ca
     checks run and what is owed is written on the ledger). The approval itself waits until
     Prolific shows the submission awaiting review. Safe to repeat: a participant already
     processed is left as they are."""
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         participant = _lock_participant(participant_id, caller)
         if nickname_of(participant.recruiter_id) != "prolific":
             raise BadRequest(
@@ -151,7 +152,7 @@ def participant_worker_failed(*, experiment, participant_id, caller: Caller) -> 
     Its end time is recorded; a working bot is rejected, its nodes failed, and a
     replacement recruited.
     """
-    with transaction.atomic():
+    with transaction.atomic(), pending.saving():
         participant = _lock_participant(participant_id, caller)
         participant.end_time = participant.end_time or timezone.now()
         fields = ["end_time"]

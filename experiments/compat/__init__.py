@@ -1,0 +1,1 @@
+"""Names and modules that let experiments written for Dallinger run here unchanged."""
