@@ -233,7 +233,7 @@ def id_or_class(wrong_base: str) -> Kind:
 
 RECRUITER = Kind(
     "hotair",
-    (("nosuchrecruiter", REFUSE), ("x" * 51, REFUSE), ("\x00", REFUSE), ([], REFUSE), ({}, REFUSE), ("", EITHER)),
+    (("nosuchrecruiter", EITHER), ("x" * 51, REFUSE), ("\x00", REFUSE), ([], REFUSE), ({}, REFUSE), ("", EITHER)),
 )
 FORBIDDEN = Kind(None, (("true", REFUSE), ("false", REFUSE), ("all", REFUSE), ("", REFUSE)))
 EVENT_TYPE = Kind(
