@@ -87,9 +87,9 @@ def for_participant(participant, config, base_url: str) -> Recruiter:
     here (Dallinger records any recruiter name a participant arrives with)."""
     if not is_installed(participant.recruiter_id):
         raise RecruiterNotInstalled(
-            f"Participant {participant.pk} came through the recruiter {participant.recruiter_id!r}, "
-            f"which is not installed here (known: {', '.join(sorted(RECRUITERS))}), so nothing that needs "
-            "their recruiter (the exit page, submission, approval, payment) can be done. Nothing was changed."
+            f"The recruiter {participant.recruiter_id!r} this participant came through is not installed "
+            f"here (known: {', '.join(sorted(RECRUITERS))}), so what needs it (the exit page, submission, "
+            "approval, payment) cannot be done."
         )
     return _for_mode(by_name(nickname_of(participant.recruiter_id)), config)(config, base_url=base_url)
 
