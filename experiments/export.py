@@ -288,7 +288,7 @@ def _records(archive: zipfile.ZipFile, table: str):
 
 
 def _load_table(archive: zipfile.ZipFile, model, fields: list) -> int:
-    parsers = [_parser(field) for field in fields]
+    parsers = [field_parser(field) for field in fields]
     names = [field.attname for field in fields]
     table = model._meta.db_table
     batch, count = [], 0
@@ -318,7 +318,8 @@ def _insert(model, batch: list) -> int:
     return inserted
 
 
-def _parser(field):
+def field_parser(field):
+    """The function reading one CSV field of a column of `field` (None is handled by callers)."""
     if isinstance(field, models.BooleanField):
         return _parse_boolean
     if isinstance(field, models.DateTimeField):
