@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from core.models import Info, Participant
+from core.models import Info
 from experiments import data
 from experiments.export import export_data
 
