@@ -86,6 +86,8 @@ def test_a_hook_that_fails_stops_the_replay_with_a_readable_error(replaying, exp
     assert ("finish",) not in replaying.CALLS
 
 
+# Committed rows: PostgreSQL cannot clear tables whose rows this transaction just wrote.
+@pytest.mark.django_db(transaction=True)
 def test_replay_refuses_a_database_that_holds_data_unless_told_to_replace_it(replaying, export_zip, make_network):
     kept = make_network()
 
@@ -99,6 +101,8 @@ def test_replay_refuses_a_database_that_holds_data_unless_told_to_replace_it(rep
     assert Info.objects.count() == 3
 
 
+# Committed rows: PostgreSQL cannot clear tables whose rows this transaction just wrote.
+@pytest.mark.django_db(transaction=True)
 def test_replacing_with_a_zip_that_cannot_be_loaded_keeps_the_data(replaying, make_network, tmp_path):
     kept = make_network()
     (tmp_path / "broken.zip").write_text("not a zip")
