@@ -123,13 +123,18 @@ def _is_participant_page(template_name: str) -> bool:
     return folder is not None and template_name not in RESERVED_TEMPLATES and (folder / template_name).is_file()
 
 
-def _render_page(request, template_name: str):
+def _require_page(template_name: str) -> None:
+    """Http404 unless `/<name>` may show `template_name` and the template exists."""
     if not _is_participant_page(template_name):
         raise Http404(f"No page {template_name}")
     try:
         get_template(template_name)
     except TemplateDoesNotExist:
         raise Http404(f"No page {template_name}") from None
+
+
+def _render_page(request, template_name: str):
+    _require_page(template_name)
     context = {"participant_id": request.GET.get("participant_id", ""), "scale": QUESTIONNAIRE_SCALE}
     return render(request, template_name, context)
 
@@ -142,7 +147,9 @@ def page_or_experiment_route(request, path: str):
         return custom_routes.dispatch(request, path)
     parts = path.strip("/").split("/")
     if len(parts) in (1, 2) and all(PAGE_NAME.match(part) for part in parts):
+        template_name = "/".join(parts) + ".html"
         if request.method not in PAGE_METHODS:
+            _require_page(template_name)  # a page that is not there stays a 404, whatever the method
             return HttpResponseNotAllowed(PAGE_METHODS)
-        return _render_page(request, "/".join(parts) + ".html")
+        return _render_page(request, template_name)
     raise Http404(f"No page /{path}")

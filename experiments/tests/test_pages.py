@@ -173,7 +173,7 @@ def test_the_favicon_is_served_as_an_icon(client):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
-@pytest.mark.parametrize("page", ["/", "/ad", "/consent", "/instructions/part1"])
+@pytest.mark.parametrize("page", ["/", "/ad", "/consent", "/instructions"])
 def test_a_page_called_with_another_method_than_get_is_not_allowed(client, page, method):
     response = getattr(client, method)(page)
 
@@ -190,3 +190,8 @@ def test_an_api_route_called_with_the_wrong_method_answers_405_in_json(client, m
 
     assert response.status_code == 405
     assert response.json()["status"] == "error"
+
+
+def test_a_page_that_is_not_there_is_not_found_whatever_the_method(client):
+    assert client.post("/no-such-page").status_code == 404
+    assert client.post("/some/where").status_code == 404
