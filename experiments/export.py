@@ -1,14 +1,15 @@
 """Dallinger's data export: the experimental record as a zip of CSV files, and loading one back.
 
 Layout of the zip (Dallinger's): `experiment_id.md` (the id on its first line, then when and
-what was exported) and `data/<table>.csv` for each of the ten tables, with the database's
-column names in its column order and rows ordered by id.
+what was exported) and `data/<table>.csv` for each table (Dallinger's nine and
+`recruitment`), with the database's column names in its column order and rows ordered by id.
 
-Values are written as PostgreSQL's `COPY ... CSV` writes them, except where pandas reads
-ours back better: an empty unquoted field is NULL and `""` is the empty string; booleans
-are `True`/`False` (PostgreSQL writes `t`/`f`, which pandas leaves as strings);
-timestamps are ISO 8601 in UTC with their offset (`2024-05-01T12:00:00.123456+00:00`);
-`details` and `entry_information` are JSON text. Reading accepts `t`/`f` too.
+Values are written as Dallinger's export writes them (PostgreSQL's `COPY ... CSV`): an empty
+unquoted field is NULL and `""` is the empty string; booleans are `t`/`f`; timestamps are
+UTC without a zone (`2024-05-01 12:00:00.123456`, trailing zeros dropped); floats in their
+shortest form (`2`, `0.5`); `details` and `entry_information` are JSON text as a `jsonb`
+column prints it (keys shortest first, `", "` and `": "` between items). Reading accepts
+`True`/`False` and timestamps with an offset too (exports of earlier versions).
 """
 
 import contextlib
@@ -23,8 +24,9 @@ from pathlib import Path
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from core.models import Participant
+from core.models import Info, Participant
 from core.record import MODELS_DEPENDENTS_FIRST
+from core.timestamps import csv_timestamp, parse_timestamp
 from experiments.export_csv import CSVFormatError, read_records, write_record
 
 #: The exported tables' models, in an order where every row's foreign keys come earlier.
@@ -37,6 +39,12 @@ SCRUBBED_NOTE = "worker_id and unique_id pseudonymised, fingerprint_hash cleared
 
 _BATCH_SIZE = 1000
 _TRUE, _FALSE = {"True", "true", "t", "1"}, {"False", "false", "f", "0"}
+
+
+#: Tables Dallinger does not export: an export of Dallinger's loads without them.
+OPTIONAL_TABLES = frozenset({"recruitment"})
+#: Columns Dallinger added after its exports had begun; older exports lack them.
+OPTIONAL_COLUMNS = {"vector": {"type"}, "info": {"complete"}}
 
 
 class ArchiveError(Exception):
@@ -127,12 +135,35 @@ def _zip_member_text(archive: zipfile.ZipFile, name: str):
 
 def _formatter(field):
     if isinstance(field, models.BooleanField):
-        return lambda value: "True" if value else "False"
+        return lambda value: "t" if value else "f"
     if isinstance(field, models.DateTimeField):
-        return lambda value: value.astimezone(timezone.utc).isoformat()
+        return csv_timestamp
     if isinstance(field, models.JSONField):
-        return lambda value: json.dumps(value, ensure_ascii=False)
+        return jsonb_text
+    if isinstance(field, models.FloatField):
+        return float_text
     return str
+
+
+def jsonb_text(value) -> str:
+    """JSON as PostgreSQL prints a `jsonb` value: object keys shortest first (then by their
+    UTF-8 bytes), `", "` between items and `": "` after keys, non-ASCII text as it is."""
+    return json.dumps(_jsonb_ordered(value), ensure_ascii=False)
+
+
+def _jsonb_ordered(value):
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda key: (len(key.encode()), key.encode()))
+        return {key: _jsonb_ordered(value[key]) for key in keys}
+    if isinstance(value, list):
+        return [_jsonb_ordered(item) for item in value]
+    return value
+
+
+def float_text(value: float) -> str:
+    """A float as PostgreSQL prints a `double precision`: the shortest form, no `.0` on whole numbers."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 class _ParticipantScrubber:
@@ -203,7 +234,10 @@ def import_data(zip_path: Path) -> dict[str, int]:
             with transaction.atomic():
                 columns = _check_layout(archive)
                 _check_empty()
-                counts = {table: _load_table(archive, _MODEL_OF[table], columns[table]) for table in TABLES}
+                counts = {
+                    table: _load_table(archive, _MODEL_OF[table], columns[table]) if table in columns else 0
+                    for table in TABLES
+                }
                 _reset_sequences()
         except (CSVFormatError, UnicodeDecodeError) as error:
             raise ArchiveError(f"{zip_path} is not a readable export: {error}") from error
@@ -219,20 +253,27 @@ def _check_empty() -> None:
 
 
 def _check_layout(archive: zipfile.ZipFile) -> dict[str, list[models.Field]]:
-    """Each table's fields in the order of its CSV header; ArchiveError if they do not match."""
+    """Each table's fields in the order of its CSV header; ArchiveError if they do not match.
+
+    Tables and columns Dallinger's own exports may lack (OPTIONAL_TABLES, OPTIONAL_COLUMNS)
+    are left out of the answer; their rows and values take the defaults.
+    """
     csv_names = {name for name in archive.namelist() if name.startswith("data/") and name.endswith(".csv")}
     expected = {f"data/{table}.csv" for table in TABLES}
-    if missing := sorted(expected - csv_names):
+    if missing := sorted(expected - csv_names - {f"data/{table}.csv" for table in OPTIONAL_TABLES}):
         raise ArchiveError(f"The zip has no {', '.join(missing)}.")
     if unknown := sorted(csv_names - expected):
         raise ArchiveError(f"The zip has unknown tables: {', '.join(unknown)}.")
     columns = {}
     for table in TABLES:
+        if f"data/{table}.csv" not in csv_names:
+            continue
         fields = {field.column: field for field in table_columns(_MODEL_OF[table])}
         with contextlib.closing(_records(archive, table)) as records:
             header = next(records, None) or []
         unknown = [name for name in header if name not in fields]
-        missing = [name for name in fields if name not in header]
+        optional = OPTIONAL_COLUMNS.get(table, set())
+        missing = [name for name in fields if name not in header and name not in optional]
         if unknown or missing or len(set(header)) != len(header):
             problems = [f"unknown columns {unknown}" if unknown else "", f"missing columns {missing}" if missing else ""]
             detail = "; ".join(problem for problem in problems if problem) or "repeated columns"
@@ -247,7 +288,7 @@ def _records(archive: zipfile.ZipFile, table: str):
 
 
 def _load_table(archive: zipfile.ZipFile, model, fields: list) -> int:
-    parsers = [_parser(field) for field in fields]
+    parsers = [field_parser(field) for field in fields]
     names = [field.attname for field in fields]
     table = model._meta.db_table
     batch, count = [], 0
@@ -262,6 +303,8 @@ def _load_table(archive: zipfile.ZipFile, model, fields: list) -> int:
                 values[name] = None if text is None else parse(text)
             except ValueError as error:
                 raise ArchiveError(f"data/{table}.csv line {line}, column {field.column}: {error}") from None
+        if model is Info and "complete" not in values:
+            values["complete"] = values.get("contents") is not None  # what Info.save keeps
         batch.append(model(**values))
         if len(batch) >= _BATCH_SIZE:
             count += _insert(model, batch)
@@ -275,11 +318,12 @@ def _insert(model, batch: list) -> int:
     return inserted
 
 
-def _parser(field):
+def field_parser(field):
+    """The function reading one CSV field of a column of `field` (None is handled by callers)."""
     if isinstance(field, models.BooleanField):
         return _parse_boolean
     if isinstance(field, models.DateTimeField):
-        return _parse_timestamp
+        return parse_timestamp
     if isinstance(field, models.JSONField):
         return json.loads
     if isinstance(field, (models.IntegerField, models.ForeignKey)):
@@ -295,12 +339,6 @@ def _parse_boolean(text: str) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(f"{text!r} is not a boolean (True/False)")
-
-
-def _parse_timestamp(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    # Dallinger's own exports hold naive UTC times.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _reset_sequences() -> None:

@@ -8,12 +8,13 @@ experiment's template of that name, or the platform's. Pages are never cached.
 import re
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from experiments import custom_routes, runtime
 from experiments.assets import RESERVED_TEMPLATES
@@ -25,6 +26,11 @@ from recruitment.recruiters import generate_random_id
 
 PAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # bounded: longer names are no file's name
 PREVIEW_ASSIGNMENT = "ASSIGNMENT_ID_NOT_AVAILABLE"
+#: The values of `generate_tokens` that do not ask `/ad` for made-up ids. Dallinger makes ids
+#: for `1`, `true` and `yes`; a bare `?generate_tokens` (the links this project prints) does too.
+KEEP_TOKENS = frozenset({"0", "false", "no"})
+#: The methods a participant page answers; others are 405, as for every known route.
+PAGE_METHODS = ("GET", "HEAD")
 QUESTIONNAIRE_SCALE = range(1, 8)
 #: The platform's pages a participant may be sent to by name (`dallinger.goToPage`).
 PLATFORM_PAGES = frozenset(
@@ -37,21 +43,27 @@ def _refuse(request, message: str, status: int, error_type: str):
 
 
 @never_cache
+@require_http_methods(PAGE_METHODS)
 def index(request):
     """GET /: a plain page saying what this server is."""
     return render(request, "index.html")
 
 
 @never_cache
+@require_http_methods(PAGE_METHODS)
 def ad(request):
     """GET /ad: the invitation a recruited participant lands on."""
     config = runtime.active().config
     params = request.GET
-    if "generate_tokens" in params:
+    if "generate_tokens" in params and params["generate_tokens"].lower() not in KEEP_TOKENS:
         query = params.copy()
         del query["generate_tokens"]
-        for name in ("hitId", "assignmentId", "workerId"):
-            query[name] = generate_random_id()
+        given = entry_ids(query)
+        # Only the ids the link lacks are made up: a test link may fix some of them (a
+        # worker id to try the repeat-worker check) and must arrive with those unchanged.
+        for field, name in (("hit_id", "hitId"), ("assignment_id", "assignmentId"), ("worker_id", "workerId")):
+            if field not in given:
+                query[name] = generate_random_id()
         query.setdefault("mode", config.get("mode", "debug"))
         query.setdefault("recruiter", "hotair")
         return HttpResponseRedirect(f"/ad?{query.urlencode()}")
@@ -111,13 +123,18 @@ def _is_participant_page(template_name: str) -> bool:
     return folder is not None and template_name not in RESERVED_TEMPLATES and (folder / template_name).is_file()
 
 
-def _render_page(request, template_name: str):
+def _require_page(template_name: str) -> None:
+    """Http404 unless `/<name>` may show `template_name` and the template exists."""
     if not _is_participant_page(template_name):
         raise Http404(f"No page {template_name}")
     try:
         get_template(template_name)
     except TemplateDoesNotExist:
         raise Http404(f"No page {template_name}") from None
+
+
+def _render_page(request, template_name: str):
+    _require_page(template_name)
     context = {"participant_id": request.GET.get("participant_id", ""), "scale": QUESTIONNAIRE_SCALE}
     return render(request, template_name, context)
 
@@ -130,5 +147,9 @@ def page_or_experiment_route(request, path: str):
         return custom_routes.dispatch(request, path)
     parts = path.strip("/").split("/")
     if len(parts) in (1, 2) and all(PAGE_NAME.match(part) for part in parts):
-        return _render_page(request, "/".join(parts) + ".html")
+        template_name = "/".join(parts) + ".html"
+        if request.method not in PAGE_METHODS:
+            _require_page(template_name)  # a page that is not there stays a 404, whatever the method
+            return HttpResponseNotAllowed(PAGE_METHODS)
+        return _render_page(request, template_name)
     raise Http404(f"No page /{path}")

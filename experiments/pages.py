@@ -14,7 +14,7 @@ from experiments.error_page import render_error_page
 from experiments.errors import ExperimentError
 from experiments.services.feedback import error_feedback_record
 from experiments.services.lookups import as_id, participant_get_for_exit
-from recruitment.recruiters import participant_recruiter
+from recruitment.recruiters import RecruiterNotInstalled, participant_recruiter
 
 
 @never_cache
@@ -31,7 +31,10 @@ def recruiter_exit(request):
         participant = participant_get_for_exit(participant_id=request.GET.get("participant_id"), caller=caller)
     except ExperimentError as error:
         return render_error_page(request, error.status_code, message=error.message, participant=error.participant)
-    recruiter = participant_recruiter(experiment=experiment, participant=participant)
+    try:
+        recruiter = participant_recruiter(experiment=experiment, participant=participant)
+    except RecruiterNotInstalled as error:
+        return render_error_page(request, 409, message=str(error), participant=participant)
     context = recruiter.exit_page_context(participant)
     return render(request, recruiter.exit_template, context)
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("error-page", pages.error_page),
     path("handle-error", pages.handle_error),
     path("static/<path:path>", assets.static_file),
+    path("favicon.ico", assets.static_file, {"path": "favicon.ico"}),
     path("", journey.index),
     path("ad", journey.ad),
     # The experiment's own routes and pages come last, so they cannot shadow the protocol's.

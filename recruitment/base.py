@@ -48,6 +48,10 @@ class RecruiterError(Exception):
     """A recruiter cannot do what it was asked (bad configuration, service refusal)."""
 
 
+class RecruiterNotInstalled(RecruiterError):
+    """A participant's recorded recruiter is not installed here, so nothing that needs it can be done."""
+
+
 class Recruiter:
     """The interface every recruiter implements; the defaults do nothing."""
 

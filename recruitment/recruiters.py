@@ -16,6 +16,7 @@ from recruitment.base import (
     HotAirRecruiter,
     Recruiter,
     RecruiterError,
+    RecruiterNotInstalled,
     generate_random_id,
 )
 from recruitment.bots import BotRecruiter
@@ -34,11 +35,13 @@ __all__ = [
     "ProlificRecruiter",
     "Recruiter",
     "RecruiterError",
+    "RecruiterNotInstalled",
     "by_name",
     "for_participant",
     "participant_recruiter",
     "from_config",
     "generate_random_id",
+    "is_installed",
     "nickname_of",
 ]
 
@@ -73,8 +76,21 @@ def nickname_of(recruiter_id: str | None) -> str:
     return recruiter_id.split(":", 1)[0]
 
 
+def is_installed(recruiter_id: str | None) -> bool:
+    """Whether the recruiter a participant's `recruiter_id` names is installed here."""
+    nickname = nickname_of(recruiter_id)
+    return any(nickname in (recruiter.nickname, recruiter.__name__) for recruiter in RECRUITERS.values())
+
+
 def for_participant(participant, config, base_url: str) -> Recruiter:
-    """The recruiter that brought `participant` in."""
+    """The recruiter that brought `participant` in; RecruiterNotInstalled if it is not installed
+    here (Dallinger records any recruiter name a participant arrives with)."""
+    if not is_installed(participant.recruiter_id):
+        raise RecruiterNotInstalled(
+            f"The recruiter {participant.recruiter_id!r} this participant came through is not installed "
+            f"here (known: {', '.join(sorted(RECRUITERS))}), so what needs it (the exit page, submission, "
+            "approval, payment) cannot be done."
+        )
     return _for_mode(by_name(nickname_of(participant.recruiter_id)), config)(config, base_url=base_url)
 
 

@@ -233,7 +233,7 @@ def id_or_class(wrong_base: str) -> Kind:
 
 RECRUITER = Kind(
     "hotair",
-    (("nosuchrecruiter", REFUSE), ("x" * 51, REFUSE), ("\x00", REFUSE), ([], REFUSE), ({}, REFUSE), ("", EITHER)),
+    (("nosuchrecruiter", EITHER), ("x" * 51, REFUSE), ("\x00", REFUSE), ([], REFUSE), ({}, REFUSE), ("", EITHER)),
 )
 FORBIDDEN = Kind(None, (("true", REFUSE), ("false", REFUSE), ("all", REFUSE), ("", REFUSE)))
 EVENT_TYPE = Kind(
@@ -525,7 +525,8 @@ ROUTES = [
         },
         api=False,
     ),
-    Route("", ("GET",), api=False, methods_enforced=False),
+    Route("", ("GET",), api=False),
+    Route("favicon.ico", ("GET",), api=False),
     Route(
         "ad",
         ("GET",),
@@ -538,7 +539,6 @@ ROUTES = [
         },
         required=("hitId", "assignmentId"),
         api=False,
-        methods_enforced=False,
     ),
     Route(
         "<path:path>",
@@ -552,7 +552,6 @@ ROUTES = [
             )
         },
         api=False,
-        methods_enforced=False,
     ),
 ]
 

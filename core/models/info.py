@@ -23,6 +23,8 @@ class Info(PolymorphicModel, SharedMixin):
         "core.Network", on_delete=models.PROTECT, null=True, blank=True, related_name="all_infos"
     )
     contents = models.TextField(null=True, blank=True)
+    #: Dallinger's flag: true once the info has contents (kept by `save`).
+    complete = models.BooleanField(default=False)
 
     class Meta:
         db_table = "info"
@@ -37,11 +39,17 @@ class Info(PolymorphicModel, SharedMixin):
         super().__setattr__(name, value)
 
     def save(self, *args, **kwargs):
-        """Take the network from the origin; refuse live infos on a failed node."""
+        """Take the network from the origin; refuse live infos on a failed node; mark it
+        complete once it has contents."""
         if self._state.adding and self.origin is not None:
             if self.origin.failed and not self.failed:
                 raise ValueError(f"Only failed Infos can be added to {self.origin!r}, as it has failed")
             self.network_id = self.origin.network_id
+        if self.contents is not None and not self.complete:
+            self.complete = True
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "complete"]
         super().save(*args, **kwargs)
 
     def __repr__(self):

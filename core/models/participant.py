@@ -33,7 +33,7 @@ class Participant(PolymorphicModel, SharedMixin):
     recruiter_id = models.CharField(max_length=50, null=True, blank=True)
     worker_id = models.CharField(max_length=50)
     assignment_id = models.CharField(max_length=50, db_index=True)
-    unique_id = models.CharField(max_length=75, db_index=True)
+    unique_id = models.CharField(max_length=150, db_index=True)
     hit_id = models.CharField(max_length=50)
     mode = models.CharField(max_length=50)
     end_time = models.DateTimeField(null=True, blank=True)

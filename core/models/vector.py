@@ -11,6 +11,9 @@ TRANSMISSION_STATUSES = ("all", "pending", "received")
 class Vector(SharedMixin):
     """A one-way link `origin → destination`; two vectors make a two-way link."""
 
+    #: Dallinger's column naming the vector's class; vectors are not subclassed here.
+    type = models.CharField(max_length=50, default="vector")
+
     origin = models.ForeignKey(
         "core.Node", on_delete=models.PROTECT, null=True, blank=True, related_name="all_outgoing_vectors"
     )

@@ -9,6 +9,7 @@ import logging
 from datetime import date, datetime
 from decimal import Decimal
 
+from core.timestamps import json_timestamp
 from dashboard.monitoring.graph import MAX_INFOS, MAX_TRANSFORMATIONS, MAX_VECTORS, mark_sources
 from experiments.experiment import Experiment
 from experiments.monitoring import VISUALIZABLE
@@ -52,7 +53,9 @@ def plain(value, depth: int = 0):
         return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return json_timestamp(value)
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
 

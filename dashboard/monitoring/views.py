@@ -1,11 +1,11 @@
 """The Monitoring page, its data endpoint and an object's details: parse, read, answer."""
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from core.models import Node
+from core.timestamps import DallingerJSONEncoder
 from dashboard.monitoring import graph, hooks, statistics
 from dashboard.monitoring.consumers import LIVE_PATH
 from dashboard.monitoring.params import BadQuery, parse_query
@@ -57,7 +57,7 @@ def data(request, *, site):
         "participants_over_time": statistics.participants_over_time(),
         "problems": problems,
     }
-    return JsonResponse(answer, encoder=DjangoJSONEncoder)
+    return JsonResponse(answer, encoder=DallingerJSONEncoder)
 
 
 def details(request, object_type: str, pk: int, *, site):
@@ -79,4 +79,4 @@ def details(request, object_type: str, pk: int, *, site):
     else:
         if html:
             answer["html"] = html
-    return JsonResponse(answer, encoder=DjangoJSONEncoder)
+    return JsonResponse(answer, encoder=DallingerJSONEncoder)

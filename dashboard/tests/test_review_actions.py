@@ -88,7 +88,7 @@ def test_a_participant_of_an_unknown_recruiter_is_left_as_they_are(admin_client,
     page = confirm(admin_client, action, [participant], message="Bad work.", amount="1.00", reason="Thanks",
                    request_key="a-good-request-key").content.decode()  # fmt: skip
 
-    assert f"Participant {participant.pk}: Unknown recruiter &#x27;mturk&#x27;." in page
+    assert f"Participant {participant.pk}: The recruiter &#x27;mturk&#x27; this participant came through is not installed" in page
     participant.refresh_from_db()
     assert participant.status == "working" and not Payment.objects.exists()
 

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from experiments import runtime
 from experiments.api.params import Parameters
+from experiments.api.renderers import RENDERERS
 from experiments.binding import Caller
 
 
@@ -28,6 +29,7 @@ class ExperimentAPIView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     content_negotiation_class = JSONUnlessAskedForHTML
+    renderer_classes = RENDERERS
 
     # Django's cached_property, not functools': on Python 3.11 the latter holds one lock for
     # every view instance while it computes, so a process's request threads would queue here

@@ -9,6 +9,7 @@ from rest_framework import exceptions as drf_exceptions
 from core.networks import NetworkRuleError
 from experiments.api.responses import error
 from experiments.errors import ExperimentError
+from recruitment.base import RecruiterNotInstalled
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,15 @@ def exception_handler(exc, context):
             error_code=exc.error_code,
             participant=exc.participant,
             error_type=type(exc).__name__,
+        )
+    if isinstance(exc, RecruiterNotInstalled):
+        # The request is well formed; the record names a recruiter this server lacks.
+        return error(
+            request,
+            message=str(exc),
+            status=409,
+            error_code="recruiter_not_installed",
+            error_type="RecruiterNotInstalled",
         )
     if isinstance(exc, drf_exceptions.APIException):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)

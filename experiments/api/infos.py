@@ -4,6 +4,7 @@ from rest_framework.request import Request
 
 from core.models import Info, Transformation
 from experiments.api.base import ExperimentAPIView
+from experiments.api.cross_origin import AnyOriginMixin
 from experiments.api.responses import as_json, success
 from experiments.services import infos as info_services
 
@@ -16,7 +17,7 @@ class InfoDetailAPI(ExperimentAPIView):
         return success(info=as_json(info))
 
 
-class InfoCreateAPI(ExperimentAPIView):
+class InfoCreateAPI(AnyOriginMixin, ExperimentAPIView):
     """POST /info/<node_id>: a new info made by the node."""
 
     def post(self, request: Request, node_id):
@@ -32,14 +33,8 @@ class InfoCreateAPI(ExperimentAPIView):
         )
         return success(info=as_json(info))
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        """Let pages from any origin read every answer, errors included (as Dallinger's route does)."""
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Access-Control-Allow-Origin"] = "*"
-        return response
 
-
-class TrackingEventAPI(ExperimentAPIView):
+class TrackingEventAPI(AnyOriginMixin, ExperimentAPIView):
     """POST /tracking_event/<node_id>: record a front-end event."""
 
     def post(self, request: Request, node_id):

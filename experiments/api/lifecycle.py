@@ -4,6 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from experiments.api.base import ExperimentAPIView
+from experiments.api.cross_origin import AnyOriginMixin
 from experiments.api.responses import success
 from experiments.errors import BadRequest, Refused
 from experiments.services.lifecycle import LaunchError, experiment_launch, experiment_property, experiment_summary
@@ -73,7 +74,7 @@ class WorkerCompleteAPI(ExperimentAPIView):
         return self.get(request)
 
 
-class ProlificSubmissionListenerAPI(ExperimentAPIView):
+class ProlificSubmissionListenerAPI(AnyOriginMixin, ExperimentAPIView):
     """POST /prolific-submission-listener: the Prolific exit page's button was pressed
     (form fields `assignmentId`, `participantId`); only the participant's own browser may."""
 
@@ -87,14 +88,6 @@ class ProlificSubmissionListenerAPI(ExperimentAPIView):
         )
         return success()
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Dallinger answers this route to any origin. A page elsewhere still cannot act for a
-        # participant: the binding cookie is not sent with cross-site requests.
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Access-Control-Allow-Origin"] = "*"
-        response["Access-Control-Allow-Methods"] = "OPTIONS, POST"
-        return response
-
 
 class WorkerFailedAPI(ExperimentAPIView):
     """GET /worker_failed: the participant (a bot) could not take part."""
@@ -106,7 +99,7 @@ class WorkerFailedAPI(ExperimentAPIView):
         return success(field="status", data="success", request_type="worker failed")
 
 
-class NotificationsAPI(ExperimentAPIView):
+class NotificationsAPI(AnyOriginMixin, ExperimentAPIView):
     """POST /notifications: an unverified recruiter event, processed in the background.
 
     Anyone can send one and it changes a participant's status (a submission approves and pays),

@@ -1,5 +1,7 @@
 """Participant routes: create, get, load."""
 
+import logging
+
 from rest_framework.request import Request
 
 from experiments.api.base import ExperimentAPIView
@@ -9,7 +11,9 @@ from experiments.entry import ID_PARAMETERS
 from experiments.errors import BadRequest
 from experiments.services.lookups import participant_get
 from experiments.services.participants import participant_create, participant_load
-from recruitment.recruiters import RECRUITERS, RecruiterError, by_name
+from recruitment.recruiters import RECRUITERS, is_installed
+
+logger = logging.getLogger(__name__)
 
 #: Kept out of `entry_information` (the protocol's list; `recruiter` stays in, as upstream).
 NOT_ENTRY_INFORMATION = {"mode", "fingerprint_hash"}
@@ -29,11 +33,15 @@ def _created(request, participant, quorum):
 
 def _recruiter_name(params) -> str | None:
     name = params.text("recruiter", max_length=50)
-    if name:
-        try:
-            by_name(name.split(":", 1)[0])
-        except RecruiterError:
-            raise BadRequest(f"Unknown recruiter {name!r}; known: {', '.join(sorted(RECRUITERS))}.") from None
+    if name and not is_installed(name):
+        # Recorded as given, as Dallinger does: the participant may still take part, and what
+        # later needs their recruiter (the exit page, submission, payment) says it is missing.
+        logger.warning(
+            "A participant arrived from the recruiter %r, which is not installed here (known: %s); "
+            "it is recorded on the participant as given.",
+            name,
+            ", ".join(sorted(RECRUITERS)),
+        )
     return name
 
 

@@ -1,11 +1,9 @@
 """Reads about groups and presence: a participant's group network, its members, who is away."""
 
-import json
-
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
 from core.models import Info, Network, Node, Participant, ParticipantStatus
+from core.timestamps import plain_json
 from experiments.models import GroupSeat, Presence
 
 #: How many of a network's latest infos a reconnecting participant is sent.
@@ -95,5 +93,5 @@ def snapshot_of(*, participant) -> dict:
 
 
 def _plain(data: dict) -> dict:
-    # Datetimes as ISO strings, so the snapshot can travel as JSON.
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    # Datetimes as Dallinger writes them, so the snapshot can travel as JSON.
+    return plain_json(data)

@@ -80,13 +80,6 @@ def test_create_takes_the_recruiter_and_fingerprint_from_any_parameter_source(cl
     assert Participant.objects.get(pk=participant["id"]).fingerprint_hash == "f1ngerprint"
 
 
-def test_create_refuses_an_unknown_recruiter(client, bartlett):
-    response = post_form(client, "/participant/W1/H1/A1/debug", {"recruiter": "nosuchrecruiter"})
-
-    assert_error(response, 400, message="nosuchrecruiter")
-    assert not Participant.objects.exists()
-
-
 @pytest.mark.parametrize(
     "path",
     [

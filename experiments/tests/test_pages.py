@@ -136,3 +136,62 @@ def test_error_page_answers_get_and_post(client, make_participant):
         response = method("/error-page", {"participant_id": participant.pk})
         assert response.status_code == 200
         assert f'name="participant_id" value="{participant.pk}"' in response.content.decode()
+
+
+def test_generate_tokens_keeps_the_ids_given_and_makes_up_only_the_missing_ones(client):
+    response = client.get("/ad?generate_tokens=1&workerId=w-given&recruiter=hotair&extra=x")
+
+    assert response.status_code == 302
+    query = parse_qs(urlparse(response["Location"]).query)
+    assert query["workerId"] == ["w-given"]
+    assert query["extra"] == ["x"]
+    assert query["hitId"][0] and query["assignmentId"][0]
+    assert "generate_tokens" not in query
+
+
+def test_generate_tokens_counts_an_id_given_under_a_recruiters_own_name(client):
+    response = client.get("/ad?generate_tokens=true&PROLIFIC_PID=p1&STUDY_ID=s1&recruiter=hotair")
+
+    query = parse_qs(urlparse(response["Location"]).query)
+    assert (query["PROLIFIC_PID"], query["STUDY_ID"]) == (["p1"], ["s1"])
+    assert "workerId" not in query and "hitId" not in query
+    assert query["assignmentId"][0]
+
+
+def test_generate_tokens_set_to_false_shows_the_ad_for_the_ids_given(client):
+    response = client.get(AD + "&generate_tokens=false")
+
+    assert response.status_code == 200
+
+
+def test_the_favicon_is_served_as_an_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO header
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+@pytest.mark.parametrize("page", ["/", "/ad", "/consent", "/instructions"])
+def test_a_page_called_with_another_method_than_get_is_not_allowed(client, page, method):
+    response = getattr(client, method)(page)
+
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}
+
+
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [("get", "/info/1"), ("get", "/participant"), ("put", "/summary"), ("get", "/question/1"), ("delete", "/node/1")],
+)
+def test_an_api_route_called_with_the_wrong_method_answers_405_in_json(client, method, route):
+    response = getattr(client, method)(route)
+
+    assert response.status_code == 405
+    assert response.json()["status"] == "error"
+
+
+def test_a_page_that_is_not_there_is_not_found_whatever_the_method(client):
+    assert client.post("/no-such-page").status_code == 404
+    assert client.post("/some/where").status_code == 404
