@@ -6,7 +6,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL, frame, group_name, group_send
+from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL, frame, group_send
 from experiments import runtime
 from experiments.realtime import quorum, services
 from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_resume
@@ -33,8 +33,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.connection = connection
         # Subscribed before the handshake completes: a frame the client sends as soon as the
         # socket opens must already echo back to it (Dallinger lost those).
-        for channel in connection.channels:
-            await self.channel_layer.group_add(group_name(channel), self.channel_name)
+        for group in services.layer_groups(connection):
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         for channel in connection.channels:
             await self._control(services.subscribed_event(channel, connection))
@@ -82,8 +82,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if connection is None:
             return
         self.connection = None
-        for channel in connection.channels:
-            await self.channel_layer.group_discard(group_name(channel), self.channel_name)
+        for group in services.layer_groups(connection):
+            await self.channel_layer.group_discard(group, self.channel_name)
         for channel in connection.channels:
             await self._control(services.unsubscribed_event(channel, connection))
         await self._control(services.disconnected_event(connection, code))

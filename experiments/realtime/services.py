@@ -10,7 +10,15 @@ from urllib.parse import parse_qs
 
 from core.fetch import by_pk
 from core.models import Participant
-from core.realtime import CONTROL_CHANNEL, GROUP_CHANNEL_PREFIX, QUORUM_CHANNEL, group_channel_network
+from core.realtime import (
+    CONTROL_CHANNEL,
+    GROUP_CHANNEL_PREFIX,
+    PERSONAL_CHANNELS,
+    QUORUM_CHANNEL,
+    group_channel_network,
+    group_name,
+    participant_group_name,
+)
 from experiments.binding import Caller
 from experiments.config import get_config
 from experiments.realtime import messages
@@ -112,6 +120,20 @@ def authorize(connection: Connection, cookies: dict) -> None:
     for channel in connection.channels:
         if not may_subscribe(channel, participant):
             raise Refused(CLOSE_NOT_YOURS, f"Only the members of a group may listen on {channel[:50]}.")
+
+
+def layer_groups(connection: Connection) -> list[str]:
+    """The channel layer groups a socket joins: one per channel, and, for a socket bound to a
+    participant, that participant's own group on each personal channel (the waiting room's),
+    where the server tells them alone about their group or their release."""
+    groups = [group_name(channel) for channel in connection.channels]
+    if connection.participant_id is not None:
+        groups += [
+            participant_group_name(connection.participant_id, channel)
+            for channel in connection.channels
+            if channel in PERSONAL_CHANNELS
+        ]
+    return groups
 
 
 def is_server_only(channel: str) -> bool:

@@ -397,7 +397,7 @@ var dallinger = (function ($) {
   function groupFormed(frame) {
     var me = Number(dlgr.identity.participantId);
     if ($.inArray(me, $.map(frame.participant_ids || [], Number)) < 0) {
-      return; // another group's
+      return; // not about this participant (the server sends each waiter only their own)
     }
     if (frame.type === "released") {
       dlgr.skip_experiment = true;
@@ -414,8 +414,9 @@ var dallinger = (function ($) {
    * Record the latest quorum state `{q, n, overrecruited}`, show it in `#quorum-status`, and
    * release waiters once `n >= q` (not only at `n == q`: a missed frame must not strand anyone).
    * With group formation by arrival (`grouping` in the state), waiters are released by the
-   * frame that names them instead: `{type: "group", participant_ids}` (their group formed) or
-   * `{type: "released", participant_ids}` (the wait ran out: they finish without the experiment).
+   * frame the server sends to them alone instead: `{type: "group", network_id, participant_ids:
+   * [their id]}` (their group formed) or `{type: "released", participant_ids: [their id]}` (the
+   * wait ran out: they finish without the experiment).
    */
   dlgr.updateQuorum = function (state) {
     if (state && (state.type === "group" || state.type === "released")) {
