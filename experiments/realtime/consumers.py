@@ -27,8 +27,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Accepted, then closed: a close before the handshake reaches the browser as a
             # bare HTTP 403, without the code that says why.
             await self.accept()
-            await self.send(text_data=services.error_frame("connection_refused", refused.message))
-            await self.close(code=refused.code)
+            await self._refuse(refused)
             return
         self.connection = connection
         # Subscribed before the handshake completes: a frame the client sends as soon as the
@@ -65,13 +64,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 if participant_id is not None and not await database_sync_to_async(presence_beat)(
                     participant_id=participant_id
                 ):
-                    await database_sync_to_async(_with_experiment)(presence_resume, participant_id=participant_id)
+                    # Declared gone, and heard from again: back in the game, unless a bot
+                    # took their place meanwhile (then this socket is sent to the end).
+                    refusal = await database_sync_to_async(_resume)(participant_id)
+                    if refusal is not None:
+                        await self._refuse(refusal)
                 return
             await self.send(text_data=services.error_frame(error.error_code, error.message))
             return
         await group_send(channel, f"{channel}:{payload}")
         if services.experiment_takes_messages():  # else not even a hop to the database thread
             await database_sync_to_async(services.dispatch_to_experiment)(channel, payload)
+
+    async def _refuse(self, refused: services.Refused):
+        """Tell the client why with an error frame, then close with the refusal's code."""
+        await self.send(text_data=services.error_frame(refused.error_code, refused.message, **refused.details))
+        await self.close(code=refused.code)
 
     def _heartbeat(self, text: str) -> bool:
         channel, _, payload = text.partition(":")
@@ -116,3 +124,12 @@ def _with_experiment(service, **arguments):
     """Call `service` with the running experiment, built in the database thread (building it
     reads the database)."""
     return service(experiment=runtime.experiment(), **arguments)
+
+
+def _resume(participant_id: int) -> "services.Refused | None":
+    """Take back a participant declared gone who is heard from again; the refusal to close
+    their socket with instead, when a bot replaced them meanwhile."""
+    refusal = services.replaced_refusal_of(participant_id)
+    if refusal is None:
+        presence_resume(experiment=runtime.experiment(), participant_id=participant_id)
+    return refusal

@@ -16,6 +16,7 @@ from experiments.models import Presence
 from experiments.services.dropouts import participant_dropout, participant_return
 from experiments.services.group_lookups import gone_since, overdue_presences, snapshot_of
 from experiments.services.groups import groups_form, waiting_room_join
+from experiments.services.replacement import is_replaced
 
 
 def presence_connect(*, experiment, participant_id: int, channel_names) -> list[str]:
@@ -72,12 +73,15 @@ def presence_resume(*, experiment, participant_id: int) -> None:
         presence = Presence.objects.select_for_update(no_key=True).filter(pk=participant_id, disconnected=True).first()
         if presence is None:
             return  # unknown, or another socket's heartbeat handled the return first
+        participant = by_pk(Participant, participant_id)
+        if is_replaced(participant):
+            return  # a bot has their place: they are not taken back (the socket is sent to the end)
         # The declaration counted the sockets as closed: this one is open.
         presence.sockets = max(presence.sockets, 1)
         presence.last_seen = presence.last_heartbeat = now
         presence.disconnected = False
         presence.save(update_fields=["sockets", "last_seen", "last_heartbeat", "disconnected"])
-        participant_return(experiment=experiment, participant=by_pk(Participant, participant_id))
+        participant_return(experiment=experiment, participant=participant)
 
 
 def presence_leave(*, participant_id: int) -> None:
