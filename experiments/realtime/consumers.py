@@ -8,7 +8,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL, frame, group_send
 from experiments import runtime
-from experiments.realtime import quorum, services
+from experiments.realtime import liveness, quorum, services
 from experiments.services.presence import presence_beat, presence_connect, presence_leave, presence_resume
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=frame(QUORUM_CHANNEL, state))
         if connection.participant_id is not None:
             # The participant's snapshot (node, group's recent infos, experiment state), for
-            # this socket only: what a reloaded page needs to continue where it was.
+            # this socket only: what a reloaded page needs to continue where it was. The socket
+            # is recorded as this process's, which keeps checking in while it lives.
+            liveness.keep_checking_in()
             frames = await database_sync_to_async(_with_experiment)(
-                presence_connect, participant_id=connection.participant_id, channel_names=list(connection.channels)
+                presence_connect,
+                participant_id=connection.participant_id,
+                channel_names=list(connection.channels),
+                socket_key=self.channel_name,
+                process_id=liveness.process_id(),
             )
             for text in frames:
                 await self.send(text_data=text)
@@ -66,7 +72,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 ):
                     # Declared gone, and heard from again: back in the game, unless a bot
                     # took their place meanwhile (then this socket is sent to the end).
-                    refusal = await database_sync_to_async(_resume)(participant_id)
+                    refusal = await database_sync_to_async(_resume)(participant_id, self.channel_name)
                     if refusal is not None:
                         await self._refuse(refusal)
                 return
@@ -97,7 +103,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._control(services.disconnected_event(connection, code))
         if connection.participant_id is not None:
             # The dropout, if any, is declared later by the periodic sweep.
-            await database_sync_to_async(presence_leave)(participant_id=connection.participant_id)
+            await database_sync_to_async(presence_leave)(
+                participant_id=connection.participant_id, socket_key=self.channel_name
+            )
 
     async def dispatch(self, message):
         # A frame for this socket only goes out: Channels would first tidy up the database
@@ -126,10 +134,15 @@ def _with_experiment(service, **arguments):
     return service(experiment=runtime.experiment(), **arguments)
 
 
-def _resume(participant_id: int) -> "services.Refused | None":
-    """Take back a participant declared gone who is heard from again; the refusal to close
-    their socket with instead, when a bot replaced them meanwhile."""
+def _resume(participant_id: int, socket_key: str) -> "services.Refused | None":
+    """Take back a participant declared gone who is heard from again on socket `socket_key`;
+    the refusal to close their socket with instead, when a bot replaced them meanwhile."""
     refusal = services.replaced_refusal_of(participant_id)
     if refusal is None:
-        presence_resume(experiment=runtime.experiment(), participant_id=participant_id)
+        presence_resume(
+            experiment=runtime.experiment(),
+            participant_id=participant_id,
+            socket_key=socket_key,
+            process_id=liveness.process_id(),
+        )
     return refusal
