@@ -127,8 +127,9 @@ def _socket_hold(participant, socket_key: str, process_id: str | None, now) -> N
 def presence_sweep(*, experiment, now=None) -> list[int]:
     """Declare disconnected every working participant gone past `disconnect_grace_seconds`
     (their last socket closed, or was held by a process that stopped checking in, or their
-    open sockets' heartbeats stopped: a web process died with them) and apply the dropout policy; the ids acted on (by this call: each dropout is
-    claimed by one conditional update, so concurrent sweeps never act twice)."""
+    open sockets' heartbeats stopped: a web process died with them) and apply the dropout
+    policy; the ids acted on (by this call: each dropout is claimed by one conditional
+    update, so concurrent sweeps never act twice)."""
     now = now or timezone.now()
     # Sockets whose process died are closed as far as anyone can tell: uncounted first, so
     # that their participants' grace period (from when the process was last heard) applies.

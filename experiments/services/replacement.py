@@ -11,8 +11,6 @@ from experiments.errors import Refused
 
 #: The `error_code` of an API refusal, and of the websocket's error frame, for such a participant.
 REPLACED_ERROR_CODE = "participant_replaced"
-
-
 #: The recruiter of the bots that take replaced participants' places (experiments/services/dropouts.py).
 BOTS = "bots"
 
