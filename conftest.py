@@ -133,9 +133,22 @@ def fake_prolific():
 
 @pytest.fixture
 def published(monkeypatch):
-    """Every (channel, payload) the real-time layer is asked to publish during the test, in order."""
+    """Every (channel, payload) the real-time layer is asked to publish during the test, in order.
+
+    Frames for one participant alone (`publish_to_participant`) are listed too, and in
+    `.personal` as (participant id, channel, payload)."""
     from core import realtime
 
-    sent = []
+    class Published(list):
+        personal: list
+
+    sent = Published()
+    sent.personal = []
+
+    def personal(participant_id, channel, payload):
+        sent.append((channel, payload))
+        sent.personal.append((participant_id, channel, payload))
+
     monkeypatch.setattr(realtime, "publish", lambda channel, payload: sent.append((channel, payload)))
+    monkeypatch.setattr(realtime, "publish_to_participant", personal)
     return sent

@@ -47,6 +47,10 @@ QUORUM_CHANNEL = "quorum"
 #: members only, and no client can speak on it.
 GROUP_CHANNEL_PREFIX = "dallinger_group_"
 
+#: Channels on which a socket bound to a participant also hears what the server says to that
+#: participant alone (`publish_to_participant`): the waiting room's group and release frames.
+PERSONAL_CHANNELS = frozenset({QUORUM_CHANNEL})
+
 #: The web server's route that takes frames from other processes (embedded default only).
 RELAY_PATH = "/_realtime/publish"
 #: Header that carries the relay request's signature.
@@ -85,6 +89,14 @@ def group_name(channel: str) -> str:
     if _SAFE_NAME.match(channel):
         return f"chat.{channel}"
     return "chat.x." + hashlib.sha256(channel.encode()).hexdigest()
+
+
+def participant_group_name(participant_id: int, channel: str) -> str:
+    """The layer group of one participant's own sockets on `channel`: what the server says to
+    that participant alone there (`publish_to_participant`). No client can join or name it;
+    it cannot collide with `group_name`'s groups (their second part is never `p`)."""
+    digest = hashlib.sha256(channel.encode()).hexdigest()[:40]
+    return f"chat.p.{int(participant_id)}.{digest}"
 
 
 def group_channel(network_id: int) -> str:
@@ -129,12 +141,25 @@ def publish(channel: str, payload: str | dict) -> None:
     transaction.on_commit(lambda: _deliver(channel, text))
 
 
-def _deliver(channel: str, text: str) -> None:
+def publish_to_participant(participant_id: int, channel: str, payload: str | dict) -> None:
+    """Deliver `"<channel>:<payload>"` only to the sockets of participant `participant_id` that
+    are subscribed to `channel` and bound to them (by `participant_id` and their cookie), in
+    every process, once the current transaction commits. Other sockets on `channel` hear
+    nothing of it: what concerns one participant (their group, their release) is theirs.
+
+    Only the channels of `PERSONAL_CHANNELS` join these groups (the consumer's rule)."""
+    text = frame(channel, payload)
+    transaction.on_commit(lambda: _deliver(channel, text, participant_id=int(participant_id)))
+
+
+def _deliver(channel: str, text: str, participant_id: int | None = None) -> None:
     try:
         if _uses_relay():
-            _post_to_relay(channel, text)
-        else:
+            _post_to_relay(channel, text, participant_id)
+        elif participant_id is None:
             async_to_sync(group_send)(channel, text)
+        else:
+            async_to_sync(layer_send)(participant_group_name(participant_id, channel), text)
     except OSError as error:  # the web server is not running (or not reachable)
         logger.warning("Could not publish a frame on channel %r: %s", channel, error)
     except Exception:  # a lost frame must not break the request or task that committed
@@ -143,7 +168,12 @@ def _deliver(channel: str, text: str) -> None:
 
 async def group_send(channel: str, text: str) -> None:
     """Send a frame to the sockets of `channel` through this process's channel layer."""
-    await get_channel_layer().group_send(group_name(channel), {"type": FRAME_EVENT, "text": text})
+    await layer_send(group_name(channel), text)
+
+
+async def layer_send(layer_group: str, text: str) -> None:
+    """Send a frame to the sockets in channel layer group `layer_group`."""
+    await get_channel_layer().group_send(layer_group, {"type": FRAME_EVENT, "text": text})
 
 
 def relay_signature(timestamp: str, body: bytes) -> str:
@@ -152,8 +182,11 @@ def relay_signature(timestamp: str, body: bytes) -> str:
     return hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def _post_to_relay(channel: str, text: str) -> None:
-    body = json.dumps({"id": uuid.uuid4().hex, "channel": channel, "text": text}).encode()
+def _post_to_relay(channel: str, text: str, participant_id: int | None = None) -> None:
+    data = {"id": uuid.uuid4().hex, "channel": channel, "text": text}
+    if participant_id is not None:
+        data["participant_id"] = participant_id
+    body = json.dumps(data).encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(
         settings.DALLINGER_BASE_URL.rstrip("/") + RELAY_PATH,
@@ -185,9 +218,12 @@ def relay_view(request):
     try:
         data = json.loads(request.body)
         request_id, channel, text = data["id"], data["channel"], data["text"]
+        participant_id = data.get("participant_id")
         if not all(isinstance(value, str) for value in (request_id, channel, text)) or not text.startswith(
             channel + ":"
         ):
+            raise ValueError
+        if participant_id is not None and (type(participant_id) is not int or participant_id < 1):
             raise ValueError
     except (ValueError, KeyError, TypeError):
         return JsonResponse(
@@ -195,7 +231,10 @@ def relay_view(request):
         )
     if not _relay_id_claim(request_id):
         return _refused("The relay took this request already.")
-    async_to_sync(group_send)(channel, text)
+    if participant_id is None:
+        async_to_sync(group_send)(channel, text)
+    else:
+        async_to_sync(layer_send)(participant_group_name(participant_id, channel), text)
     return JsonResponse({"status": "success"})
 
 

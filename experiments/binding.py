@@ -21,6 +21,7 @@ from django.utils.crypto import salted_hmac
 from core.fetch import by_pk
 from core.models import Participant
 from experiments.errors import Refused
+from experiments.services.replacement import replaced_predecessor, replaced_refusal
 
 COOKIE_PREFIX = "dlgr_p"
 #: How long a browser keeps a participant's cookie: longer than any assignment lasts.
@@ -113,6 +114,11 @@ class Caller:
         participant = by_pk(Participant, node.participant_id)
         if participant is None:  # the record changed under the request: nobody holds them
             raise Refused(f"There is no participant with id {node.participant_id}.", error_code="participant_not_found")
+        if not self.holds(participant):
+            # A participant a bot replaced, back at their old node: told where to go instead.
+            predecessor = replaced_predecessor(participant)
+            if predecessor is not None and self.holds(predecessor):
+                raise replaced_refusal(predecessor)
         self.require(participant)
 
 

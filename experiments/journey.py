@@ -16,12 +16,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.fetch import by_pk
+from core.models import Participant
 from experiments import custom_routes, runtime
 from experiments.assets import RESERVED_TEMPLATES
+from experiments.binding import Caller
 from experiments.browsers import excluded_by
 from experiments.entry import entry_ids
 from experiments.error_page import render_error_page
-from experiments.services.lookups import has_taken_part, participants_of
+from experiments.services.lookups import as_id, has_taken_part, participants_of
+from experiments.services.replacement import exit_address, is_replaced
 from recruitment.recruiters import generate_random_id
 
 PAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # bounded: longer names are no file's name
@@ -94,8 +98,7 @@ def ad(request):
         if has_taken_part(known, worker_id=worker_id, assignment_id=assignment_id):
             return _refuse(
                 request,
-                "Our records show you have already taken part in this experiment, "
-                "and it can only be done once.",
+                "Our records show you have already taken part in this experiment, and it can only be done once.",
                 403,
                 "already_did_exp_hit",
             )
@@ -135,8 +138,23 @@ def _require_page(template_name: str) -> None:
 
 def _render_page(request, template_name: str):
     _require_page(template_name)
-    context = {"participant_id": request.GET.get("participant_id", ""), "scale": QUESTIONNAIRE_SCALE}
+    participant_id = request.GET.get("participant_id", "")
+    replaced = _replaced_participant_held(request, participant_id)
+    if replaced is not None:
+        # A bot plays their part now: reloading the game would show a game that is not theirs.
+        return HttpResponseRedirect(exit_address(replaced))
+    context = {"participant_id": participant_id, "scale": QUESTIONNAIRE_SCALE}
     return render(request, template_name, context)
+
+
+def _replaced_participant_held(request, participant_id):
+    """The participant the page is for, when a bot replaced them and this browser holds them."""
+    if not participant_id:
+        return None
+    participant = by_pk(Participant, as_id(participant_id))
+    if not is_replaced(participant):
+        return None
+    return participant if Caller.of_request(request, runtime.active().config).holds(participant) else None
 
 
 @csrf_exempt

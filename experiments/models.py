@@ -34,6 +34,38 @@ class Presence(models.Model):
         return f"Presence-{self.participant_id}-{self.sockets}"
 
 
+class SocketProcess(models.Model):
+    """A server process holding `/chat` sockets, and when it last said it was alive (it checks in
+    every few seconds while it runs). One that stopped checking in died, and nothing else would
+    ever close the sockets it held: the sweep releases them (experiments/services/liveness.py)."""
+
+    id = models.CharField(max_length=100, primary_key=True)
+    checked_in = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "realtime_socket_process"
+
+    def __repr__(self):
+        return f"SocketProcess-{self.id}"
+
+
+class HeldSocket(models.Model):
+    """One open `/chat` socket of a participant (counted in their `Presence.sockets`), and the
+    process that holds it. Deleting the row is what uncounts the socket, once: when it closes,
+    or when the sweep finds its process gone, whichever comes first."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    process_id = models.CharField(max_length=100, db_index=True)
+    opened = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "realtime_held_socket"
+
+    def __repr__(self):
+        return f"HeldSocket-{self.participant_id}-{self.process_id}"
+
+
 class GroupSeat(models.Model):
     """A participant's place in the waiting room, and the group network they were put in.
 

@@ -14,6 +14,7 @@ from experiments.error_page import render_error_page
 from experiments.errors import ExperimentError
 from experiments.services.feedback import error_feedback_record
 from experiments.services.lookups import as_id, participant_get_for_exit
+from experiments.services.replacement import is_replaced, replaced_message
 from recruitment.recruiters import RecruiterNotInstalled, participant_recruiter
 
 
@@ -36,6 +37,8 @@ def recruiter_exit(request):
     except RecruiterNotInstalled as error:
         return render_error_page(request, 409, message=str(error), participant=participant)
     context = recruiter.exit_page_context(participant)
+    if is_replaced(participant):
+        context["notice"] = replaced_message(experiment)
     return render(request, recruiter.exit_template, context)
 
 

@@ -4,17 +4,24 @@ that carries a frame published by another process (a worker, a bot) to the web s
 
 import json
 import os
+import signal
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import websocket
 from django.db import connection
+from django.utils import timezone
 
 from core import realtime
 from core.models import Participant
 from core.record import clear_record
+from experiments.models import Presence
+from experiments.services.liveness import PROCESS_GONE_SECONDS
+from experiments.services.presence import presence_sweep
+from experiments.tests.realtime_support import GroupGame
 from tests.web_servers import HOST, WebServers, holding, server_environment
 
 ROOM = Path(__file__).resolve().parents[1] / "experiments" / "tests" / "experiments" / "realtime_room"
@@ -114,3 +121,31 @@ def test_the_relay_refuses_an_unsigned_frame(embedded_server):
         urllib.request.urlopen(call, timeout=WAIT)
     assert refused.value.code == 403
     assert json.loads(refused.value.read())["status"] == "error"
+
+
+def test_the_socket_of_a_killed_server_that_never_heard_a_heartbeat_is_released_by_the_sweep(tmp_path_factory):
+    clear_record()
+    web = start_servers(1, tmp_path_factory, redis=False)
+    alice = participant(1)
+    try:
+        # A Dallinger client: it sends no heartbeats. Its frame's echo shows the socket recorded.
+        sock = open_socket(web.ports[0], "room", alice)
+        sock.send("room:hello")
+        assert next_frame(sock) == "room:hello"
+        assert Presence.objects.get(pk=alice.pk).sockets == 1
+        # The server is killed: nothing closes the socket nor says so.
+        os.killpg(web.children[0].process.pid, signal.SIGKILL)
+        web.children[0].process.wait(timeout=WAIT)
+        sock.close()
+    finally:
+        web.stop()
+    assert Presence.objects.get(pk=alice.pk).sockets == 1
+
+    # Once the server has been silent longer than a live one ever is, and the grace period
+    # has run from its last check-in, the sweep declares the participant gone.
+    experiment = GroupGame()
+    later = timezone.now() + timedelta(seconds=PROCESS_GONE_SECONDS + experiment.disconnect_grace_seconds + 1)
+    assert presence_sweep(experiment=experiment, now=later) == [alice.pk]
+    presence = Presence.objects.get(pk=alice.pk)
+    assert (presence.sockets, presence.disconnected) == (0, True)
+    assert experiment.calls == [("disconnected", alice.pk)]

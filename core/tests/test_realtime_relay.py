@@ -143,3 +143,29 @@ def test_a_request_without_an_id_is_refused(client, relay):
     unnamed = json.dumps({"channel": "room", "text": 'room:{"type": "log"}'}).encode()
     response = post(client, sent_at=time.time(), body=unnamed)
     assert response.status_code == 400
+
+
+def test_a_frame_for_one_participant_reaches_their_sockets_only(client, relay):
+    layer = get_channel_layer()
+    theirs = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(realtime.participant_group_name(7, "quorum"), theirs)
+    someone_elses = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(realtime.participant_group_name(8, "quorum"), someone_elses)
+    text = 'quorum:{"type": "released", "participant_ids": [7]}'
+    body = json.dumps({"id": uuid.uuid4().hex, "channel": "quorum", "text": text, "participant_id": 7}).encode()
+
+    assert post(client, sent_at=time.time(), body=body).status_code == 200
+    assert async_to_sync(layer.receive)(theirs)["text"] == text
+    # Another participant's sockets got nothing: the in-memory layer makes a channel's queue
+    # only when something is sent to it.
+    assert someone_elses not in layer.channels
+
+
+@pytest.mark.parametrize("participant_id", ["7", 0, -1, 1.5, [7]])
+def test_a_frame_for_a_participant_that_is_not_an_id_is_refused(client, relay, participant_id):
+    body = json.dumps(
+        {"id": uuid.uuid4().hex, "channel": "quorum", "text": "quorum:{}", "participant_id": participant_id}
+    ).encode()
+    response = post(client, sent_at=time.time(), body=body)
+    assert response.status_code == 400
+    assert response.json()["status"] == "error"

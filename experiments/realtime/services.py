@@ -10,11 +10,20 @@ from urllib.parse import parse_qs
 
 from core.fetch import by_pk
 from core.models import Participant
-from core.realtime import CONTROL_CHANNEL, GROUP_CHANNEL_PREFIX, QUORUM_CHANNEL, group_channel_network
+from core.realtime import (
+    CONTROL_CHANNEL,
+    GROUP_CHANNEL_PREFIX,
+    PERSONAL_CHANNELS,
+    QUORUM_CHANNEL,
+    group_channel_network,
+    group_name,
+    participant_group_name,
+)
 from experiments.binding import Caller
 from experiments.config import get_config
 from experiments.realtime import messages
 from experiments.services.group_lookups import is_group_member
+from experiments.services.replacement import REPLACED_ERROR_CODE, exit_address, is_replaced, replaced_message
 
 logger = logging.getLogger(__name__)
 
@@ -29,17 +38,20 @@ MAX_CHANNEL_LENGTH = 200
 CLOSE_BAD_REQUEST = 4400  # no channel, a bad channel name, a participant id that is not a number
 CLOSE_NOT_YOURS = 4403  # not the participant's cookie, or a group channel that is not theirs
 CLOSE_UNKNOWN_PARTICIPANT = 4404  # no participant with that id
+CLOSE_REPLACED = 4410  # a bot took the participant's place: they are sent to the exit page
 
 CLIENT_CLASS = "experiments.realtime.consumers.ChatConsumer"
 
 
 class Refused(Exception):
-    """A connection the server closes with `code`."""
+    """A connection the server closes with `code`, after an error frame with `error_code`."""
 
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int, message: str, error_code: str = "connection_refused", **details):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.error_code = error_code
+        self.details = details
 
 
 class FrameError(Exception):
@@ -109,9 +121,44 @@ def authorize(connection: Connection, cookies: dict) -> None:
             raise Refused(CLOSE_UNKNOWN_PARTICIPANT, f"There is no participant with id {connection.participant_id}.")
         if not Caller.of_cookies(cookies, get_config()).holds(participant):
             raise Refused(CLOSE_NOT_YOURS, f"This browser did not create participant {participant.pk}.")
+        if is_replaced(participant):
+            raise replaced(participant)
     for channel in connection.channels:
         if not may_subscribe(channel, participant):
             raise Refused(CLOSE_NOT_YOURS, f"Only the members of a group may listen on {channel[:50]}.")
+
+
+def layer_groups(connection: Connection) -> list[str]:
+    """The channel layer groups a socket joins: one per channel, and, for a socket bound to a
+    participant, that participant's own group on each personal channel (the waiting room's),
+    where the server tells them alone about their group or their release."""
+    groups = [group_name(channel) for channel in connection.channels]
+    if connection.participant_id is not None:
+        groups += [
+            participant_group_name(connection.participant_id, channel)
+            for channel in connection.channels
+            if channel in PERSONAL_CHANNELS
+        ]
+    return groups
+
+
+def replaced(participant: Participant) -> Refused:
+    """The refusal of a socket whose participant a bot replaced: its error frame says where
+    to finish (`exit_url`), and the page goes there (`dallinger.openSocket`)."""
+    from experiments.runtime import experiment
+
+    return Refused(
+        CLOSE_REPLACED,
+        replaced_message(experiment()),
+        error_code=REPLACED_ERROR_CODE,
+        exit_url=exit_address(participant),
+    )
+
+
+def replaced_refusal_of(participant_id: int) -> Refused | None:
+    """`replaced(participant)` when a bot replaced participant `participant_id`, else None."""
+    participant = by_pk(Participant, participant_id)
+    return replaced(participant) if is_replaced(participant) else None
 
 
 def is_server_only(channel: str) -> bool:
@@ -184,9 +231,11 @@ def _binding_enforced() -> bool:
     return bool(get_config().get("participant_binding", True))
 
 
-def error_frame(error_code: str, message: str) -> str:
-    """The frame that tells one socket what was wrong with its frame."""
-    return CONTROL_CHANNEL + ":" + json.dumps({"type": "error", "error_code": error_code, "message": message})
+def error_frame(error_code: str, message: str, **details) -> str:
+    """The frame that tells one socket what was wrong with its frame (or its connection)."""
+    return (
+        CONTROL_CHANNEL + ":" + json.dumps({"type": "error", "error_code": error_code, "message": message, **details})
+    )
 
 
 def subscribed_event(channel: str, connection: Connection) -> dict:

@@ -14,12 +14,10 @@ from core.fetch import by_pk
 from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.models import GroupSeat
 from experiments.services.group_lookups import away_members, networks_of
+from experiments.services.replacement import BOTS
 from experiments.services.submission import replaced_participant_pay
 
 POLICIES = ("continue", "pause", "replace_with_bot", "end_group")
-
-#: The recruiter nickname of participants that bots play.
-BOTS = "bots"
 
 
 def dropout_policy_of(experiment) -> str:

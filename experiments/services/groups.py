@@ -73,7 +73,9 @@ def _form(experiment, seats) -> Network:
     network.save()
     ids = [seat.participant_id for seat in seats]
     GroupSeat.objects.filter(participant_id__in=ids).update(network=network)
-    realtime.publish(realtime.QUORUM_CHANNEL, {"type": "group", "network_id": network.pk, "participant_ids": ids})
+    for participant_id in ids:
+        # To each member alone: the waiting room must not learn who plays with whom.
+        _tell_waiter(participant_id, {"type": "group", "network_id": network.pk})
     return network
 
 
@@ -84,4 +86,12 @@ def _release(seats) -> None:
     Participant.objects.filter(pk__in=ids, status=ParticipantStatus.WORKING).update(
         status=ParticipantStatus.OVERRECRUITED
     )
-    realtime.publish(realtime.QUORUM_CHANNEL, {"type": "released", "participant_ids": ids})
+    for participant_id in ids:
+        _tell_waiter(participant_id, {"type": "released"})
+
+
+def _tell_waiter(participant_id: int, message: dict) -> None:
+    # `participant_ids` names only the waiter (the key the waiting page reads), never anyone else.
+    realtime.publish_to_participant(
+        participant_id, realtime.QUORUM_CHANNEL, {**message, "participant_ids": [participant_id]}
+    )

@@ -8,6 +8,7 @@ from core.models import Network, Node, Participant, ParticipantStatus
 from experiments.binding import Caller
 from experiments.errors import BadRequest, Refused
 from experiments.services.lookups import as_id, node_get, refused_by_the_model
+from experiments.services.replacement import is_replaced, replaced_refusal
 
 
 class _NetworkTaken(Exception):
@@ -26,6 +27,8 @@ def node_create_for_participant(*, experiment, participant_id, caller: Caller, d
         if participant is None:
             raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
         caller.require(participant)
+        if is_replaced(participant):
+            raise replaced_refusal(participant)
         if participant.status != ParticipantStatus.WORKING:
             raise BadRequest(
                 f"Participant {participant.pk} is {participant.status}, not working: no node can be made.",

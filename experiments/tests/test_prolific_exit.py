@@ -4,10 +4,12 @@ and the status checks that bring participants in step with their Prolific submis
 import pytest
 from django.test import Client
 
-from core.models import Participant
+from core.models import Participant, ParticipantStatus
 from experiments.tests.api_support import TEST_EXPERIMENTS, assert_error, hook_names, post_form, success
+from experiments.tests.test_realtime_replaced import replace, seated_with_a_node
 from recruitment import tasks
 from recruitment.models import Payment
+from recruitment.payments import ledger
 from recruitment.prolific.codes import code_for
 
 EXPERIMENT_ID = "9b2c1f0e-1d2c-4b3a-8f7e-6d5c4b3a2f1e"
@@ -253,3 +255,64 @@ def test_a_second_status_check_while_one_runs_does_nothing(prolific_experiment, 
     participant.refresh_from_db()
     assert participant.status == "working"
     assert tasks.recruiter_status_check()["AssignmentReturned"] == 1
+
+
+# A participant a bot replaced: their base payment waits for their submission, then is paid once
+
+
+def test_a_replaced_prolific_participant_is_paid_once_their_submission_arrives(
+    client, prolific_experiment, joined, fake_prolific, committed
+):
+    participant, submission_id = joined()
+    seated_with_a_node(participant)
+    committed(lambda: replace(participant))
+
+    # Prolific has no submission to approve yet: the payout waits, owed, and says for what.
+    base = Payment.objects.get(participant_id=participant.pk, kind=Payment.Kind.BASE)
+    assert base.state == Payment.State.INTENDED
+    assert "waiting for the participant to submit" in base.error
+    assert fake_prolific.approvals == []
+    committed(tasks.settle_overdue)
+    committed(tasks.recruiter_status_check)
+    base.refresh_from_db()
+    assert base.state == Payment.State.INTENDED
+
+    # They come back: the game sends them to the exit page, which gives them the study's code.
+    exit_page = client.get(client.get(f"/exp?participant_id={participant.pk}")["Location"])
+    html = exit_page.content.decode()
+    assert "a computer player took your place" in html
+    assert code_for(EXPERIMENT_ID) in html
+    success(committed(lambda: listener(client, participant)))
+    participant.refresh_from_db()
+    assert participant.status == ParticipantStatus.REPLACED
+
+    fake_prolific.complete_submission(submission_id, code_for(EXPERIMENT_ID))
+    committed(tasks.recruiter_status_check)
+    base.refresh_from_db()
+    assert base.state == Payment.State.SENT
+    assert fake_prolific.approvals == [submission_id]
+
+    # Later checks, sweeps and settling runs pay nothing more.
+    committed(tasks.recruiter_status_check)
+    committed(lambda: tasks.settle_submission(participant.pk))
+    committed(tasks.settle_overdue)
+    assert fake_prolific.approvals == [submission_id]
+    assert Payment.objects.filter(participant_id=participant.pk, kind=Payment.Kind.BASE).count() == 1
+
+
+def test_a_replaced_prolific_participant_who_never_submits_is_shown_unpaid_with_how_to_pay(
+    prolific_experiment, joined, fake_prolific, committed
+):
+    participant, submission_id = joined()
+    seated_with_a_node(participant)
+    committed(lambda: replace(participant))
+
+    fake_prolific.time_out_submission(submission_id)
+    with pytest.raises(ledger.PaymentRefused):
+        committed(lambda: tasks.settle_submission(participant.pk))
+
+    # Prolific can no longer approve it: nothing was paid, and the row says how to pay it.
+    base = Payment.objects.get(participant_id=participant.pk, kind=Payment.Kind.BASE)
+    assert base.state == Payment.State.FAILED
+    assert "TIMED-OUT" in base.error and "manage.py compensate" in base.error
+    assert fake_prolific.approvals == []

@@ -41,10 +41,10 @@ def test_waiters_are_batched_in_arrival_order_into_a_network_per_group(published
     assert group_of(fifth) is None
     assert Network.objects.count() == 2
     assert {network.max_size for network in Network.objects.all()} == {2}
-    groups = [payload for channel, payload in published if channel == "quorum" and payload["type"] == "group"]
-    assert groups == [
-        {"type": "group", "network_id": group_of(first), "participant_ids": [first.pk, second.pk]},
-        {"type": "group", "network_id": group_of(third), "participant_ids": [third.pk, fourth.pk]},
+    # Each member alone hears of their group, and of nobody else in it.
+    assert published.personal == [
+        (member.pk, "quorum", {"type": "group", "network_id": group_of(member), "participant_ids": [member.pk]})
+        for member in (first, second, third, fourth)
     ]
 
 
@@ -88,7 +88,7 @@ def test_when_the_wait_runs_out_below_the_minimum_the_waiters_are_released(publi
     alone.refresh_from_db()
     # Over-recruited: sent to finish, paid their base by the normal submission, free to come again.
     assert alone.status == ParticipantStatus.OVERRECRUITED
-    assert published[-1] == ("quorum", {"type": "released", "participant_ids": [alone.pk]})
+    assert published.personal[-1] == (alone.pk, "quorum", {"type": "released", "participant_ids": [alone.pk]})
     assert not Network.objects.exists()
 
 

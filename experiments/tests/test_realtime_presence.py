@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from core.models import Info, Network, Node, Participant, ParticipantStatus
 from core.realtime import group_channel
-from experiments.models import GroupSeat, Presence
+from experiments.models import GroupSeat, HeldSocket, Presence, SocketProcess
+from experiments.services.liveness import PROCESS_GONE_SECONDS, process_check_in
 from experiments.services.presence import (
     presence_beat,
     presence_connect,
@@ -316,3 +317,67 @@ def test_an_unknown_policy_is_a_configuration_error_and_changes_nothing():
     assert not Presence.objects.get(pk=gone.pk).disconnected
     assert not Node.objects.get(participant=gone).failed
     assert "group_ended" not in Network.objects.get(pk=network.pk).details
+
+
+# Sockets held by a process that died ------------------------------------------------------
+
+
+def open_on(experiment, participant, process_id, key):
+    """A socket of `participant` (sending no heartbeats, as Dallinger's clients) held by process `process_id`."""
+    presence_connect(
+        experiment=experiment, participant_id=participant.pk, channel_names=["game"], socket_key=key,
+        process_id=process_id,
+    )  # fmt: skip
+
+
+def test_sockets_of_a_process_that_stopped_checking_in_are_released_and_their_participant_is_gone(published):
+    experiment = GroupGame()
+    orphaned, served = make_participant(), make_participant()
+    open_on(experiment, orphaned, "web-a", "socket-1")
+    open_on(experiment, served, "web-b", "socket-2")
+    # web-a is killed: it never checks in again; web-b goes on checking in.
+    start = timezone.now()
+
+    def sweep_at(seconds):
+        process_check_in(process_id="web-b", now=start + timedelta(seconds=seconds))
+        return presence_sweep(experiment=experiment, now=start + timedelta(seconds=seconds))
+
+    assert sweep_at(PROCESS_GONE_SECONDS - 1) == []  # a process may be slow to check in
+    assert Presence.objects.get(pk=orphaned.pk).sockets == 1
+    # web-a is taken for dead: its socket is uncounted as if it closed when web-a was last
+    # heard from, so its participant is gone once the grace period has run from then.
+    assert sweep_at(PROCESS_GONE_SECONDS + 1) == [orphaned.pk]
+    assert experiment.calls == [("disconnected", orphaned.pk)]
+    assert Presence.objects.get(pk=orphaned.pk).sockets == 0
+    # The socket of the live process still counts (no heartbeats: open until it closes).
+    assert sweep_at(3600) == []
+    assert Presence.objects.get(pk=served.pk).sockets == 1
+    # Nothing is left of the dead process.
+    assert not SocketProcess.objects.filter(pk="web-a").exists()
+    assert not HeldSocket.objects.filter(process_id="web-a").exists()
+
+
+def test_a_released_socket_that_closes_after_all_is_not_uncounted_twice(published):
+    experiment = GroupGame(disconnect_grace_seconds=3600)
+    participant = make_participant()
+    open_on(experiment, participant, "slow", "old-socket")
+    presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=PROCESS_GONE_SECONDS + 1))
+    assert Presence.objects.get(pk=participant.pk).sockets == 0
+    # They open a socket on another process; then the old one's close finally arrives.
+    open_on(experiment, participant, "web-b", "new-socket")
+    presence_leave(participant_id=participant.pk, socket_key="old-socket")
+    assert Presence.objects.get(pk=participant.pk).sockets == 1
+    presence_leave(participant_id=participant.pk, socket_key="new-socket")
+    assert Presence.objects.get(pk=participant.pk).sockets == 0
+
+
+def test_a_socket_counted_as_closed_when_its_participant_was_declared_gone_is_not_uncounted_again(published):
+    experiment = GroupGame(dropout_policy="pause")
+    network, (gone, staying) = group_of_two(experiment)
+    open_on(experiment, gone, "web-a", "beating-socket")
+    presence_beat(participant_id=gone.pk)
+    # Its heartbeats stop: declared gone, every socket counted as closed.
+    assert gone.pk in presence_sweep(experiment=experiment, now=timezone.now() + LATER)
+    open_on(experiment, gone, "web-a", "reloaded")  # they come back on a new socket
+    presence_leave(participant_id=gone.pk, socket_key="beating-socket")  # the old one closes at last
+    assert Presence.objects.get(pk=gone.pk).sockets == 1

@@ -9,8 +9,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core.models import Network, Node, Participant, ParticipantStatus
-from experiments.models import GroupSeat, Presence
+from experiments.models import GroupSeat, HeldSocket, Presence
 from experiments.services.groups import groups_form, waiting_room_join
+from experiments.services.liveness import PROCESS_GONE_SECONDS, process_check_in
 from experiments.services.presence import presence_connect, presence_sweep
 from experiments.tests.realtime_support import GroupGame, make_participant
 
@@ -113,3 +114,31 @@ def test_sockets_opening_at_once_are_all_counted_and_a_return_is_handled_once(pu
     assert Presence.objects.get(pk=first_time.pk).sockets == THREADS
     assert Presence.objects.get(pk=returning.pk).sockets == THREADS
     assert experiment.calls == [("reconnected", returning.pk)]
+
+
+def test_concurrent_sweeps_release_each_socket_of_a_process_that_stopped_checking_in_once(published):
+    # Dallinger clients (no heartbeats) on a web process that was killed: only its silence
+    # shows their sockets are gone. One participant also has a socket on a live process.
+    experiment = GroupGame()
+    gone = [make_participant() for _ in range(3)]
+    both = make_participant()
+    for number, participant in enumerate([*gone, both]):
+        presence_connect(
+            experiment=experiment, participant_id=participant.pk, channel_names=["game"],
+            socket_key=f"dead-{number}", process_id="killed",
+        )  # fmt: skip
+    presence_connect(
+        experiment=experiment, participant_id=both.pk, channel_names=["game"], socket_key="live", process_id="alive"
+    )
+    later = timezone.now() + timedelta(seconds=PROCESS_GONE_SECONDS + 31)
+    process_check_in(process_id="alive", now=later)
+
+    results = all_at_once(lambda: presence_sweep(experiment=experiment, now=later))
+
+    acted = sorted(pk for result in results for pk in result)
+    assert acted == sorted(participant.pk for participant in gone)
+    assert sorted(pk for call, pk in experiment.calls) == acted
+    # Each dead socket was uncounted once: the participant with a live socket still has it.
+    assert Presence.objects.get(pk=both.pk).sockets == 1
+    assert not Presence.objects.get(pk=both.pk).disconnected
+    assert list(HeldSocket.objects.values_list("key", flat=True)) == ["live"]

@@ -365,9 +365,15 @@ class ProlificRecruiter(Recruiter):
         if status == "APPROVED":
             return submission_id
         if status in NOT_YET_SUBMITTED:
-            raise ledger.PaymentNotReady(f"Prolific submission {submission_id} is {status}, not yet awaiting review.")
+            raise ledger.PaymentNotReady(
+                f"Prolific submission {submission_id} is {status}: waiting for the participant to submit it "
+                "on Prolific (it is approved once it awaits review)."
+            )
         if status != "AWAITING REVIEW":
-            raise ledger.PaymentRefused(f"Prolific submission {submission_id} is {status}: it cannot be approved.")
+            raise ledger.PaymentRefused(
+                f"Prolific submission {submission_id} is {status}: it cannot be approved "
+                "(what is owed can be paid with manage.py compensate)."
+            )
         if steps is not None:
             steps.paying()
         try:

@@ -198,6 +198,18 @@ var dallinger = (function ($) {
     return method === "GET" || $.inArray(route.split("?")[0], REPEATABLE_POSTS) !== -1;
   }
 
+  /** The `error_code` (and, with close code 4410, the websocket's) of a participant a bot replaced. */
+  var REPLACED = "participant_replaced";
+
+  /**
+   * Go to the recruiter's exit page, where the participant finishes (a participant a bot
+   * replaced is sent there by any request or socket of theirs).
+   */
+  dlgr.goToExit = function () {
+    dlgr.allowExit();
+    window.location.href = "/recruiter-exit?participant_id=" + encodeURIComponent(dlgr.identity.participantId || "");
+  };
+
   function request(method, route, data) {
     var deferred = $.Deferred();
     var payload = encode(data);
@@ -229,7 +241,7 @@ var dallinger = (function ($) {
 
     function answered(body, textStatus, xhr) {
       if (body && body.status === "error") {
-        deferred.reject(new dlgr.AjaxRejection({
+        reject(new dlgr.AjaxRejection({
           status: xhr.status, html: body.html, message: body.message, errorCode: body.error_code,
           route: route, data: payload
         }));
@@ -243,7 +255,7 @@ var dallinger = (function ($) {
       if (!body) {
         try { body = JSON.parse(xhr.responseText); } catch (error) { body = {}; }
       }
-      deferred.reject(new dlgr.AjaxRejection({
+      reject(new dlgr.AjaxRejection({
         status: xhr.status,
         html: body.html,
         message: body.message || xhr.statusText || "The server could not be reached.",
@@ -251,6 +263,12 @@ var dallinger = (function ($) {
         route: route,
         data: payload
       }));
+    }
+
+    function reject(rejection) {
+      // A bot took this participant's place: nothing on this page counts any more.
+      if (rejection.errorCode === REPLACED) { dlgr.goToExit(); }
+      deferred.reject(rejection);
     }
   }
 
@@ -281,7 +299,9 @@ var dallinger = (function ($) {
   // Websockets ---------------------------------------------------------------------------
 
   /** Close codes after which reconnecting cannot help (docs/realtime.md). */
-  var REFUSED_CODES = [4400, 4403, 4404];
+  var REFUSED_CODES = [4400, 4403, 4404, 4410];
+  /** The close code of a socket whose participant a bot replaced. */
+  var CLOSE_REPLACED = 4410;
   var HEARTBEAT_MS = 10000;
 
   function socketUrl(channels) {
@@ -306,7 +326,8 @@ var dallinger = (function ($) {
    * Open a `/chat` socket subscribed to `channels` (a name or a list). `handlers` maps a
    * channel name to `function (payload, channel)` (payload as the raw string; `"*"` takes
    * channels without their own handler) and may hold `onOpen()`, `onClose(event)` and
-   * `onRefused(event)` (the server closed with a 44xx code: no reconnection). The socket
+   * `onRefused(event)` (the server closed with a 44xx code: no reconnection; after 4410, a
+   * bot took the participant's place, the page then goes to the exit page). The socket
    * reconnects with back-off (1 s, x1.5, at most 30 s) and sends a heartbeat when it opens and
    * every 10 s.
    * Nothing is buffered: `send(channel, payload)` returns false while it is not open.
@@ -341,6 +362,7 @@ var dallinger = (function ($) {
         if (REFUSED_CODES.indexOf(event.code) !== -1) {
           closed = true;
           if (handlers.onRefused) { handlers.onRefused(event); }
+          if (event.code === CLOSE_REPLACED) { dlgr.goToExit(); }
         }
         if (handlers.onClose) { handlers.onClose(event); }
         if (!closed) {
@@ -397,7 +419,7 @@ var dallinger = (function ($) {
   function groupFormed(frame) {
     var me = Number(dlgr.identity.participantId);
     if ($.inArray(me, $.map(frame.participant_ids || [], Number)) < 0) {
-      return; // another group's
+      return; // not about this participant (the server sends each waiter only their own)
     }
     if (frame.type === "released") {
       dlgr.skip_experiment = true;
@@ -414,8 +436,9 @@ var dallinger = (function ($) {
    * Record the latest quorum state `{q, n, overrecruited}`, show it in `#quorum-status`, and
    * release waiters once `n >= q` (not only at `n == q`: a missed frame must not strand anyone).
    * With group formation by arrival (`grouping` in the state), waiters are released by the
-   * frame that names them instead: `{type: "group", participant_ids}` (their group formed) or
-   * `{type: "released", participant_ids}` (the wait ran out: they finish without the experiment).
+   * frame the server sends to them alone instead: `{type: "group", network_id, participant_ids:
+   * [their id]}` (their group formed) or `{type: "released", participant_ids: [their id]}` (the
+   * wait ran out: they finish without the experiment).
    */
   dlgr.updateQuorum = function (state) {
     if (state && (state.type === "group" || state.type === "released")) {

@@ -358,3 +358,24 @@ def test_the_waiting_room_sends_an_overrecruited_participant_to_the_questionnair
     participant = Participant.objects.get(worker_id="crowded")
     assert participant.status == "overrecruited"
     assert parse_qs(urlparse(browser.current_url).query) == {"participant_id": [str(participant.pk)]}
+
+
+def test_a_participant_a_bot_replaced_is_sent_to_the_exit_page_by_their_next_request(
+    browser, server_url, use_experiment
+):
+    from django.db import transaction
+
+    from experiments import runtime
+    from experiments.services.dropouts import bot_substitute
+
+    use_experiment("pushbutton")
+    participant_id = join(browser, server_url, "away")
+    node_id = resolved(browser, "dallinger.createAgent()")["node"]["id"]
+    with transaction.atomic():
+        bot_substitute(experiment=runtime.experiment(), participant=Participant.objects.get(pk=participant_id))
+
+    run(browser, "dallinger.createInfo(args[0], {contents: 'late'}).always(function () { done(); });", node_id)
+    wait_for_path(browser, "/recruiter-exit")
+
+    assert parse_qs(urlparse(browser.current_url).query)["participant_id"] == [str(participant_id)]
+    assert "a computer player took your place" in browser.find_element(By.TAG_NAME, "body").text
