@@ -1,11 +1,11 @@
-"""The runtime's bookkeeping for group experiments: who is connected, who waits for a group."""
+"""The runtime's bookkeeping: who is connected and where, who waits for a group, values shared by every process."""
 
 from django.contrib import admin
 
 from core.models import Network, Participant
 from dashboard.admin.base import BrowseAdmin, linked_id
 from dashboard.database.filters import related_filter
-from experiments.models import GroupSeat, Presence
+from experiments.models import GroupSeat, HeldSocket, Presence, RuntimeSetting, SocketProcess
 
 PARTICIPANT = related_filter("participant", "participant", "participant_id")
 
@@ -28,3 +28,27 @@ class GroupSeatAdmin(BrowseAdmin):
     list_filter = (PARTICIPANT, related_filter("network", "network", "network_id"), "released")
     participant_link = linked_id("participant_id", Participant, "participant")
     network_link = linked_id("network_id", Network, "network")
+
+
+@admin.register(SocketProcess)
+class SocketProcessAdmin(BrowseAdmin):
+    """Processes holding websockets, and when each last checked in (a silent one is taken as gone)."""
+
+    list_display = ("pk", "checked_in")
+
+
+@admin.register(HeldSocket)
+class HeldSocketAdmin(BrowseAdmin):
+    """Each open socket, its participant and the process holding it."""
+
+    list_display = ("pk", "participant_link", "process_id", "opened")
+    list_filter = (PARTICIPANT,)
+    search_fields = ("process_id",)
+    participant_link = linked_id("participant_id", Participant, "participant")
+
+
+@admin.register(RuntimeSetting)
+class RuntimeSettingAdmin(BrowseAdmin):
+    """Configuration values changed while the experiment runs (`auto_recruit`), read by every process."""
+
+    list_display = ("pk", "value")
