@@ -1,0 +1,1 @@
+"""Running experiment packages written for Dallinger unchanged: `dallinger.*` and `flask` names."""
