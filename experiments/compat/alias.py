@@ -93,7 +93,8 @@ def _missing_name(module_name: str, family: str, fallback=None):
             except AttributeError:
                 pass
         module = sys.modules.get(module_name)
-        if module is not None and hasattr(module, "__path__"):  # a package: its supported modules
+        if module is not None and module_name.partition(".")[0] == "dallinger" and hasattr(module, "__path__"):
+            # A package: the names are its supported modules.
             offered = sorted(
                 alias.rpartition(".")[2] for alias in DALLINGER_MODULES if alias.rpartition(".")[0] == module_name
             )
@@ -139,14 +140,16 @@ class AliasFinder(importlib.abc.MetaPathFinder):
                     f"flask's {', '.join(FLASK_NAMES)} ({DOCS}).",
                     name=fullname,
                 )
-            family = f"Flask is not installed; experiment routes can use flask's {', '.join(FLASK_NAMES)} ({DOCS})."
-            return self._spec(fullname, "experiments.compat.flask", FLASK_NAMES, family)
+            family = f"Flask is not installed here ({DOCS})."
+            # A package, so that `flask.views` reaches this finder and gets this message.
+            return self._spec(fullname, "experiments.compat.flask", FLASK_NAMES, family, package=True)
         return None
 
-    def _spec(self, fullname, source, names, family):
+    def _spec(self, fullname, source, names, family, package=False):
         loader = _AliasLoader(source, names, family)
-        spec = importlib.machinery.ModuleSpec(fullname, loader, is_package=source is None)
-        if source is None:
+        package = package or source is None
+        spec = importlib.machinery.ModuleSpec(fullname, loader, is_package=package)
+        if package:
             spec.submodule_search_locations = []
         return spec
 
