@@ -172,7 +172,8 @@ class Experiment:
         session experiments save through (`experiments.session.session` when not given).
         """
         self.session = session if session is not None else db_session
-        self.known_classes = dict(self.known_classes)
+        if not isinstance(getattr(type(self), "known_classes", None), property):
+            self.known_classes = dict(self.known_classes)
         if not hasattr(self, "public_properties"):
             self.public_properties = {}
         if not no_configure:

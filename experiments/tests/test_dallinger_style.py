@@ -8,7 +8,7 @@ import pytest
 
 from bots.base import HighPerformanceBotBase
 from bots.tests.test_bot_base import RoutedServer
-from core.models import Network
+from core.models import Network, Node
 from experiments import runtime
 from experiments.bot_classes import bot_class, bot_kind
 from experiments.compat import bots as dallinger_bots
@@ -199,3 +199,20 @@ def test_a_project_bot_still_fails_when_participate_returns_nothing():
 
     assert succeeded is False
     assert [path for _, path in server.requests][1:] == ["/worker_failed?participant_id=4"]
+
+
+def test_known_classes_added_by_an_instance_stay_its_own_and_a_property_is_kept():
+    class Adds(Experiment):
+        pass
+
+    class Computes(Experiment):
+        @property
+        def known_classes(self):
+            return {"Node": Node}
+
+    adding = Adds()
+    adding.known_classes["Extra"] = object
+
+    assert "Extra" not in Adds().known_classes
+    assert "Extra" not in Experiment.known_classes
+    assert Computes().known_classes == {"Node": Node}
