@@ -46,6 +46,12 @@ def _never_sent(error: requests.RequestException) -> bool:
     return isinstance(error, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
+#: The ad's begin button: Dallinger's id, the project's, or (as Dallinger's bot looks) a primary or success button.
+AD_BEGIN = "#begin-button, #begin, button.btn-primary, button.btn-success"
+#: The instructions' begin button: the project's id, or a success button, as Dallinger's bot looks.
+INSTRUCTIONS_BEGIN = "#begin, button.btn-success"
+
+
 class BotError(Exception):
     """A bot could not complete a step (the server refused it, or stayed unreachable)."""
 
@@ -66,6 +72,10 @@ class _Bot:
 
     #: Answers given to the standard questionnaire.
     question_responses = QUESTION_RESPONSES
+    #: Whether `participate()`'s return value decides whether the bot succeeded (a false value
+    #: reports `worker_failed`). Dallinger ignores it (only an exception stops a bot there), and
+    #: so do the classes experiments import from `dallinger.bots`, which set this to False.
+    participate_decides = True
 
     def __init__(self, URL, assignment_id="", worker_id="", participant_id="", hit_id=""):
         if not URL:
@@ -93,6 +103,11 @@ class _Bot:
     def participate(self) -> bool:
         """Take part in the experiment; True on success. Every bot defines it."""
         raise NotImplementedError(f"{type(self).__name__}.participate() must be defined.")
+
+    def took_part(self) -> bool:
+        """Run `participate()`: whether the bot goes on to sign off (see `participate_decides`)."""
+        result = self.participate()
+        return bool(result) if self.participate_decides else True
 
 
 class HighPerformanceBotBase(_Bot):
@@ -293,7 +308,7 @@ class HighPerformanceBotBase(_Bot):
             try:
                 self.sign_up()
                 # An over-recruited participant is paid their base and sent to the end, as in Dallinger.
-                succeeded = self.overrecruited or (bool(self.participate()) and self.sign_off())
+                succeeded = self.overrecruited or (self.took_part() and self.sign_off())
             except (BotError, SocketError) as error:
                 self.log(f"Bot failed: {error}")
             except Exception:
@@ -328,7 +343,7 @@ class BotBase(_Bot):
         from bots.webdriver import create_driver
 
         get = self.config.get if self.config is not None else (lambda key, default=None: default)
-        return create_driver(get("webdriver_type", "chrome"), get("webdriver_url"))
+        return create_driver(get("webdriver_type", "chrome"), get("webdriver_url"), get("chrome-path", None))
 
     def wait_for(self, element_id: str, seconds: float | None = None):
         """The element with this id, once it can be clicked."""
@@ -340,20 +355,59 @@ class BotBase(_Bot):
             ready.element_to_be_clickable((By.ID, element_id))
         )
 
+    def wait_for_any(self, css: str, seconds: float | None = None):
+        """The first element matching the CSS selector `css` that can be clicked, once there is one."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def clickable(driver):
+            for element in driver.find_elements(By.CSS_SELECTOR, css):
+                if element.is_displayed() and element.is_enabled():
+                    return element
+            return False
+
+        return WebDriverWait(self.driver, seconds or self.wait_seconds).until(clickable)
+
     def sign_up(self) -> bool:
-        """Open the ad, begin, consent, and start from the instructions page."""
+        """Open the ad, begin, consent, and start from the instructions page.
+
+        Finds the buttons Dallinger's pages have as its bot finds them: the ad's begin button
+        (`#begin-button`, or the first primary or success button), `#consent`, and the
+        instructions' begin button (`#begin`, or a success button, enabled by the page's script).
+        When the ad opens the experiment in a new window, as Dallinger's does, the bot follows it.
+        """
         from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
 
         try:
             self.driver.get(self.URL)
-            self.wait_for("begin").click()
+            windows = len(self.driver.window_handles)
+            self.wait_for_any(AD_BEGIN).click()
+            WebDriverWait(self.driver, self.wait_seconds).until(
+                lambda driver: len(driver.window_handles) > windows or driver.find_elements(By.ID, "consent")
+            )
+            if len(self.driver.window_handles) > windows:
+                self.driver.switch_to.window(self.driver.window_handles[-1])
             self.wait_for("consent").click()
-            self.wait_for("begin").click()
-            self.participant_id = self.driver.execute_script("return dallinger.identity.participantId") or ""
+            self.wait_for_any(INSTRUCTIONS_BEGIN).click()
+            self.participant_id = self._participant_id_in_page() or self.participant_id
             return True
         except WebDriverException as error:
             logger.error("Error during experiment sign up: %s", error.msg or error)
             return False
+
+    def _participant_id_in_page(self) -> str:
+        """The participant id the page knows: `dallinger.identity`, else the URL's `participant_id`."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            known = self.driver.execute_script(
+                "return (window.dallinger && dallinger.identity && dallinger.identity.participantId) || ''"
+            )
+        except WebDriverException:
+            known = ""
+        return str(known or _ids_from_url(self.driver.current_url).get("participant_id", ""))
 
     def complete_questionnaire(self) -> None:
         """Choose this bot's answers in the questionnaire form."""
@@ -379,12 +433,16 @@ class BotBase(_Bot):
 
         try:
             submit = self.wait_for("submit-questionnaire", seconds=20)
-            self.participant_id = (
-                self.driver.execute_script("return dallinger.identity.participantId") or self.participant_id
-            )
+            self.participant_id = self._participant_id_in_page() or self.participant_id
             self.complete_questionnaire()
+            windows = self.driver.window_handles
             submit.click()
-            WebDriverWait(self.driver, 20).until(ready.url_contains("/recruiter-exit"))
+            # The questionnaire's page goes on to the recruiter's exit, or closes its window.
+            WebDriverWait(self.driver, 20).until(
+                lambda driver: (
+                    len(driver.window_handles) < len(windows) or ready.url_contains("/recruiter-exit")(driver)
+                )
+            )
             return True
         except WebDriverException as error:
             logger.error("Error during experiment sign off: %s", error.msg or error)
@@ -401,9 +459,14 @@ class BotBase(_Bot):
         )
 
     def run_experiment(self) -> bool:
-        """Sign up, participate, sign off; report failure if any step fails; always close the browser."""
+        """Sign up, participate, sign off; report failure if any step fails (an error in
+        `participate` included); always close the browser."""
         try:
-            succeeded = self.sign_up() and bool(self.participate()) and self.sign_off()
+            try:
+                succeeded = self.sign_up() and self.took_part() and self.sign_off()
+            except Exception:
+                logger.exception("%s: the bot's participate() failed.", self.participant_id or self.worker_id)
+                succeeded = False
             if not succeeded:
                 self.complete_experiment("worker_failed")
             return succeeded

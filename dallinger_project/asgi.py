@@ -19,7 +19,10 @@ from core.realtime import serve_websockets_here  # noqa: E402
 from dallinger_project.routing import staff_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 # This process holds the sockets: frames published here go straight to its channel layer.
+from experiments.workdir import enter_workdir  # noqa: E402
+
 serve_websockets_here()
+enter_workdir()
 
 
 def with_login_session(patterns: list) -> list:

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
 
@@ -27,3 +27,11 @@ def _close_old_database_connections(sender=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def _enter_workdir(**kwargs) -> None:
+    """A worker runs the experiment's tasks and bots in its folder, as the web server serves from it."""
+    from experiments.workdir import enter_workdir
+
+    enter_workdir()

@@ -107,7 +107,8 @@ ASGI_APPLICATION = "dallinger_project.asgi.application"
 
 # Database ---------------------------------------------------------------------
 
-SQLITE_PATH = env.str("DALLINGER_SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
+# Absolute, because servers work in the experiment's folder (experiments/workdir.py).
+SQLITE_PATH = str(Path(env.str("DALLINGER_SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))).absolute())
 
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
@@ -155,6 +156,7 @@ else:
 # DALLINGER_TASK_QUEUE_DIR can carry them between processes (runexperiment uses one for its
 # worker); with neither, tasks run in the process that enqueues them, after its commit.
 DALLINGER_TASK_QUEUE_DIR = env.str("DALLINGER_TASK_QUEUE_DIR", default="")
+DALLINGER_TASK_QUEUE_DIR = str(Path(DALLINGER_TASK_QUEUE_DIR).absolute()) if DALLINGER_TASK_QUEUE_DIR else ""
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Tasks are acknowledged when they end: one still unacknowledged after this many seconds

@@ -7,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
 
 application = get_wsgi_application()
+
+from experiments.workdir import enter_workdir  # noqa: E402
+
+enter_workdir()

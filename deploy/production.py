@@ -91,6 +91,8 @@ def environment(options) -> dict:
     if options.experiment:
         path = Path(options.experiment)
         env["DALLINGER_EXPERIMENT"] = str(path.resolve()) if path.is_dir() else options.experiment
+        if path.is_dir():
+            env["DALLINGER_WORKDIR"] = str(path.resolve())  # the experiment's relative paths start there
     env.setdefault("DALLINGER_BASE_URL", f"http://{options.host}:{options.port}")
     return env
 

@@ -326,11 +326,14 @@ class Configuration:
 _CONFIGURATION = Configuration()
 
 
-def get_config() -> Configuration:
+def get_config(load: bool = False) -> Configuration:
     """The process's configuration, shared by everything in it (Dallinger's `get_config`).
 
     Experiments call it at import time and register their keys in `extra_parameters()`;
-    the experiment loader then calls `load()`.
+    the experiment loader then calls `load()`. `load=True` (Dallinger 12's
+    `get_config(load=True)`) is accepted and needs no action: the loader has read the
+    configuration before any hook of the experiment runs (at import time it is not read yet,
+    as in Dallinger, where the experiment's keys are not registered then either).
     """
     return _CONFIGURATION
 

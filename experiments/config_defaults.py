@@ -203,6 +203,7 @@ BUILT_IN_KEYS = (
     # Bots and integrations
     BuiltInKey("webdriver_type", str, "chrome"),
     BuiltInKey("webdriver_url", str),
+    BuiltInKey("chrome-path", str),  # Dallinger's: the Chrome browser bots run (Debian's Chromium when unset)
     BuiltInKey("bot_type", str, "http", validators=(one_of("http", "browser"),)),
     BuiltInKey("max_bots", int, 0, validators=(at_least(0),)),
     BuiltInKey("osf_access_token", str, sensitive=True),

@@ -24,6 +24,7 @@ from experiments.config import get_config
 from experiments.services.failures import records_fail
 from experiments.services.group_lookups import group_network_of
 from experiments.services.lifecycle import participant_status_counts
+from experiments.session import session as db_session
 from recruitment.recruiters import from_config
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,20 @@ class Experiment:
     participant_constructor = Participant
     app_id = None
     exp_config = None
+    #: Whether `log` writes to the experiment log.
+    verbose = True
+    #: The experiment's title.
+    task = "Experiment title"
+    #: How many practice networks `setup` creates.
+    practice_repeats = 0
+    #: How many experiment networks `setup` creates.
+    experiment_repeats = 0
+    #: Participants needed in the waiting room before anyone starts (0: no waiting room).
+    quorum = 0
+    #: Participants recruited at launch.
+    initial_recruitment_size = 1
+    #: The classes a front end may name in requests; each instance gets its own copy.
+    known_classes = default_known_classes()
 
     # Real time: presence, dropouts and group formation (docs/realtime.md) -----------------
 
@@ -148,24 +163,32 @@ class Experiment:
                     declared[name] = route
         return [(rule, methods, name) for name, (rule, methods) in declared.items()]
 
-    def __init__(self, session=None):
-        self.verbose = True
-        self.task = "Experiment title"
-        self.session = session
-        self.practice_repeats = 0
-        self.experiment_repeats = 0
-        self.quorum = 0
-        self.initial_recruitment_size = 1
-        self.known_classes = default_known_classes()
+    def __init__(self, session=None, no_configure=False):
+        """Set up an instance: `configure()` runs unless `no_configure` (Dallinger 12's signature).
+
+        The defaults above are class attributes, so the values an experiment sets on its class
+        (`experiment_repeats = 2`) or in its own `__init__` stay; `known_classes` is copied so
+        that an instance adding a class does not change its class's. `session` is the database
+        session experiments save through (`experiments.session.session` when not given).
+        """
+        self.session = session if session is not None else db_session
+        if not isinstance(getattr(type(self), "known_classes", None), property):
+            self.known_classes = dict(self.known_classes)
         if not hasattr(self, "public_properties"):
             self.public_properties = {}
-        if session:
+        if not no_configure:
             self.configure()
 
     # Configuration and recruitment ------------------------------------------------------
 
     def configure(self) -> None:
         """Hook: read configuration values into attributes."""
+
+    @classmethod
+    def extra_parameters(cls) -> None:
+        """Hook: register the experiment's own configuration keys (`get_config().register(...)`);
+        the loader calls it before reading the configuration. A module-level `extra_parameters()`
+        function in experiment.py works too."""
 
     @property
     def config(self):

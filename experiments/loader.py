@@ -12,7 +12,9 @@ An experiment package is a folder holding `experiment.py` (one Experiment subcla
 
 The folder is imported as a package of its own (so `from . import models` works) under a
 module name derived from the folder, and is also made available as `dallinger_experiment`,
-the name Dallinger experiments use to refer to themselves.
+the name Dallinger experiments use to refer to themselves. Before it is imported, `import
+dallinger.X` (and `flask` where Flask is not installed) is made to give the project's own
+classes (experiments.compat.alias).
 """
 
 import hashlib
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from experiments.compat import alias
 from experiments.compat import orm as orm_compat
 from experiments.config import Configuration
 from experiments.experiment import Experiment
@@ -186,6 +189,23 @@ def find_experiment_class(module, class_name: str | None = None) -> type:
     )
 
 
+def _register_extra_parameters(module) -> None:
+    """Register the experiment's own configuration keys: `extra_parameters()` as a function of
+    the module, or (Dallinger 12) as a classmethod of its Experiment classes.
+
+    Every class's is called, because which class is used (EXPERIMENT_CLASS_NAME) is read from
+    the configuration, which needs the keys registered first.
+    """
+    extra_parameters = getattr(module, "extra_parameters", None)
+    if callable(extra_parameters):
+        extra_parameters()
+    for _, member in inspect.getmembers(module, inspect.isclass):
+        if issubclass(member, Experiment) and member is not Experiment:
+            own = getattr(member.extra_parameters, "__func__", member.extra_parameters)
+            if own is not Experiment.extra_parameters.__func__:
+                member.extra_parameters()
+
+
 def load_experiment(name_or_path: str, environ=None, home=None) -> LoadedExperiment:
     """Import an experiment package, register its parameters and load its configuration."""
     from experiments import config as config_module
@@ -193,11 +213,10 @@ def load_experiment(name_or_path: str, environ=None, home=None) -> LoadedExperim
     directory, entry_point_class = _locate(name_or_path)
     orm_compat.install()
     config = config_module.reset_config()
+    alias.install()
     module = _import_package(directory)
     _alias_package(module.__name__.rpartition(".")[0])
-    extra_parameters = getattr(module, "extra_parameters", None)
-    if callable(extra_parameters):
-        extra_parameters()
+    _register_extra_parameters(module)
     config.load(experiment_dir=directory, environ=environ, home=home)
     class_name = config.get("EXPERIMENT_CLASS_NAME") or entry_point_class
     experiment_class = find_experiment_class(module, class_name)

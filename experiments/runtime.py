@@ -1,6 +1,7 @@
 """The experiment this server runs, loaded once per process from `DALLINGER_EXPERIMENT`."""
 
 import functools
+import inspect
 import threading
 
 from django.conf import settings
@@ -57,6 +58,15 @@ def forget_instances() -> None:
     _instances.cached = None
 
 
+def construct(experiment_class):
+    """An instance of `experiment_class`: `Experiment(session)`, or `Experiment()` for a class whose
+    `__init__` takes `no_configure` first (Dallinger 12's, which would read the session as it)."""
+    parameters = list(inspect.signature(experiment_class.__init__).parameters.values())[1:]
+    if parameters and parameters[0].name == "no_configure":
+        return experiment_class()
+    return experiment_class(session)
+
+
 def experiment():
     """The active Experiment, constructed as Dallinger constructs it: `Experiment(session)`.
 
@@ -81,10 +91,10 @@ def experiment():
         if cached is not None and cached[0] == key:
             return cached[1]
         with pending.saving():
-            instance = experiment_class(session)
+            instance = construct(experiment_class)
         _instances.cached = (key, instance)
         return instance
     _instances.cached = None
     with transaction.atomic(), pending.saving():
         lock_keys("experiment-setup")
-        return experiment_class(session)
+        return construct(experiment_class)

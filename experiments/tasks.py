@@ -13,13 +13,19 @@ logger = logging.getLogger(__name__)
 # Acknowledged on receipt: a second run after a crash would be a second participant.
 @shared_task(acks_late=False)
 def run_bot(url: str, bot_type: str = "http") -> bool:
-    """Run one of the experiment's bots against the server at `url` (its ad page)."""
-    from experiments.bot_classes import bot_class
+    """Run one of the experiment's bots against the server at `url` (its ad page).
+
+    `bot_type` is the recruiter's reading of the configuration; when `bot_type` is not
+    configured at all, the experiment's own kind of bot is run (`bot_classes.bot_kind`).
+    """
+    from experiments.bot_classes import bot_class, bot_kind, make_bot
+    from experiments.config import DEFAULTS
     from experiments.runtime import active
 
     loaded = active()
-    bot_class_ = bot_class(loaded.module, bot_type)
-    bot = bot_class_(url, config=loaded.config) if bot_type == "browser" else bot_class_(url)
+    if loaded.config.source_of("bot_type") == DEFAULTS:
+        bot_type = bot_kind(loaded.module, loaded.config)
+    bot = make_bot(bot_class(loaded.module, bot_type), url, loaded.config)
     succeeded = bot.run_experiment()
     logger.info("Bot %s %s.", bot.participant_id or bot.worker_id, "completed" if succeeded else "failed")
     return succeeded

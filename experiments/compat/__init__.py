@@ -1,1 +1,1 @@
-"""Names and modules that let experiments written for Dallinger run here unchanged."""
+"""Running experiment packages written for Dallinger unchanged: `dallinger.*`, `flask` and `sqlalchemy` names."""

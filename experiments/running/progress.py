@@ -72,3 +72,23 @@ def bots_plan(*, limit: int, recruited: int, places: int | None, recruits_more: 
             return f"{bots}, all recruited now; the worker runs up to {at_once} at a time."
         return f"{bots}: the experiment recruits nobody after the launch, so --bots {limit} is not reached."
     return f"{bots}: {recruited} recruited now, the others as the experiment recruits more after each submission."
+
+
+def nobody_took_part(progress: Progress) -> str:
+    """Why a bot run whose experiment completed without one approved participant failed."""
+    if not progress.participants:
+        who = "no participant was created"
+    else:
+        who = (
+            "no participant was approved ("
+            + ", ".join(f"{count} {status}" for status, count in progress.statuses)
+            + ")"
+        )
+    if not progress.networks:
+        why = (
+            "The experiment has no network: set experiment_repeats (or practice_repeats) on its "
+            "class, or create networks in setup()."
+        )
+    else:
+        why = "The processes' logs (bots.log, web.log), kept for this, tell what happened."
+    return f"The experiment completed, but nobody took part: {who}. {why}"

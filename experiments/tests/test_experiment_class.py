@@ -46,7 +46,7 @@ def test_instance_attribute_defaults():
 
     assert experiment.verbose is True
     assert experiment.task == "Experiment title"
-    assert experiment.session is None
+    assert experiment.session is session  # Dallinger's db.session when none is given
     assert experiment.practice_repeats == 0
     assert experiment.experiment_repeats == 0
     assert experiment.quorum == 0
@@ -119,8 +119,13 @@ class RecordingConfigure(Experiment):
 
 
 @pytest.mark.parametrize("given", [(), (None,)])
-def test_configure_is_not_called_without_a_session(given):
-    assert not hasattr(RecordingConfigure(*given), "configured")
+def test_configure_is_called_without_a_session_as_in_dallinger_12(given):
+    assert RecordingConfigure(*given).configured == 1
+
+
+def test_configure_is_not_called_with_no_configure():
+    assert not hasattr(RecordingConfigure(no_configure=True), "configured")
+    assert not hasattr(RecordingConfigure(session, no_configure=True), "configured")
 
 
 def test_configure_is_called_once_with_a_session():
@@ -548,7 +553,7 @@ def test_node_get_request_arguments_are_optional():
 @pytest.mark.parametrize(
     ("method", "parameters"),
     [
-        ("__init__", {"session": None}),
+        ("__init__", {"session": None, "no_configure": False}),
         ("networks", {"role": "all", "full": "all"}),
         ("get_network_for_participant", {"participant": inspect.Parameter.empty}),
         ("choose_network", {"networks": inspect.Parameter.empty, "participant": inspect.Parameter.empty}),

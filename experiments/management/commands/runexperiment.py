@@ -26,10 +26,11 @@ from django.db import connection
 from core.record import clear_record
 from experiments.loader import ExperimentLoadError, load_experiment
 from experiments.running.processes import ChildProcess, port_is_free, wait_for_port
-from experiments.running.progress import bots_plan, snapshot
+from experiments.running.progress import bots_plan, nobody_took_part, snapshot
 from experiments.running.serverlog import ServerLog
 from experiments.services.dashboard_account import DashboardAccountError, dashboard_account_ensure
 from experiments.services.runtime_settings import runtime_settings_clear
+from experiments.workdir import WORKDIR_VARIABLE
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -44,7 +45,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("experiment", help="a bundled demo's name, an installed experiment, or a folder")
         parser.add_argument("--bots", type=int, metavar="N", help="recruit N bots and follow them to the end")
-        parser.add_argument("--bot-type", choices=("http", "browser"), default="http", help="the kind of bot")
+        parser.add_argument(
+            "--bot-type",
+            choices=("http", "browser"),
+            help="the kind of bot (default: the experiment's HTTP bot, else its browser bot)",
+        )
         parser.add_argument("--recruiter", help="the recruiter to use (default: the experiment's configuration)")
         parser.add_argument("--port", type=int, default=8000, help="the web server's port (default 8000)")
         parser.add_argument("--no-browser", action="store_true", help="do not open a browser for participants")
@@ -132,7 +137,8 @@ class Run:
                 raise CommandError("--bots needs a positive number.")
             values.setdefault("recruiter", "bots")
             values["max_bots"] = str(self.options["bots"])
-            values["bot_type"] = self.options["bot_type"]
+            if self.options["bot_type"]:
+                values["bot_type"] = self.options["bot_type"]
         return values
 
     def start(self) -> None:
@@ -215,6 +221,8 @@ class Run:
             {
                 "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "dallinger_project.settings"),
                 "DALLINGER_EXPERIMENT": str(self.loaded.directory),
+                # As in Dallinger, the experiment's relative paths resolve against its folder.
+                WORKDIR_VARIABLE: str(self.loaded.directory),
                 "DALLINGER_BASE_URL": self.base_url,
                 "PYTHONUNBUFFERED": "1",
             }
@@ -308,7 +316,10 @@ class Run:
                     f"The worker's last output (the bots run there):\n{self.child('worker').log_tail()}"
                 )
             time.sleep(0.5)
-        self.finish(snapshot())  # a fresh count: the last one may predate the completion
+        final = snapshot()  # a fresh count: the last one may predate the completion
+        if not final.count("approved"):
+            raise CommandError(nobody_took_part(final))
+        self.finish(final)
 
     def finish(self, progress) -> None:
         statuses = ", ".join(f"{count} {status}" for status, count in progress.statuses) or "none"
