@@ -6,20 +6,17 @@ experiment's template of that name, or the platform's. Pages are never cached.
 """
 
 import re
-from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from experiments import custom_routes, runtime
-from experiments.assets import RESERVED_TEMPLATES
 from experiments.browsers import excluded_by
 from experiments.entry import entry_ids
 from experiments.error_page import render_error_page
+from experiments.page_rendering import page_exists, render_page
+from experiments.page_templates import RESERVED_TEMPLATES
 from experiments.services.lookups import has_taken_part, participants_of
 from recruitment.recruiters import generate_random_id
 
@@ -39,7 +36,7 @@ def _refuse(request, message: str, status: int, error_type: str):
 @never_cache
 def index(request):
     """GET /: a plain page saying what this server is."""
-    return render(request, "index.html")
+    return render_page(request, "index.html")
 
 
 @never_cache
@@ -88,17 +85,17 @@ def ad(request):
                 "already_did_exp_hit",
             )
     duration_hours = config.get("duration") or 0
-    context = {
-        "title": config.get("title"),
-        "description": config.get("description"),
-        "duration_minutes": max(int(round(duration_hours * 60)), 1) if duration_hours else None,
-        "base_payment": config.get("base_payment"),
-        "mode": params.get("mode", config.get("mode")),
-        "recruiter": params.get("recruiter", ""),
-        "preview": preview,
-        "query": urlencode(list(params.lists()), doseq=True),
-    }
-    return render(request, "ad.html", context)
+    return render_page(
+        request,
+        "ad.html",
+        title=config.get("title"),
+        description=config.get("description"),
+        duration_minutes=max(int(round(duration_hours * 60)), 1) if duration_hours else None,
+        base_payment=config.get("base_payment"),
+        preview=preview,
+        # The ids and everything else the recruiter added, carried to the consent page.
+        entry_parameters=[(name, value) for name, values in params.lists() for value in values],
+    )
 
 
 def _is_participant_page(template_name: str) -> bool:
@@ -114,12 +111,9 @@ def _is_participant_page(template_name: str) -> bool:
 def _render_page(request, template_name: str):
     if not _is_participant_page(template_name):
         raise Http404(f"No page {template_name}")
-    try:
-        get_template(template_name)
-    except TemplateDoesNotExist:
-        raise Http404(f"No page {template_name}") from None
-    context = {"participant_id": request.GET.get("participant_id", ""), "scale": QUESTIONNAIRE_SCALE}
-    return render(request, template_name, context)
+    if not page_exists(template_name):
+        raise Http404(f"No page {template_name}")
+    return render_page(request, template_name, scale=QUESTIONNAIRE_SCALE)
 
 
 @csrf_exempt
