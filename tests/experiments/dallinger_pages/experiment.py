@@ -1,5 +1,6 @@
 """An experiment whose pages are written the way Dallinger experiments write them (Jinja2)."""
 
+from core.networks import Chain
 from experiments.experiment import Experiment
 
 
@@ -13,6 +14,12 @@ class DallingerPages(Experiment):
         super().__init__(session)
         self.experiment_repeats = 1
         self.initial_recruitment_size = 1
+        if session:
+            self.setup()
+
+    def create_network(self):
+        """A chain with room for a few participants."""
+        return Chain(max_size=5)
 
     def colour_names(self) -> list[str]:
         """The colours the experiment page lists."""
