@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from experiments import runtime
+
 pytestmark = pytest.mark.django_db
 
 EXPERIMENTS = Path(__file__).resolve().parent / "experiments"
@@ -185,3 +187,15 @@ def test_template_values_that_do_not_exist_read_as_nothing_and_secrets_are_not_g
     assert "<p id=secret>None</p>" in html and "t0ken-value" not in html
     assert "<p id=unknown>None</p>" in html
     assert "<p id=missing>[]</p>" in html
+
+
+def test_pages_compiled_for_one_experiment_are_not_served_for_the_next(client, settings, dallinger_pages):
+    assert 'id="colour-consent"' in page(client, "/consent")[1]
+
+    settings.DALLINGER_EXPERIMENT = "bartlett1932"
+    runtime.reload()  # as a reload does, without clearing the compiled templates
+
+    status, html = page(client, "/consent")
+    assert status == 200
+    assert 'id="colour-consent"' not in html and "We are researchers studying" in html
+    assert "/static/scripts/experiment.js" not in html  # the layout is no longer the colour experiment's
