@@ -15,7 +15,7 @@ from experiments import custom_routes, runtime
 from experiments.browsers import excluded_by
 from experiments.entry import entry_ids
 from experiments.error_page import render_error_page
-from experiments.page_rendering import page_exists, render_page
+from experiments.page_rendering import experiment_has_template, page_exists, render_page
 from experiments.page_templates import RESERVED_TEMPLATES
 from experiments.services.lookups import has_taken_part, participants_of
 from recruitment.recruiters import generate_random_id
@@ -104,14 +104,11 @@ def _is_participant_page(template_name: str) -> bool:
     template meant only for one route."""
     if template_name in PLATFORM_PAGES:
         return True
-    folder = runtime.active().templates_dir
-    return folder is not None and template_name not in RESERVED_TEMPLATES and (folder / template_name).is_file()
+    return template_name not in RESERVED_TEMPLATES and experiment_has_template(template_name)
 
 
 def _render_page(request, template_name: str):
-    if not _is_participant_page(template_name):
-        raise Http404(f"No page {template_name}")
-    if not page_exists(template_name):
+    if not (_is_participant_page(template_name) and page_exists(template_name)):
         raise Http404(f"No page {template_name}")
     return render_page(request, template_name, scale=QUESTIONNAIRE_SCALE)
 
