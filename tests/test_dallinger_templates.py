@@ -199,3 +199,12 @@ def test_pages_compiled_for_one_experiment_are_not_served_for_the_next(client, s
     assert status == 200
     assert 'id="colour-consent"' not in html and "We are researchers studying" in html
     assert "/static/scripts/experiment.js" not in html  # the layout is no longer the colour experiment's
+
+
+def test_the_error_page_loads_no_scripts(client, dallinger_pages):
+    """dallinger.error() puts the error page's body into the running page: scripts in it would
+    load the client a second time and replace it."""
+    status, html = page(client, "/broken_code")
+
+    assert status == 500
+    assert "<script" not in html
