@@ -106,7 +106,7 @@ def _celery_tasks_run_in_process():
 def use_experiment(settings):
     """Make `name_or_path` the server's experiment for this test: `use_experiment("bartlett1932")`."""
     from experiments import runtime
-    from experiments.assets import reset_template_cache
+    from experiments.page_templates import reset_template_cache
 
     def use(name_or_path, **config_overrides):
         settings.DALLINGER_EXPERIMENT = str(name_or_path)

@@ -78,27 +78,33 @@ MIDDLEWARE = [
 ROOT_URLCONF = "dallinger_project.urls"
 
 TEMPLATES = [
+    # The dashboard (the admin) and the API's browsable pages.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
         "OPTIONS": {
-            # The experiment package's templates come first (see experiments/assets.py).
-            "loaders": [
-                (
-                    "django.template.loaders.cached.Loader",
-                    [
-                        "experiments.assets.ExperimentTemplateLoader",
-                        "django.template.loaders.filesystem.Loader",
-                        "django.template.loaders.app_directories.Loader",
-                    ],
-                )
-            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    # Participant pages are Jinja2, as Dallinger's: the experiment package's templates
+    # first, then the project's (experiments/page_templates.py).
+    {
+        "NAME": "participant",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {"environment": "experiments.page_templates.participant_environment"},
+    },
+    # The error pages: the project's templates only, so a broken experiment template
+    # cannot break them too.
+    {
+        "NAME": "platform_pages",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {"environment": "experiments.page_templates.platform_environment"},
     },
 ]
 
@@ -214,6 +220,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "experiments.assets.ExperimentStaticFinder",
+    "experiments.assets.DallingerLibraryFinder",
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]

@@ -1,51 +1,69 @@
-"""Templates and static files of the active experiment package, layered over the project's.
+"""Static files of the active experiment package, layered over the project's.
 
-An experiment's `templates/` and `static/` folders come first, except for the pages and
-scripts the platform reserves (as Dallinger does): those always come from the project, so
-the waiting room, the error page and the browser client behave the same in every
-experiment.
+An experiment's `static/` folder comes first, except for the scripts the platform reserves
+(as Dallinger does): those always come from the project, so the browser client behaves the
+same in every experiment. The third-party libraries Dallinger's pages load are served at
+the paths those pages ask for. (Templates are layered the same way: page_templates.py.)
 """
 
 import mimetypes
 import posixpath
+import re
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 from django.http import Http404
-from django.template.loaders.filesystem import Loader as FilesystemLoader
 from django.views.decorators.http import require_http_methods
 from django.views.static import serve
 
 from experiments import runtime
 
-RESERVED_TEMPLATES = frozenset({"complete.html", "error.html", "error_complete.html", "launch.html", "waiting.html"})
 RESERVED_STATIC = frozenset(
     {"robots.txt", "scripts/dallinger2.js", "scripts/reqwest.min.js", "css/dallinger.css"}
 )
 
+#: Where Dallinger's pages load their third-party libraries from, and the copy in
+#: static/vendor (from the npm registry, see scripts/vendor-assets) served there.
+DALLINGER_LIBRARIES = {
+    "css/bootstrap.min.css": "vendor/bootstrap/bootstrap.min.css",
+    "scripts/bootstrap.min.js": "vendor/bootstrap/bootstrap.bundle.min.js",
+    "scripts/reqwest.min.js": "vendor/reqwest/reqwest.min.js",
+    "scripts/spin.min.js": "vendor/spin.js/spin.min.js",
+    "scripts/store+json2.min.js": "vendor/store/store+json2.min.js",
+    "scripts/reconnecting-websocket.js": "vendor/reconnectingwebsocket/reconnecting-websocket.js",
+    "scripts/fingerprintjs2/1.5.1/fingerprint2.min.js": "vendor/fingerprintjs2/fingerprint2.min.js",
+}
+# Dallinger's pages name jQuery with its version (`scripts/jquery-3.7.1.min.js`, older ones
+# other versions); every such name gets the one jQuery the platform ships.
+VERSIONED_JQUERY = re.compile(r"^scripts/jquery-\d+(\.\d+)*(\.min)?\.js$")
+VENDORED_JQUERY = "vendor/jquery/jquery.min.js"
+PROJECT_STATIC = Path(__file__).resolve().parent.parent / "static"
 
-def reset_template_cache() -> None:
-    """Forget compiled templates, after the active experiment changed (tests, reloads)."""
-    from django.template import engines
 
-    for loader in engines["django"].engine.template_loaders:
-        if hasattr(loader, "reset"):
-            loader.reset()
+def dallinger_library(path: str) -> str | None:
+    """The vendored file served at one of Dallinger's library paths, if `path` is one."""
+    if path in DALLINGER_LIBRARIES:
+        return DALLINGER_LIBRARIES[path]
+    return VENDORED_JQUERY if VERSIONED_JQUERY.match(path) else None
 
 
-class ExperimentTemplateLoader(FilesystemLoader):
-    """Loads templates from the active experiment's `templates/` folder (reserved pages excepted)."""
+class DallingerLibraryFinder(BaseFinder):
+    """Finds the vendored libraries at the paths Dallinger's pages request them from."""
 
-    def get_dirs(self):
-        folder = runtime.active().templates_dir
-        return [folder] if folder else []
+    def check(self, **kwargs):
+        return []
 
-    def get_template_sources(self, template_name):
-        if template_name in RESERVED_TEMPLATES:
-            return
-        yield from super().get_template_sources(template_name)
+    def find(self, path, find_all=False, **kwargs):
+        vendored = dallinger_library(posixpath.normpath(path).lstrip("/"))
+        if vendored is None:
+            return []
+        found = str(PROJECT_STATIC / vendored)
+        return [found] if find_all else found
+
+    def list(self, ignore_patterns):
+        return []
 
 
 class ExperimentStaticFinder(BaseFinder):

@@ -6,12 +6,8 @@ experiment's template of that name, or the platform's. Pages are never cached.
 """
 
 import re
-from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -19,11 +15,12 @@ from django.views.decorators.http import require_http_methods
 from core.fetch import by_pk
 from core.models import Participant
 from experiments import custom_routes, runtime
-from experiments.assets import RESERVED_TEMPLATES
 from experiments.binding import Caller
 from experiments.browsers import excluded_by
 from experiments.entry import entry_ids
 from experiments.error_page import render_error_page
+from experiments.page_rendering import experiment_has_template, page_exists, render_page
+from experiments.page_templates import RESERVED_TEMPLATES
 from experiments.services.lookups import as_id, has_taken_part, participants_of
 from experiments.services.replacement import exit_address, is_replaced
 from recruitment.recruiters import generate_random_id
@@ -50,7 +47,7 @@ def _refuse(request, message: str, status: int, error_type: str):
 @require_http_methods(PAGE_METHODS)
 def index(request):
     """GET /: a plain page saying what this server is."""
-    return render(request, "index.html")
+    return render_page(request, "index.html")
 
 
 @never_cache
@@ -103,17 +100,17 @@ def ad(request):
                 "already_did_exp_hit",
             )
     duration_hours = config.get("duration") or 0
-    context = {
-        "title": config.get("title"),
-        "description": config.get("description"),
-        "duration_minutes": max(int(round(duration_hours * 60)), 1) if duration_hours else None,
-        "base_payment": config.get("base_payment"),
-        "mode": params.get("mode", config.get("mode")),
-        "recruiter": params.get("recruiter", ""),
-        "preview": preview,
-        "query": urlencode(list(params.lists()), doseq=True),
-    }
-    return render(request, "ad.html", context)
+    return render_page(
+        request,
+        "ad.html",
+        title=config.get("title"),
+        description=config.get("description"),
+        duration_minutes=max(int(round(duration_hours * 60)), 1) if duration_hours else None,
+        base_payment=config.get("base_payment"),
+        preview=preview,
+        # The ids and everything else the recruiter added, carried to the consent page.
+        entry_parameters=[(name, value) for name, values in params.lists() for value in values],
+    )
 
 
 def _is_participant_page(template_name: str) -> bool:
@@ -122,29 +119,22 @@ def _is_participant_page(template_name: str) -> bool:
     template meant only for one route."""
     if template_name in PLATFORM_PAGES:
         return True
-    folder = runtime.active().templates_dir
-    return folder is not None and template_name not in RESERVED_TEMPLATES and (folder / template_name).is_file()
+    return template_name not in RESERVED_TEMPLATES and experiment_has_template(template_name)
 
 
 def _require_page(template_name: str) -> None:
     """Http404 unless `/<name>` may show `template_name` and the template exists."""
-    if not _is_participant_page(template_name):
+    if not (_is_participant_page(template_name) and page_exists(template_name)):
         raise Http404(f"No page {template_name}")
-    try:
-        get_template(template_name)
-    except TemplateDoesNotExist:
-        raise Http404(f"No page {template_name}") from None
 
 
 def _render_page(request, template_name: str):
     _require_page(template_name)
-    participant_id = request.GET.get("participant_id", "")
-    replaced = _replaced_participant_held(request, participant_id)
+    replaced = _replaced_participant_held(request, request.GET.get("participant_id", ""))
     if replaced is not None:
         # A bot plays their part now: reloading the game would show a game that is not theirs.
         return HttpResponseRedirect(exit_address(replaced))
-    context = {"participant_id": participant_id, "scale": QUESTIONNAIRE_SCALE}
-    return render(request, template_name, context)
+    return render_page(request, template_name, scale=QUESTIONNAIRE_SCALE)
 
 
 def _replaced_participant_held(request, participant_id):

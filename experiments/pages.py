@@ -12,6 +12,8 @@ from experiments import runtime
 from experiments.binding import Caller
 from experiments.error_page import render_error_page
 from experiments.errors import ExperimentError
+from experiments.page_rendering import render_page
+from experiments.page_templates import PLATFORM_ENGINE
 from experiments.services.feedback import error_feedback_record
 from experiments.services.lookups import as_id, participant_get_for_exit
 from experiments.services.replacement import is_replaced, replaced_message
@@ -39,7 +41,10 @@ def recruiter_exit(request):
     context = recruiter.exit_page_context(participant)
     if is_replaced(participant):
         context["notice"] = replaced_message(experiment)
-    return render(request, recruiter.exit_template, context)
+    exit_info = getattr(experiment, "exit_info_for", None)
+    if callable(exit_info):  # Dallinger's hook: what the participant may need to get paid
+        context.setdefault("participant_exit_info", sorted((exit_info(participant) or {}).items()))
+    return render_page(request, recruiter.exit_template, **context)
 
 
 @never_cache
@@ -76,8 +81,11 @@ def handle_error(request):
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         referrer=request.META.get("HTTP_REFERER", ""),
     )
+    contact = experiment.config.get("contact_email_on_error", "")
     context = {
         "completed": completed,
-        "contact_email_on_error": experiment.config.get("contact_email_on_error", ""),
+        "contact_email_on_error": contact,
+        "contact_address": contact,
+        "hit_id": request.POST.get("hit_id", ""),
     }
-    return render(request, "error_complete.html", context)
+    return render(request, "error-complete.html", context, using=PLATFORM_ENGINE)

@@ -59,7 +59,7 @@ class Recruiter:
     #: Where participants submit their work at the end, for recruiters with an external site.
     external_submission_url = None
     #: The page `/recruiter-exit` shows.
-    exit_template = "exit_thanks.html"
+    exit_template = "exit_recruiter.html"
     #: Whether approving and paying move money outside this database (a platform's API). Such
     #: payouts are recorded as begun before the call, so a crash can never make them twice
     #: (recruitment/payments/ledger.py); a recruiter that only writes to the database says False.

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlencode
 
-from django.utils.html import escape
+from markupsafe import escape  # the participant pages are Jinja2, which escapes with MarkupSafe
 
 from core.models import Notification
 
@@ -54,7 +54,7 @@ def assert_error(response, status, *, error_code=None, message=None) -> dict:
     assert body["status"] == "error", body
     assert body["message"], body
     assert escape(body["message"]) in body["html"]
-    assert '<form method="post" action="/handle-error">' in body["html"]
+    assert '<form id="error-response" method="post" action="/handle-error">' in body["html"]
     if message is not None:
         assert message in body["message"]
     if error_code is not None:

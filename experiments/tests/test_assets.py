@@ -14,14 +14,14 @@ def overrides(use_experiment):
 
 
 def test_experiment_templates_are_found_first(overrides):
-    html = render_to_string("custom_page.html")
+    html = render_to_string("custom_page.html", using="participant")
 
     assert 'data-layout="experiment"' in html
     assert "custom page of the experiment" in html
 
 
 def test_reserved_pages_always_come_from_the_platform(overrides):
-    html = render_to_string("error.html", {"message": "boom"})
+    html = render_to_string("error.html", {"message": "boom"}, using="participant")
 
     assert "THE EXPERIMENT'S OWN ERROR PAGE" not in html
     assert "Something went wrong" in html
@@ -30,10 +30,10 @@ def test_reserved_pages_always_come_from_the_platform(overrides):
 def test_without_the_experiment_its_templates_are_gone(use_experiment, overrides):
     use_experiment("bartlett1932")
 
-    html = render_to_string("error.html", {"message": "boom"})
+    html = render_to_string("error.html", {"message": "boom"}, using="participant")
     assert "Something went wrong" in html
     with pytest.raises(Exception, match="custom_page.html"):
-        render_to_string("custom_page.html")
+        render_to_string("custom_page.html", using="participant")
 
 
 def test_experiment_static_files_are_served(client, overrides):

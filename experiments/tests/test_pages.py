@@ -14,13 +14,16 @@ def bartlett(use_experiment):
     return use_experiment("bartlett1932")
 
 
-def test_ad_invites_with_the_configured_title_and_a_begin_link_carrying_the_ids(client):
+def test_ad_invites_with_the_configured_title_and_a_begin_button_carrying_the_ids(client):
     response = client.get(AD)
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "Stories retold" in html
-    assert 'href="/consent?recruiter=hotair&amp;hitId=h1&amp;assignmentId=a1&amp;workerId=w1&amp;mode=debug"' in html
+    assert '<form method="get" action="/consent">' in html
+    for name, value in [("recruiter", "hotair"), ("hitId", "h1"), ("assignmentId", "a1"), ("workerId", "w1"), ("mode", "debug")]:
+        assert f'<input type="hidden" name="{name}" value="{value}">' in html
+    assert 'id="begin" class="btn btn-primary btn-lg"' in html  # what Dallinger's bots click on the ad
 
 
 def test_ad_accepts_prolific_entry_parameters(client):
@@ -99,8 +102,10 @@ def test_unknown_pages_are_404(client, path):
         "/rest_framework/api",
         "/registration/password_reset_email",
         "/drf_spectacular/swagger_ui",
-        "/error_complete",
-        "/exit_thanks",
+        "/error-complete",
+        "/exit_recruiter",
+        "/base/layout",
+        "/base/ad",
         "/launch",
         "/layout",
         "/error",

@@ -164,7 +164,7 @@ def test_the_exit_page_escapes_the_assignment(client, prolific_experiment, make_
     page = client.get("/recruiter-exit", {"participant_id": participant.pk}).content.decode()
 
     assert "<script>alert(1)" not in page
-    assert "&quot;&gt;&lt;script&gt;" in page
+    assert "&#34;&gt;&lt;script&gt;" in page
 
 
 def test_the_status_check_ends_returned_and_timed_out_assignments_with_the_hooks(

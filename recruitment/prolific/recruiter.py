@@ -71,7 +71,7 @@ class ProlificRecruiter(Recruiter):
     nickname = "prolific"
     #: Where participants submit: the content security policy lets the exit page send them there.
     external_submission_url = COMPLETION_URL
-    exit_template = "exit_prolific.html"
+    exit_template = "exit_recruiter_prolific.html"
     #: The recruiter that stands in for this one when `mode = debug`.
     debug_stand_in = "devprolific"
 
@@ -619,7 +619,7 @@ class DevProlificRecruiter(ProlificRecruiter):
     debug_stand_in = None
     pays_outside = False
     external_submission_url = None
-    exit_template = "exit_thanks.html"
+    exit_template = "exit_recruiter.html"
 
     @cached_property
     def client(self):

@@ -432,6 +432,13 @@ var dallinger = (function ($) {
     $.each(waiting, function (i, deferred) { deferred.resolve(frame); });
   }
 
+  /** Show `value` of `total` in the waiting room's progress bar (`#waiting-progress-bar`). */
+  dlgr.updateProgressBar = function (value, total) {
+    var percent = total ? Math.min(100, Math.round(100 * value / total)) + "%" : "0%";
+    $("#waiting-progress-bar").css("width", percent).attr("aria-valuenow", parseInt(percent, 10));
+    $("#progress-percentage").text(percent);
+  };
+
   /**
    * Record the latest quorum state `{q, n, overrecruited}`, show it in `#quorum-status`, and
    * release waiters once `n >= q` (not only at `n == q`: a missed frame must not strand anyone).
@@ -448,6 +455,7 @@ var dallinger = (function ($) {
     dlgr.quorum = state;
     if (state && state.q) {
       $("#quorum-status").text(Math.min(state.n, state.q) + " of " + state.q + " participants have joined.");
+      dlgr.updateProgressBar(state.n, state.q);
     }
     if (quorumReached(state)) {
       var waiting = quorumWaiters;
@@ -475,6 +483,7 @@ var dallinger = (function ($) {
   dlgr.createParticipant = function () {
     var deferred = $.Deferred();
     if (dlgr.identity.participantId) {
+      $(".btn-success").prop("disabled", false);
       deferred.resolve({ status: "success", participant: { id: Number(dlgr.identity.participantId) } });
       return deferred.promise();
     }
@@ -486,8 +495,12 @@ var dallinger = (function ($) {
       recruiter: dlgr.identity.recruiter,
       fingerprint_hash: dlgr.identity.fingerprintHash
     });
+    // Dallinger's pages start with their go-on buttons (`.btn-success`) disabled or enable them
+    // only once the participant exists, as its client does.
+    $(".btn-success").prop("disabled", true);
     dlgr.post("/participant", data).done(function (response) {
       rememberParticipant(response.participant);
+      $(".btn-success").prop("disabled", false);
       if (response.quorum) {
         dlgr.updateQuorum(response.quorum);
         if (response.quorum.overrecruited) {
@@ -512,9 +525,11 @@ var dallinger = (function ($) {
     var deferred = $.Deferred();
     var data = (assignmentInfo !== null && typeof assignmentInfo === "object") ?
       assignmentInfo : { assignment_id: assignmentInfo || dlgr.identity.assignmentId };
+    $(".btn-success").prop("disabled", true);
     dlgr.post("/load-participant", data)
       .done(function (response) {
         rememberParticipant(response.participant);
+        $(".btn-success").prop("disabled", false);
         deferred.resolve(response);
       })
       .fail(function (rejection) { deferred.reject(rejection); });

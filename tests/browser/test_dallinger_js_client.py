@@ -201,11 +201,14 @@ def test_error_shows_the_servers_error_page_whose_form_completes_the_participant
     participant_id = join(browser, server_url, "unlucky")
     node_id = resolved(browser, "dallinger.createAgent()")["node"]["id"]
 
+    browser.execute_script("window.clientBeforeTheError = dallinger;")
     run(browser, "dallinger.createInfo(args[0], {}).fail(function (r) { dallinger.error(r); done(); });", node_id)
 
     assert browser.find_element(By.TAG_NAME, "h1").text == "Something went wrong"
     assert "contents is required" in browser.find_element(By.TAG_NAME, "body").text
-    assert browser.execute_script("return [typeof dallinger, $('script[src*=dallinger2]').length];") == ["object", 1]
+    # The running client stays: the error page's body loads no second copy of it.
+    assert browser.execute_script("return window.dallinger === window.clientBeforeTheError;") is True
+    assert browser.execute_script("return $('script[src*=dallinger2]').length;") == 0
     form_ids = browser.execute_script(
         "return $('form[action=\"/handle-error\"] [name=participant_id], [name=assignment_id]')"
         ".map(function () { return this.value; }).get();"
