@@ -5,6 +5,8 @@ from django.urls.resolvers import RoutePattern
 from django.views.decorators.csrf import csrf_exempt
 
 from experiments import runtime
+from experiments.error_page import error_page_html
+from experiments.errors import ExperimentError
 
 
 def matching_routes(experiment_class, path: str) -> list[tuple[str, tuple, dict]]:
@@ -36,10 +38,29 @@ def dispatch(request, path: str):
         allowed = sorted({method for _, methods, _ in found for method in methods})
         return HttpResponseNotAllowed(allowed)
     name, _, kwargs = accepting[0]
-    result = getattr(runtime.experiment(), name)(request, **kwargs)
+    try:
+        result = getattr(runtime.experiment(), name)(request, **kwargs)
+    except ExperimentError as refusal:
+        # A route may refuse with the services' own errors (a caller who does not hold the
+        # participant, say): they answer the protocol routes' JSON envelope, not a server error.
+        return refusal_response(request, refusal)
     if isinstance(result, HttpResponse):
         return result
     if isinstance(result, str):
         # Dallinger's (Flask) routes may return a string of HTML.
         return HttpResponse(result)
     return JsonResponse({"status": "success", **(result or {})})
+
+
+def refusal_response(request, refusal: ExperimentError) -> JsonResponse:
+    """The error envelope of the protocol's routes for `refusal`, with its status code."""
+    body = {
+        "status": "error",
+        "html": error_page_html(
+            request, message=refusal.message, error_type=type(refusal).__name__, participant=refusal.participant
+        ),
+        "message": refusal.message,
+    }
+    if refusal.error_code:
+        body["error_code"] = refusal.error_code
+    return JsonResponse(body, status=refusal.status_code)
