@@ -155,3 +155,16 @@ def test_four_http_bots_make_two_generations_on_the_embedded_default(tmp_path, r
     assert all(fitness is not None and score in ("0", "1") for _, _, _, fitness, score in agents)
     assert "server error" not in result.stdout + result.stderr
     assert_run_files_removed(run_tmp)
+
+
+def test_browser_bots_answer_every_trial_through_the_page(tmp_path, run_tmp):
+    env = embedded_environment(tmp_path, run_tmp, generations="1", experiment_repeats="1")
+    result = run(manage("runexperiment", "rogers", "--bots", "2", "--bot-type", "browser", "--port", str(free_port()),
+                        "--timeout", "120"), env)  # fmt: skip
+    assert_succeeded(result)
+    assert "2 approved" in result.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+        answers = database.execute("SELECT contents FROM info WHERE type = 'meme' AND NOT failed").fetchall()
+    # One practice and one experiment trial each.
+    assert len(answers) == 4
+    assert {contents for (contents,) in answers} <= {"blue", "yellow"}

@@ -84,7 +84,7 @@ class RogersExperiment(Experiment):
         for network in random.sample(experiment_networks, self.catch_repeats):
             network.role = "catch"
             network.save()
-        for index, network in enumerate(self.networks()):
+        for network in self.networks():
             network.max_size += 1  # room for the environment
             network.save()
             source = models.RogersSource(network=network)
