@@ -83,3 +83,16 @@ def test_two_http_bots_redraw_along_a_chain_on_the_embedded_default(tmp_path, ru
         assert drawing["image"].startswith("data:image/svg+xml;base64,") and drawing["strokes"]
     assert "server error" not in result.stdout + result.stderr
     assert_run_files_removed(run_tmp)
+
+
+def test_two_browser_bots_draw_on_the_canvas_along_a_chain(tmp_path, run_tmp):
+    env = embedded_environment(tmp_path, run_tmp, num_participants="2")
+    result = run(manage("runexperiment", "iterated_drawing", "--bots", "2", "--bot-type", "browser",
+                        "--port", str(free_port()), "--timeout", "120"), env)  # fmt: skip
+    assert_succeeded(result)
+    record = read_sqlite_record(tmp_path / "db.sqlite3")
+    assert_chained(record, length=2)
+    for _, _, contents in record["infos"][1:]:
+        drawing = json.loads(contents)
+        # The canvas's picture, and the two strokes the bot drew on it.
+        assert drawing["image"].startswith("data:image/png;base64,") and len(drawing["strokes"]) == 2

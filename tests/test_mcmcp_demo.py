@@ -119,3 +119,14 @@ def test_two_http_bots_walk_the_chain_on_the_embedded_default(tmp_path, run_tmp)
     assert chosen == 2 * TRIALS
     assert "server error" not in result.stdout + result.stderr
     assert_run_files_removed(run_tmp)
+
+
+def test_two_browser_bots_click_through_their_trials(tmp_path, run_tmp):
+    env = embedded_environment(tmp_path, run_tmp, trials_per_participant=str(TRIALS))
+    result = run(manage("runexperiment", "mcmcp", "--bots", "2", "--bot-type", "browser", "--port", str(free_port()),
+                        "--timeout", "120"), env)  # fmt: skip
+    assert_succeeded(result)
+    assert "2 approved" in result.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+        chosen = database.execute("SELECT count(*) FROM info WHERE property1 = 'True' AND NOT failed").fetchone()[0]
+    assert chosen == 2 * TRIALS
