@@ -16,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from core import pending
 from experiments import runtime
 from experiments.compat import flask
+from experiments.error_page import error_page_html
+from experiments.errors import ExperimentError
 
 
 def _declared_routes(experiment_class) -> list[tuple[str, tuple, object]]:
@@ -67,14 +69,19 @@ def dispatch(request, path: str):
         allowed = sorted({method for _, methods, _ in found for method in methods})
         return HttpResponseNotAllowed(allowed)
     target, _, kwargs = accepting[0]
-    # What the route made or changed is saved as Dallinger's commit would.
-    with pending.saving():
-        if callable(target):
-            return _call_flask_style(request, target, kwargs)
-        if _flask_style(experiment_class, target):
-            # As Flask calls them: looked up on the class, so a plain function gets no instance.
-            return _call_flask_style(request, getattr(experiment_class, target), kwargs)
-        result = getattr(runtime.experiment(), target)(request, **kwargs)
+    try:
+        # What the route made or changed is saved as Dallinger's commit would.
+        with pending.saving():
+            if callable(target):
+                return _call_flask_style(request, target, kwargs)
+            if _flask_style(experiment_class, target):
+                # As Flask calls them: looked up on the class, so a plain function gets no instance.
+                return _call_flask_style(request, getattr(experiment_class, target), kwargs)
+            result = getattr(runtime.experiment(), target)(request, **kwargs)
+    except ExperimentError as refusal:
+        # A route may refuse with the services' own errors (a caller who does not hold the
+        # participant, say): they answer the protocol routes' JSON envelope, not a server error.
+        return refusal_response(request, refusal)
     if isinstance(result, HttpResponse):
         return result
     if isinstance(result, str):
@@ -89,3 +96,17 @@ def _call_flask_style(request, view, kwargs) -> HttpResponse:
             return flask.as_response(view(**kwargs))
         except flask.Abort as error:
             return flask.aborted(error)
+
+
+def refusal_response(request, refusal: ExperimentError) -> JsonResponse:
+    """The error envelope of the protocol's routes for `refusal`, with its status code."""
+    body = {
+        "status": "error",
+        "html": error_page_html(
+            request, message=refusal.message, error_type=type(refusal).__name__, participant=refusal.participant
+        ),
+        "message": refusal.message,
+    }
+    if refusal.error_code:
+        body["error_code"] = refusal.error_code
+    return JsonResponse(body, status=refusal.status_code)

@@ -415,6 +415,21 @@ def test_a_route_returning_a_response_sends_it_as_it_is(client, routed):
     assert teapot.json() == {"status": "error", "message": "short and stout"}
 
 
+def test_a_route_that_refuses_answers_the_error_envelope_with_its_status(client, routed, make_participant):
+    theirs = make_participant(bound=False)
+    mine = make_participant()
+
+    refused = client.post(f"/loader/mine/{theirs.pk}")
+    unknown = client.post("/loader/mine/999999")
+    allowed = client.post(f"/loader/mine/{mine.pk}")
+
+    assert refused.status_code == 403
+    assert refused.json()["error_code"] == "participant_not_yours"
+    assert refused.json()["status"] == "error" and "html" in refused.json()
+    assert (unknown.status_code, unknown.json()["message"]) == (400, "There is no participant 999999.")
+    assert allowed.json() == {"status": "success", "participant_id": mine.pk}
+
+
 def test_a_route_returning_a_string_sends_html(client, routed):
     response = client.get("/loader/legacy")  # a Dallinger-style classmethod route
 

@@ -2,6 +2,9 @@
 
 from django.http import HttpResponse, JsonResponse
 
+from core.models import Participant
+from experiments.binding import Caller
+from experiments.errors import BadRequest
 from experiments.experiment import Experiment, experiment_route
 
 
@@ -40,6 +43,14 @@ class LoaderRoutes(Experiment):
     @experiment_route("/loader/nothing")
     def nothing(self, request):
         return None
+
+    @experiment_route("/loader/mine/<int:participant_id>", methods=["POST"])
+    def mine(self, request, participant_id):
+        participant = Participant.objects.filter(pk=participant_id).first()
+        if participant is None:
+            raise BadRequest(f"There is no participant {participant_id}.")
+        Caller.of_request(request, self.config).require(participant)
+        return {"participant_id": participant.pk}
 
     @experiment_route("/summary")
     def shadow_summary(self, request):
