@@ -154,6 +154,10 @@ def test_importing_an_unsupported_name_says_what_to_use(stand_in):
 
 def test_hybrid_property_reads_writes_and_takes_constructor_keywords(node):
     class Rated(Node):
+        class Meta:
+            # Not the experiments app's (this module's): a test's class must not ask for a migration.
+            app_label = "ext_session_tests"
+
         @orm.hybrid_property
         def rating(self):
             return int(self.property4)
