@@ -37,6 +37,7 @@ def test_the_experiments_tabs_are_placed_hidden_and_organized_as_it_asks(experim
         "dashboard.dashboard_monitoring",
         "dashboard.dashboard_scores",  # after_route="monitoring"
         "dashboard.dashboard_database",
+        "dashboard.dashboard_logger",
         "dashboard.dashboard_notes",  # before_route="dashboard.dashboard_index" (Config)
         "dashboard.dashboard_index",
         "dashboard.raw",

@@ -40,7 +40,8 @@ def secrets_configured(use_experiment):
 
 def dashboard_pages() -> list[str]:
     pages = [reverse(name) for name in ("admin:dashboard-lifecycle", "admin:dashboard-config",
-                                         "admin:dashboard-development")]  # fmt: skip
+                                         "admin:dashboard-development", "admin:dashboard-logger",
+                                         "admin:dashboard-logger-data")]  # fmt: skip
     return pages + [reverse("admin:dashboard-lifecycle-action", args=[slug]) for slug in ACTIONS]
 
 
