@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_init
+from celery.signals import after_setup_logger, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
 
@@ -35,3 +35,16 @@ def _enter_workdir(**kwargs) -> None:
     from experiments.workdir import enter_workdir
 
     enter_workdir()
+
+
+@after_setup_logger.connect
+def _keep_records_for_the_dashboard(logger=None, **kwargs) -> None:
+    """A worker replaces the root logger's handlers with its own: the handler that keeps the
+    recent records for the dashboard's Logger tab is put back."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    described = settings.LOGGING["handlers"]["recent_records"]
+    handler_class = import_string(described["class"])
+    if logger is not None and not any(isinstance(handler, handler_class) for handler in logger.handlers):
+        logger.addHandler(handler_class(level=described["level"]))

@@ -355,6 +355,9 @@ PROXY_COUNT = _whole_number("DJANGO_PROXY_COUNT", default=1 if _BEHIND_PROXY els
 
 # Logging -----------------------------------------------------------------------------
 
+DASHBOARD_LOG_RECORDS = env.int("DASHBOARD_LOG_RECORDS", default=1000)
+#: Seconds between two reloads of a dashboard page's data while its live socket cannot connect.
+DASHBOARD_FALLBACK_POLL_SECONDS = env.float("DASHBOARD_FALLBACK_POLL_SECONDS", default=20)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -363,6 +366,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         # Writes nothing: lets a server error's log line name its cause (server_errors.py).
         "logged_exceptions": {"class": "dallinger_project.server_errors.LoggedExceptions", "level": "ERROR"},
+        # Keeps the last DASHBOARD_LOG_RECORDS records for the dashboard's Logger tab (docs/dashboard.md).
+        "recent_records": {"class": "dashboard.logger.handler.RecentRecords", "level": "INFO"},
     },
-    "root": {"handlers": ["console", "logged_exceptions"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console", "logged_exceptions", "recent_records"],
+        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+    },
 }

@@ -1,5 +1,5 @@
-"""The dashboard's admin site: the record's tables plus the monitoring, lifecycle, configuration
-and development pages, with the tabs that lead to them.
+"""The dashboard's admin site: the record's tables plus the monitoring, lifecycle, logger,
+configuration and development pages, with the tabs that lead to them.
 
 Each area of the dashboard is a package that contributes its routes through `urls(site)`; the
 site wraps nothing itself beyond Django's admin views, so every page needs the staff login.
@@ -11,9 +11,10 @@ from dashboard import tabs
 from dashboard.configuration import urls as configuration_urls
 from dashboard.database import urls as database_urls
 from dashboard.lifecycle import urls as lifecycle_urls
+from dashboard.logger import urls as logger_urls
 from dashboard.monitoring import urls as monitoring_urls
 
-AREAS = (monitoring_urls, database_urls, lifecycle_urls, configuration_urls)
+AREAS = (monitoring_urls, database_urls, lifecycle_urls, configuration_urls, logger_urls)
 
 
 class DashboardSite(admin.AdminSite):

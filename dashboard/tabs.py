@@ -21,6 +21,7 @@ BUILTIN_TABS = (
     ("Monitoring", "dashboard_monitoring", "admin:dashboard-monitoring"),
     ("Database", "dashboard_database", "admin:index"),
     ("Lifecycle", "dashboard_lifecycle", "admin:dashboard-lifecycle"),
+    ("Logger", "dashboard_logger", "admin:dashboard-logger"),
     ("Config", "dashboard_index", "admin:dashboard-config"),
     ("Development", "dashboard_develop", "admin:dashboard-development"),
 )

@@ -1,4 +1,4 @@
-"""A bonus form of the dashboard submitted twice at once pays once.
+"""A bonus form of the dashboard, or its "Send owed payouts", submitted twice at once pays once.
 
 Two threads post the same confirmed bonus form to the live test server (its requests are
 served in threads of their own, each on its own PostgreSQL connection) while the fake
@@ -14,47 +14,28 @@ from pathlib import Path
 import pytest
 import requests
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
+from django.utils import timezone
 
-from core.models import Participant
 from recruitment.models import Payment
+from recruitment.payments import ledger, payouts
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "prolific_payouts"
 BONUS_PAY = r"^/bulk-bonus-payments/\w+/pay/$"
-COMPLETION_CODE = "DONE1234"
 PASSWORD = "a long and unguessable passphrase"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def prolific_participant(use_experiment, fake_prolific):
+def prolific_participant(use_experiment, fake_prolific, finished_prolific_participant):
     """A participant whose finished Prolific submission can be paid a bonus (through the fake)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
-    from recruitment.prolific.client import ProlificClient
-
     use_experiment(EXPERIMENT, prolific_api_token=fake_prolific.token, prolific_api_base_url=fake_prolific.base_url)
-    client = ProlificClient(fake_prolific.token, fake_prolific.base_url)
-    project = client.create_project(fake_prolific.workspace_id, "Dashboard bonus race")
-    study = client.create_study(
-        {
-            "name": "Dashboard bonus race", "internal_name": "dashboard-bonus-race", "description": "A test study.",
-            "external_study_url": "https://example.org/ad?PROLIFIC_PID={{%PROLIFIC_PID%}}",
-            "prolific_id_option": "url_parameters", "completion_option": "url",
-            "completion_codes": [{"code": COMPLETION_CODE, "code_type": "COMPLETED", "actor": "participant",
-                                  "actions": [{"action": "MANUALLY_REVIEW"}]}],
-            "estimated_completion_time": 5, "reward": 150, "total_available_places": 2, "project": project["id"],
-        }
-    )  # fmt: skip
-    client.transition_study(study["id"], "PUBLISH")
-    submission = fake_prolific.start_submission(study["id"], participant_id="5f0c8e1d2a3b4c5d6e7f8a9c")
-    fake_prolific.complete_submission(submission["id"], COMPLETION_CODE)
-    return Participant.objects.create(
-        worker_id=submission["participant_id"], assignment_id=submission["id"], hit_id=study["id"],
-        unique_id=f"{submission['participant_id']}:{submission['id']}", mode="debug",
-        recruiter_id="prolific_payouts", status="approved", base_pay=1.5,
-    )  # fmt: skip
+    return finished_prolific_participant("Dashboard bonus race")
 
 
 def logged_in(server_url: str) -> requests.Session:
@@ -114,3 +95,64 @@ def test_a_bonus_form_submitted_twice_at_once_pays_once(live_server, prolific_pa
     told = [page for page in pages if f"{subject} is being paid by another request" in page
             or f"{subject} was paid before" in page]  # fmt: skip
     assert len(paid) == 1 and len(told) == 1
+
+
+def test_send_owed_payouts_asked_twice_at_once_pays_each_payout_once(live_server, prolific_participant, fake_prolific):
+    server_url = live_server.url
+    # Owed: the base payment of the finished submission and its bonus (as a submission whose
+    # settling task was lost leaves them), and a compensation a crash interrupted before its
+    # paying call, past its lease.
+    ledger.settlement_intend(participant=prolific_participant, recruit="none", bonus_reason="Thanks!", currency="GBP")
+    Payment.objects.filter(kind="bonus").update(amount=Decimal("0.50"))
+    interrupted, _ = payouts.payout_intend(
+        key="interrupted-compensation", kind=Payment.Kind.BONUS, recruiter="prolific_payouts",
+        worker_id=prolific_participant.worker_id, participant=prolific_participant, amount=Decimal("0.25"),
+        currency="GBP", reason="Compensation",
+    )  # fmt: skip
+    Payment.objects.filter(pk=interrupted.pk).update(
+        state=Payment.State.SENDING, sending_since=timezone.now() - ledger.SENDING_LEASE * 2
+    )
+    session = logged_in(server_url)
+    action = f"{server_url}/dashboard/lifecycle/send-owed-payouts/"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', session.get(action).text).group(1)
+    # Prolific takes a second over each paying call: the other request arrives meanwhile.
+    fake_prolific.delay("POST", BONUS_PAY, 1.0)
+    fake_prolific.delay("POST", r"/transition/$", 1.0)
+    start = threading.Barrier(2)
+    pages = [None, None]
+
+    def send(index):
+        tab = requests.Session()
+        tab.cookies.update(session.cookies)
+        start.wait()
+        pages[index] = tab.post(action, data={"csrfmiddlewaretoken": token}, headers={"Referer": action}).text
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert fake_prolific.approvals == [prolific_participant.assignment_id]
+    assert sorted(amount for _, _, amount in fake_prolific.bonus_payments) == [Decimal("0.25"), Decimal("0.50")]
+    assert set(Payment.objects.values_list("state", flat=True)) == {"sent"}
+    assert not any("not done" in page or "failed unexpectedly" in page for page in pages)
+    total_sent = sum(int(re.search(r"Sent (\d+) owed payout", page).group(1)) for page in pages)
+    assert total_sent == 3  # each payout reported sent by exactly one of the two requests
+
+
+def test_send_owed_payouts_is_refused_to_staff_without_the_permission(prolific_participant, fake_prolific):
+    ledger.settlement_intend(participant=prolific_participant, recruit="none", bonus_reason=None, currency="GBP")
+    staff = get_user_model().objects.create_user("assistant", password=PASSWORD, is_staff=True)
+    client = Client()
+    client.force_login(staff)
+
+    confirmation = client.get("/dashboard/lifecycle/send-owed-payouts/", follow=True).content.decode()
+    done = client.post("/dashboard/lifecycle/send-owed-payouts/", follow=True).content.decode()
+
+    for page in (confirmation, done):
+        assert "Only users allowed to pay participants" in page and "nothing was done" in page
+    assert fake_prolific.approvals == [] and Payment.objects.get().state == "intended"
+    staff.user_permissions.add(Permission.objects.get(codename="pay_participants"))
+    client.post("/dashboard/lifecycle/send-owed-payouts/")
+    assert fake_prolific.approvals == [prolific_participant.assignment_id]

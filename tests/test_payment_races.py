@@ -17,19 +17,17 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from core.models import Notification, Participant
+from core.models import Notification
 from core.record import clear_record
 from recruitment.base import RECRUITERS
 from recruitment.models import Payment
 from recruitment.payments import ledger
-from recruitment.prolific.client import ProlificClient
 from tests.web_servers import server_environment
 from tests.workers import start_worker, wait_for
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "prolific_payouts"
 EXPERIMENT_ID = "payment-races"
 SETTLE_TASK = "recruitment.tasks.settle_submission"
-COMPLETION_CODE = "DONE1234"
 #: Redis hands a task to another worker when it has been unacknowledged this long.
 VISIBILITY_TIMEOUT = 4
 BONUS_SETUP = r"^/submissions/bonus-payments/$"
@@ -47,7 +45,7 @@ def calls(name: str) -> int:
 
 
 @pytest.fixture
-def platform(fake_prolific, tmp_path):
+def platform(fake_prolific, finished_prolific_participant, tmp_path):
     """A finished Prolific submission, owed a base payment and a bonus on the ledger, and the
     environment of worker processes that pay it through the fake: (participant, environment)."""
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
@@ -56,26 +54,7 @@ def platform(fake_prolific, tmp_path):
 
     clear_record()
     app.control.purge()  # tasks other tests left for a worker that never came
-    client = ProlificClient(fake_prolific.token, fake_prolific.base_url)
-    project = client.create_project(fake_prolific.workspace_id, "Payment races")
-    study = client.create_study(
-        {
-            "name": "Payment races", "internal_name": EXPERIMENT_ID, "description": "A test study.",
-            "external_study_url": "https://example.org/ad?PROLIFIC_PID={{%PROLIFIC_PID%}}",
-            "prolific_id_option": "url_parameters", "completion_option": "url",
-            "completion_codes": [{"code": COMPLETION_CODE, "code_type": "COMPLETED", "actor": "participant",
-                                  "actions": [{"action": "MANUALLY_REVIEW"}]}],
-            "estimated_completion_time": 5, "reward": 150, "total_available_places": 2, "project": project["id"],
-        }
-    )  # fmt: skip
-    client.transition_study(study["id"], "PUBLISH")
-    submission = fake_prolific.start_submission(study["id"], participant_id="5f0c8e1d2a3b4c5d6e7f8a9b")
-    fake_prolific.complete_submission(submission["id"], COMPLETION_CODE)
-    participant = Participant.objects.create(
-        worker_id=submission["participant_id"], assignment_id=submission["id"], hit_id=study["id"],
-        unique_id=f"{submission['participant_id']}:{submission['id']}", mode="debug",
-        recruiter_id="prolific_payouts", status="approved", base_pay=1.5, bonus=0.75,
-    )  # fmt: skip
+    participant = finished_prolific_participant("Payment races", bonus=0.75)
     ledger.settlement_intend(
         participant=participant, recruit="replacement", bonus_reason="Thanks!", experiment_id=EXPERIMENT_ID,
         currency="GBP",

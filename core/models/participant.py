@@ -47,6 +47,8 @@ class Participant(PolymorphicModel, SharedMixin):
     class Meta:
         db_table = "participant"
         indexes = [models.Index(fields=["worker_id"], name="participant_worker_id_idx")]
+        # Moving money is more than reading the record: the dashboard asks for this besides staff.
+        permissions = [("pay_participants", "Can approve, reject and pay participants")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=ParticipantStatus.values), name="participant_status_valid"

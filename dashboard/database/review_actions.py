@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 
 from dashboard.audit import action_record
 from dashboard.database.confirm import Button, confirmation_page, is_confirmed, rows_phrase
+from dashboard.permissions import PAY_REFUSAL, may_pay
 from experiments import runtime
 from experiments.services import review
 from recruitment.payments import payouts
@@ -56,6 +57,15 @@ class RejectForm(forms.Form):
     )
 
 
+def _refused(modeladmin, request, what: str) -> bool:
+    """Whether `request`'s user may not pay (they are told so, and it is recorded as tried)."""
+    if may_pay(request.user):
+        return False
+    modeladmin.message_user(request, PAY_REFUSAL, messages.ERROR)
+    action_record(user=request.user, action=f"tried to: {what}", detail="refused: no permission to pay participants")
+    return True
+
+
 def _report(modeladmin, request, results: list[review.ReviewResult], what: str) -> None:
     for result in results[:SHOWN_OUTCOMES]:
         modeladmin.message_user(request, result.message, LEVELS[result.level])
@@ -74,6 +84,8 @@ def _report(modeladmin, request, results: list[review.ReviewResult], what: str) 
 @admin.action(description="Approve selected participants (pay their base payment)")
 def approve_participants(modeladmin, request, queryset):
     """Approve each participant and pay their base payment, once per assignment."""
+    if _refused(modeladmin, request, "approve participants"):
+        return None
     if not is_confirmed(request):
         return confirmation_page(
             modeladmin, request, queryset, title="Approve participants",
@@ -94,6 +106,8 @@ def approve_participants(modeladmin, request, queryset):
 @admin.action(description="Reject selected participants")
 def reject_participants(modeladmin, request, queryset):
     """Reject each participant through their recruiter, with a message."""
+    if _refused(modeladmin, request, "reject participants"):
+        return None
     form = RejectForm(request.POST) if is_confirmed(request) else RejectForm()
     if not form.is_bound or not form.is_valid():
         return confirmation_page(
@@ -121,6 +135,8 @@ def reject_participants(modeladmin, request, queryset):
 @admin.action(description="Pay selected participants a bonus")
 def bonus_participants(modeladmin, request, queryset):
     """Pay each participant a bonus, once for this form however often it is submitted."""
+    if _refused(modeladmin, request, "pay a bonus"):
+        return None
     if is_confirmed(request):
         form = BonusForm(request.POST)
     else:

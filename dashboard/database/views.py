@@ -26,7 +26,8 @@ def database_action(request, name: str):
     """POST /dashboard/database/action/<name>: run the experiment's database action `name` on
     the rows in the JSON body (a list of objects), as Dallinger's dashboard does: 403 when the
     experiment does not list it, 404 when it has no such method, 400 for a body that is not
-    such a list or rows the action refuses (ValueError). Its result is answered (with `status`)
+    such a list or rows the action refuses (ValueError), 422 with a readable message when the
+    action fails otherwise (its traceback is logged; nothing it wrote is kept). Its result is answered (with `status`)
     and its message shown on the next dashboard page."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -45,8 +46,13 @@ def database_action(request, name: str):
     except ValueError as error:
         return _error(f"{name}: {str(error).rstrip('.')}. Nothing was changed.", 400)
     except Exception as error:
+        # The experiment's code has a bug: the experimenter reads what failed (here and on the
+        # next dashboard page) and finds the traceback in the server's log; nothing was kept.
         logger.exception("The database action %s failed.", name)
-        return _error(f"{name} failed ({type(error).__name__}); nothing was changed. See the server log.", 500)
+        message = f"The action {name} failed ({type(error).__name__}: {error}); nothing was changed. " \
+                  "The server's log has the details."  # fmt: skip
+        messages.error(request, message)
+        return _error(message, 422)
     message = str(result.get("message") or "")
     if message:
         messages.success(request, message)

@@ -15,9 +15,11 @@ from typing import Callable
 from django.http import FileResponse
 from django.http.response import HttpResponseBase
 
+from dashboard.permissions import PAY_PERMISSION
 from experiments import runtime
 from experiments.export import export_data, export_id
 from experiments.services.lifecycle import experiment_launch, recruitment_close
+from experiments.services.owed_payouts import payouts_send_owed
 from experiments.services.runtime_settings import runtime_setting_set
 from recruitment.expiry import expiry_plan, study_expire
 
@@ -41,6 +43,8 @@ class LifecycleAction:
     perform: Callable[..., "str | HttpResponseBase"]
     #: Whether the confirmation step offers to keep worker ids (the export only).
     offers_identities: bool = False
+    #: The permission needed beyond the staff login (moving money), if any.
+    permission: str = ""
 
 
 def launch(request) -> str:
@@ -77,6 +81,11 @@ def expire(request) -> str:
         return f"Prolific study {plan.study_id} ({plan.name}) is already {plan.status}. Nothing was done."
     new_status = study_expire(recruiter=recruiter, plan=plan)
     return f"Prolific study {plan.study_id} ({plan.name}) is now {new_status or 'changed'}."
+
+
+def send_owed_payouts(request) -> str:
+    """Send every payout the payment ledger says is owed, each at most once."""
+    return payouts_send_owed(experiment=runtime.experiment()).message()
 
 
 def export(request) -> FileResponse:
@@ -138,6 +147,17 @@ ACTIONS = {
             "irreversible, a stopped study never takes participants again.",
             "expired the study",
             expire,
+        ),
+        LifecycleAction(
+            "send-owed-payouts",
+            "Send owed payouts",
+            "Sends every payout the payment ledger holds as owed but not sent (base payments and bonuses "
+            "the platform was not ready for, or whose task was lost), through each participant's recruiter, "
+            "and resumes those an interruption cut short before their paying call. Each is paid at most "
+            "once: one that may have been paid is never sent again (check it on the recruiter's site).",
+            "sent owed payouts",
+            send_owed_payouts,
+            permission=PAY_PERMISSION,
         ),
         LifecycleAction(
             "export",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from dashboard.audit import action_record
 from dashboard.lifecycle.actions import ACTIONS, ActionRefused
 from dashboard.lifecycle.state import lifecycle_state
+from dashboard.permissions import PAY_REFUSAL
 from experiments.config import ConfigurationError
 from experiments.services.lifecycle import LaunchError
 from recruitment.base import RecruiterError
@@ -44,6 +45,11 @@ def lifecycle_action(request, slug: str):
     action = ACTIONS.get(slug)
     if action is None:
         raise Http404(f"No lifecycle action {slug!r}")
+    if action.permission and not request.user.has_perm(action.permission):
+        if request.method == "POST":
+            action_record(user=request.user, action=f"tried to: {action.title.lower()}", detail="refused: no permission")
+        messages.error(request, f"{action.title}: {PAY_REFUSAL}")
+        return redirect("admin:dashboard-lifecycle")
     if request.method == "GET":
         context = {**admin.site.each_context(request), "title": action.title, "action": action}
         return TemplateResponse(request, "dashboard/lifecycle/confirm.html", context)

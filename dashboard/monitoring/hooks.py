@@ -6,19 +6,17 @@ named on the page instead of breaking it, and every value is made plain (`plain`
 
 import json
 import logging
+from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
 from core.timestamps import json_timestamp
 from dashboard.monitoring.graph import MAX_INFOS, MAX_TRANSFORMATIONS, MAX_VECTORS, mark_sources
+from dashboard.monitoring.params import MonitoringQuery
 from experiments.experiment import Experiment
 from experiments.monitoring import VISUALIZABLE
 
 logger = logging.getLogger(__name__)
-
-#: At most this many nodes of an experiment-defined structure go to the page.
-MAX_STRUCTURE_NODES = 2000
-MAX_STRUCTURE_NETWORKS = 500
 
 
 class HookFailed(Exception):
@@ -107,36 +105,59 @@ def _pick(row, keys: tuple) -> dict:
     return {key: plain(row.get(key)) for key in keys}
 
 
-def structure(experiment, arguments: dict) -> dict | None:
-    """An overriding experiment's `network_structure`, as the page's graph data (at most
-    MAX_STRUCTURE_NETWORKS networks and MAX_STRUCTURE_NODES nodes, the rest left out and said
-    so), or None when the experiment keeps the default. Raises HookFailed."""
+def structure(experiment, arguments: dict, query=None) -> dict | None:
+    """An overriding experiment's `network_structure`, as the page's graph data, or None when
+    the experiment keeps the default. Raises HookFailed.
+
+    Paged as the record's own graph is (`query`: its page of networks, in the order the
+    experiment gives them, and each network's page of nodes), with only the vectors, infos and
+    transformations of the nodes shown (at most MAX_VECTORS, MAX_INFOS, MAX_TRANSFORMATIONS;
+    `truncated` says when more were left out). The experiment's hook still builds its whole
+    structure: only what goes to the page is paged."""
     if not overrides(experiment, "network_structure"):
         return None
+    query = query or MonitoringQuery()
     given = _mapping(call(experiment, "network_structure", **arguments), "network_structure")
     status_of = {row.get("id"): row.get("status") for row in given.get("participants") or [] if isinstance(row, dict)}
     networks = [_pick(row, ("id", "type", "role", "max_size", "full", "failed", "n_alive_nodes", "n_failed_nodes",
                             "n_completed_infos", "n_failed_infos", "n_pending_infos"))
                 for row in given.get("networks") or []]  # fmt: skip
-    nodes = [{**_pick(row, ("id", "type", "network_id", "participant_id", "failed")),
-              "participant_status": plain(status_of.get(row.get("participant_id")))}
-             for row in given.get("nodes") or [] if isinstance(row, dict)]  # fmt: skip
-    infos = [_pick(row, ("id", "type", "origin_id", "network_id", "failed")) for row in given.get("infos") or []]
-    transformations = [_pick(row, ("id", "type", "info_in_id", "info_out_id", "failed"))
-                       for row in given.get("trans") or []]  # fmt: skip
+    start = (query.page - 1) * query.per_page
+    shown_networks = networks[start : start + query.per_page]
+    shown = {network["id"] for network in shown_networks}
+    nodes_by_network = defaultdict(list)
+    for row in given.get("nodes") or []:
+        if isinstance(row, dict) and row.get("network_id") in shown:
+            nodes_by_network[row.get("network_id")].append(
+                {**_pick(row, ("id", "type", "network_id", "participant_id", "failed")),
+                 "participant_status": plain(status_of.get(row.get("participant_id")))}
+            )  # fmt: skip
+    size = query.nodes_per_page
+    nodes = []
+    for network_id, rows in nodes_by_network.items():
+        first = (query.node_page(network_id) - 1) * size
+        nodes.extend(rows[first : first + size])
+    node_ids = {node["id"] for node in nodes}
     vectors = [_pick(row, ("id", "origin_id", "destination_id", "network_id", "failed"))
-               for row in given.get("vectors") or []]  # fmt: skip
-    limits = ((networks, MAX_STRUCTURE_NETWORKS), (nodes, MAX_STRUCTURE_NODES), (vectors, MAX_VECTORS),
-              (infos, MAX_INFOS), (transformations, MAX_TRANSFORMATIONS))  # fmt: skip
-    truncated = any(len(rows) > limit for rows, limit in limits)
+               for row in given.get("vectors") or []
+               if isinstance(row, dict) and row.get("origin_id") in node_ids and row.get("destination_id") in node_ids]  # fmt: skip
+    infos = [_pick(row, ("id", "type", "origin_id", "network_id", "failed"))
+             for row in given.get("infos") or [] if isinstance(row, dict) and row.get("origin_id") in node_ids]  # fmt: skip
+    info_ids = {info["id"] for info in infos}
+    transformations = [_pick(row, ("id", "type", "info_in_id", "info_out_id", "failed"))
+                       for row in given.get("trans") or []
+                       if isinstance(row, dict) and row.get("info_in_id") in info_ids]  # fmt: skip
+    limits = ((vectors, MAX_VECTORS), (infos, MAX_INFOS), (transformations, MAX_TRANSFORMATIONS))
     return {
         "experiment_defined": True,
-        "truncated": truncated,
-        "networks": networks[:MAX_STRUCTURE_NETWORKS],
+        "truncated": any(len(rows) > limit for rows, limit in limits),
+        "networks": shown_networks,
         "total": len(networks),
-        "page": 1,
-        "per_page": len(networks),
-        "nodes": mark_sources(nodes[:MAX_STRUCTURE_NODES]),
+        "page": query.page,
+        "per_page": query.per_page,
+        "nodes_per_page": size,
+        "node_totals": {str(network_id): len(rows) for network_id, rows in nodes_by_network.items()},
+        "nodes": mark_sources(nodes),
         "vectors": vectors[:MAX_VECTORS],
         "infos": infos[:MAX_INFOS],
         "transmissions": [],

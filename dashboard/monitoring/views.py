@@ -1,5 +1,6 @@
 """The Monitoring page, its data endpoint and an object's details: parse, read, answer."""
 
+from django.conf import settings as django_settings
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,7 +26,12 @@ def page(request, *, site):
         "livePath": LIVE_PATH,
         "visOptions": hooks.visualization_options(experiment),
     }
-    context = {**site.each_context(request), "title": "Monitoring", "monitoring_settings": settings}
+    context = {
+        **site.each_context(request),
+        "title": "Monitoring",
+        "monitoring_settings": settings,
+        "poll_seconds": django_settings.DASHBOARD_FALLBACK_POLL_SECONDS,
+    }
     return TemplateResponse(request, "dashboard/monitoring/page.html", context)
 
 
@@ -39,7 +45,7 @@ def data(request, *, site):
     arguments = query.hook_arguments()
     problems = []
     try:
-        structure = hooks.structure(experiment, arguments)
+        structure = hooks.structure(experiment, arguments, query)
     except hooks.HookFailed as error:
         problems.append(str(error))
         structure = None

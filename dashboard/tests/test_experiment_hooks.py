@@ -37,6 +37,7 @@ def test_the_experiments_tabs_are_placed_hidden_and_organized_as_it_asks(experim
         "dashboard.dashboard_monitoring",
         "dashboard.dashboard_scores",  # after_route="monitoring"
         "dashboard.dashboard_database",
+        "dashboard.dashboard_logger",
         "dashboard.dashboard_notes",  # before_route="dashboard.dashboard_index" (Config)
         "dashboard.dashboard_index",
         "dashboard.raw",
@@ -266,3 +267,30 @@ def test_an_experiments_action_that_fails_changes_nothing_and_says_so(admin_clie
 
     assert "The action refuse_rows failed (ValueError: these rows cannot be refused twice); nothing was changed." in page
     assert Node.objects.get(pk=node.pk).property2 is None
+
+
+def test_an_action_that_fails_with_a_bug_says_so_readably_and_keeps_nothing(admin_client, experiment, make_node, caplog):
+    node = make_node()
+
+    response = post_action(admin_client, "break_rows", [{"id": node.pk, "object_type": "Node"}])
+
+    expected = ("The action break_rows failed (KeyError: 'a bug in the experiment'); nothing was changed. "
+                "The server's log has the details.")  # fmt: skip
+    assert response.status_code == 422
+    assert response.json() == {"status": "error", "message": expected}
+    assert Node.objects.get(pk=node.pk).property4 is None and not LogEntry.objects.exists()
+    failure = next(record for record in caplog.records if record.getMessage() == "The database action break_rows failed.")
+    assert failure.exc_info and failure.exc_info[0] is KeyError  # the traceback is in the log
+    assert "break_rows failed (KeyError" in admin_client.get("/dashboard/").content.decode()  # and on the next page
+
+
+def test_an_experiments_action_that_fails_with_a_bug_from_the_table_keeps_nothing(admin_client, experiment, make_node):
+    node = make_node()
+    data = {"action": "experiment:break_rows", "_selected_action": [node.pk], "confirmed": "yes"}
+
+    page = admin_client.post("/dashboard/core/node/", data, follow=True)
+
+    assert page.status_code == 200
+    assert "The action break_rows failed (KeyError: &#x27;a bug in the experiment&#x27;); nothing was changed." in (
+        page.content.decode())
+    assert Node.objects.get(pk=node.pk).property4 is None

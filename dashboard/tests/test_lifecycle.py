@@ -263,3 +263,46 @@ def test_export_keeps_worker_ids_when_asked(client, bartlett, make_participant):
 
     assert "real-worker-78" in archive.read("data/participant.csv").decode()
     assert recorded() == [("experimenter", "exported the data: with worker ids")]
+
+
+def test_sending_owed_payouts_pays_what_the_ledger_owes_once_and_leaves_the_doubtful_alone(
+    client, bartlett, experimenter, make_participant
+):
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from recruitment.models import Payment
+    from recruitment.payments import ledger
+
+    experimenter.user_permissions.add(Permission.objects.get(codename="pay_participants"))
+    owed, interrupted, doubtful = (make_participant(status="approved", base_pay=1.0) for _ in range(3))
+    for participant in (owed, interrupted, doubtful):
+        ledger.settlement_intend(participant=participant, recruit="none", bonus_reason=None)
+    stale = timezone.now() - ledger.SENDING_LEASE * 2
+    Payment.objects.filter(participant_id=interrupted.pk).update(state="sending", sending_since=stale)
+    Payment.objects.filter(participant_id=doubtful.pk).update(state="unknown")
+
+    first = client.post(action_url("send-owed-payouts"), follow=True).content.decode()
+    again = client.post(action_url("send-owed-payouts"), follow=True).content.decode()
+
+    assert "Sent 2 owed payouts; 1 of them interrupted earlier and resumed." in first
+    assert "Sent 0 owed payouts." in again
+    states = dict(Payment.objects.values_list("participant_id", "state"))
+    assert states == {owed.pk: "sent", interrupted.pk: "sent", doubtful.pk: "unknown"}
+    assert Payment.objects.get(participant_id=owed.pk).attempts == 1
+    assert LogEntry.objects.filter(change_message__startswith="sent owed payouts: Sent 2").count() == 1
+
+
+def test_sending_owed_payouts_needs_the_permission_to_pay(client, bartlett, make_participant):
+    from recruitment.models import Payment
+    from recruitment.payments import ledger
+
+    participant = make_participant(status="approved", base_pay=1.0)
+    ledger.settlement_intend(participant=participant, recruit="none", bonus_reason=None)
+
+    asked = client.get(action_url("send-owed-payouts"), follow=True).content.decode()
+    done = client.post(action_url("send-owed-payouts"), follow=True).content.decode()
+
+    for page in (asked, done):
+        assert "Only users allowed to pay participants" in page and "nothing was done" in page
+    assert Payment.objects.get().state == "intended"

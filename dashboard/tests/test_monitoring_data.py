@@ -254,6 +254,30 @@ def test_an_experiments_own_structure_panels_and_options_are_used(admin_client, 
     assert '"visOptions": {"layout": {"hierarchical": {"direction": "LR"}}}' in page
 
 
+def test_an_experiments_own_structure_is_paged_as_the_records_graph_is(admin_client, use_experiment):
+    use_experiment(MONITORED)
+    big = build_study(agents=449)  # 450 nodes in its one network
+    small = build_study(networks=11, agents=1)
+    chain_network = big.networks[0].pk
+    chain = [node.pk for node in big.nodes[chain_network]]
+
+    first = graph_of(admin_client)
+    third_nodes = graph_of(admin_client, node_page=f"{big.networks[0].pk}:3")
+    second = graph_of(admin_client, page=2)
+
+    assert first["experiment_defined"] is True and first["total"] == 12
+    assert [network["id"] for network in first["networks"]] == [big.networks[0].pk] + [
+        network.pk for network in small.networks[:9]]  # fmt: skip
+    assert [node["id"] for node in first["nodes"] if node["network_id"] == big.networks[0].pk] == chain[:200]
+    assert first["node_totals"][str(big.networks[0].pk)] == 450
+    big_vectors = {(v["origin_id"], v["destination_id"]) for v in first["vectors"] if v["origin_id"] in chain}
+    assert big_vectors == set(zip(chain[:200], chain[1:200]))
+    assert {info["origin_id"] for info in first["infos"]} <= {node["id"] for node in first["nodes"]}
+    assert [node["id"] for node in third_nodes["nodes"] if node["network_id"] == big.networks[0].pk] == chain[400:]
+    assert [network["id"] for network in second["networks"]] == [network.pk for network in small.networks[9:]]
+    assert {node["network_id"] for node in second["nodes"]} == {network.pk for network in small.networks[9:]}
+
+
 def test_vis_options_that_are_not_json_are_left_out(admin_client, monkeypatch):
     monkeypatch.setattr(Experiment, "node_visualization_options", lambda self: {"groups": {"a": {1, 2}}})
 

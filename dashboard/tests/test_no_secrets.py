@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -39,7 +40,8 @@ def secrets_configured(use_experiment):
 
 def dashboard_pages() -> list[str]:
     pages = [reverse(name) for name in ("admin:dashboard-lifecycle", "admin:dashboard-config",
-                                         "admin:dashboard-development")]  # fmt: skip
+                                         "admin:dashboard-development", "admin:dashboard-logger",
+                                         "admin:dashboard-logger-data")]  # fmt: skip
     return pages + [reverse("admin:dashboard-lifecycle-action", args=[slug]) for slug in ACTIONS]
 
 
@@ -47,6 +49,7 @@ def test_no_secret_on_any_page_or_in_the_log(secrets_configured, settings, caplo
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     caplog.set_level(logging.DEBUG)
     user = get_user_model().objects.create_user("experimenter", password="a passphrase 42", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="pay_participants"))  # every confirmation page
     seen = []
 
     # Logged out: the login page and, after failures, the lockout page

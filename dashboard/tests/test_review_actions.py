@@ -264,3 +264,48 @@ def test_a_prolific_bonus_is_paid_once_through_prolific(admin_client, prolific, 
         (prolific.worker_id, Decimal("0.80"))
     ]
     assert Payment.objects.get().currency == "GBP"
+
+
+# Who may pay ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(django_user_model, client):
+    """A staff member who may read the participants but not pay them, logged in."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("assistant", password="a long passphrase here", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_participant"))
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.mark.parametrize("action", ["approve_participants", "reject_participants", "bonus_participants"])
+def test_staff_without_the_pay_permission_are_refused_and_nothing_changes(staff_client, experiment, make_participant,
+                                                                         action):  # fmt: skip
+    participant = make_participant(status="submitted", base_pay=1.0)
+
+    data = {"action": action, "_selected_action": [participant.pk], "index": 0}
+    asked = staff_client.post(PARTICIPANTS, data, follow=True).content.decode()
+    page = confirm(staff_client, action, [participant], message=LONG_MESSAGE, amount="1.00", reason="Thanks",
+                   request_key="a-request-key-1").content.decode()  # fmt: skip
+
+    for shown in (asked, page):
+        assert "Only users allowed to pay participants" in shown and "nothing was done" in shown
+    assert Participant.objects.get(pk=participant.pk).status == "submitted"
+    assert not Payment.objects.exists()
+    assert LogEntry.objects.filter(change_message__contains="refused: no permission to pay participants").exists()
+
+
+def test_the_pay_permission_lets_staff_approve(staff_client, experiment, make_participant):
+    from django.contrib.auth.models import Permission
+
+    participant = make_participant(status="submitted", base_pay=1.0)
+    staff_client.user.user_permissions.add(Permission.objects.get(codename="pay_participants"))
+
+    page = confirm(staff_client, "approve_participants", [participant]).content.decode()
+
+    assert "Only users allowed" not in page
+    assert Participant.objects.get(pk=participant.pk).status == "approved"
+    assert Payment.objects.get().state == "sent"

@@ -79,3 +79,24 @@ def server_url(live_server, transactional_db):
     """The live server's base URL (the database is transactional so its threads see the data)."""
     return live_server.url.rstrip("/")
 
+
+
+#: The password of the dashboard accounts the browser tests make.
+DASHBOARD_PASSWORD = "a long and unguessable passphrase"
+
+
+def dashboard_log_in(browser, base_url: str, *, username: str = "admin", password: str = DASHBOARD_PASSWORD,
+                     next_path: str = "") -> None:  # fmt: skip
+    """Fill in and send the dashboard's login form (going to `next_path` after it, if given);
+    returns once the page the form led to has loaded, whatever it is (a failed login's too)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{base_url}/dashboard/login/" + (f"?next={next_path}" if next_path else ""))
+    WebDriverWait(browser, 10).until(ready.element_to_be_clickable((By.ID, "id_username"))).send_keys(username)
+    browser.find_element(By.ID, "id_password").send_keys(password)
+    submit = browser.find_element(By.CSS_SELECTOR, "input[type=submit]")
+    submit.click()
+    WebDriverWait(browser, 10).until(ready.staleness_of(submit))
+    WebDriverWait(browser, 10).until(lambda driver: driver.execute_script("return document.readyState") == "complete")

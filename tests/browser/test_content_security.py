@@ -11,6 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser.conftest import DASHBOARD_PASSWORD, dashboard_log_in
 from tests.browser.test_journeys import (
     STORY_RETELLING,
     answer_questionnaire,
@@ -20,7 +21,7 @@ from tests.browser.test_journeys import (
 )
 
 FRAMER = Path(__file__).resolve().parent / "experiments" / "framer"
-PASSWORD = "a long and unguessable passphrase"
+PASSWORD = DASHBOARD_PASSWORD
 
 # Runs in every page and frame before the page's own scripts; kept in the origin's local
 # storage so that a violation survives the page's navigating away.
@@ -56,10 +57,7 @@ def admin_user(server_url):
 
 
 def log_in_to_the_dashboard(browser, server_url):
-    browser.get(f"{server_url}/dashboard/login/")
-    wait_for(browser, "id_username").send_keys("admin")
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    dashboard_log_in(browser, server_url)
     WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "content-main")))
 
 

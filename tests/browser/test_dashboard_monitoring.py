@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from core.models import Info, Node, Participant
 from core.networks import Chain
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, dashboard_log_in
 from tests.browser.test_content_security import PASSWORD, RECORD_VIOLATIONS
 from tests.web_servers import HOST, Call, WebServers, holding, server_environment
 
@@ -73,10 +73,7 @@ def screenshot(browser, name: str) -> None:
 
 def log_in(browser, base_url: str) -> None:
     User.objects.create_superuser("admin", "admin@example.test", PASSWORD)
-    browser.get(f"{base_url}/dashboard/login/?next=/dashboard/monitoring/")
-    browser.find_element(By.ID, "id_username").send_keys("admin")
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    dashboard_log_in(browser, base_url, next_path="/dashboard/monitoring/")
     until(browser, lambda driver: driver.find_elements(By.ID, "monitoring-graph"))
 
 

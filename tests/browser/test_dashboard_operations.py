@@ -13,11 +13,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from experiments import runtime
 from experiments.models import RuntimeSetting
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, DASHBOARD_PASSWORD, dashboard_log_in
 from tests.browser.test_content_security import violations  # noqa: F401 (a fixture)
 from tests.browser.test_journeys import wait_for
 
-PASSWORD = "a long and unguessable passphrase"
+PASSWORD = DASHBOARD_PASSWORD
 SHOTS = ARTIFACTS / "dashboard"
 
 
@@ -34,11 +34,7 @@ def screenshot(browser, name: str) -> None:
 
 
 def submit_login(browser, server_url, password: str) -> None:
-    browser.get(f"{server_url}/dashboard/login/")
-    wait_for(browser, "id_username").send_keys("experimenter")
-    browser.find_element(By.ID, "id_password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "content-main")))
+    dashboard_log_in(browser, server_url, username="experimenter", password=password)
 
 
 def log_in(browser, server_url) -> None:

@@ -53,6 +53,7 @@ class DashboardHooks(Experiment):
             {"name": "mark_rows", "title": "Mark rows"},
             {"name": "not_a_method", "title": "Listed but missing"},
             {"name": "refuse_rows", "title": "Refuse rows"},
+            {"name": "break_rows", "title": "Break rows"},
         ]
 
     @dashboard_tab("Shadowing")
@@ -73,6 +74,11 @@ class DashboardHooks(Experiment):
         """Change a row, then refuse: nothing it changed may stay."""
         Node.objects.update(property2="changed")
         raise ValueError("these rows cannot be refused twice")
+
+    def break_rows(self, data):
+        """Change a row, then fail with a bug: nothing it changed may stay."""
+        Node.objects.update(property4="half-written")
+        raise KeyError("a bug in the experiment")
 
     def unlisted(self, data):
         """A method the experiment does not list: the dashboard must not call it."""

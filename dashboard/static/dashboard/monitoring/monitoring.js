@@ -6,7 +6,9 @@
   "use strict";
 
   var render = window.DashboardMonitoring.render;
-  var FALLBACK_POLL_MS = 20000;
+  // How often the data is fetched while the socket cannot be open (settings.DASHBOARD_FALLBACK_POLL_SECONDS).
+  var FALLBACK_POLL_MS = Math.max(0.2, parseFloat(document.getElementById("monitoring")
+    .getAttribute("data-poll-seconds")) || 20) * 1000;
   var KIND_TYPES = {network: "Network", node: "Node", info: "Info", vector: "Vector", transmission: "Transmission",
                     transformation: "Transformation"};
 
@@ -135,6 +137,8 @@
       row.appendChild(name);
       row.appendChild(render.element("td", null, network.role));
       var size = (network.n_alive_nodes || 0) + (network.n_failed_nodes || 0);
+      // An experiment's own structure says how many nodes it gave for each network.
+      var nodeCount = given.experiment_defined ? ((given.node_totals || {})[String(id)] || 0) : size;
       row.appendChild(render.element("td", null, network.n_alive_nodes + " / " + network.max_size +
         (network.n_failed_nodes ? " (+" + network.n_failed_nodes + " failed)" : "")));
       row.appendChild(render.element("td", null, network.failed ? "failed" : (network.full ? "full" : "open")));
@@ -151,16 +155,16 @@
       row.appendChild(infos);
       var pages = render.element("td", "node-pages");
       var page = state.nodePages[id] || 1;
-      var count = Math.max(1, Math.ceil(size / perPage));
-      if (given.experiment_defined || state.collapsed || count === 1) {
-        pages.textContent = given.experiment_defined ? "as the experiment gives" : "all";
+      var count = Math.max(1, Math.ceil(nodeCount / perPage));
+      if (state.collapsed || count === 1) {
+        pages.textContent = "all";
       } else {
         pages.appendChild(button("◀", "Previous nodes of network " + id, function () {
           state.nodePages[id] = page - 1;
           refresh();
         }, page <= 1));
         pages.appendChild(render.element("span", null, " " + ((page - 1) * perPage + 1) + "–" +
-          Math.min(size, page * perPage) + " of " + size + " "));
+          Math.min(nodeCount, page * perPage) + " of " + nodeCount + " "));
         pages.appendChild(button("▶", "Next nodes of network " + id, function () {
           state.nodePages[id] = page + 1;
           refresh();
@@ -171,7 +175,7 @@
     });
     if (given.truncated) {
       var note = render.element("tr");
-      var cell = render.element("td", "help", "The experiment's structure is larger than the graph shows.");
+      var cell = render.element("td", "help", "The experiment's structure has more vectors, infos or transformations for these nodes than the graph shows.");
       cell.colSpan = 6;
       note.appendChild(cell);
       body.appendChild(note);
