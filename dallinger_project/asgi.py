@@ -5,6 +5,11 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
+# An ASGI server runs each request's synchronous code in a thread of its own: a connection kept
+# open for the next request would stay with a thread that is gone, one per request, until
+# PostgreSQL refuses new clients. Here each request closes its connection (as Django advises
+# for ASGI); the WSGI servers that carry the participant routes keep theirs.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
