@@ -8,7 +8,12 @@
   var PICTURES = { sun: "☀ sun", moon: "☾ moon", star: "★ star", tree: "♣ tree", fish: "≈ fish", bird: "∨ bird", boat: "⛵ boat", key: "⚷ key" };
   var SHOW_MISMATCH_MS = 900;
   var nodeId, deck, open = [], matched = 0, turns = 0;
-  var saved = $.Deferred().resolve().promise();
+  var saved = $.Deferred().resolve().promise(), reported = false;
+
+  // A failed send fails every send queued after it: report the first only.
+  function reportOnce(rejection) {
+    if (!reported) { reported = true; dallinger.error(rejection); }
+  }
 
   function shuffled(faces) {
     var cards = faces.concat(faces);
@@ -25,7 +30,7 @@
     var turn = JSON.stringify({ turn: turns, cards: cards, faces: [deck[cards[0]], deck[cards[1]]] });
     // Turns are sent one after the other, so the record keeps the order of play.
     saved = saved.then(function () { return dallinger.createInfo(nodeId, { contents: turn, info_type: "Info" }); });
-    saved.fail(dallinger.error);
+    saved.fail(reportOnce);
   }
 
   function hide(card) {

@@ -5,7 +5,12 @@
 
   var KEYS = { ArrowUp: "up", ArrowDown: "down", ArrowLeft: "left", ArrowRight: "right" };
   var nodeId, board, score = 0, playing = false;
-  var saved = $.Deferred().resolve().promise();
+  var saved = $.Deferred().resolve().promise(), reported = false;
+
+  // A failed send fails every send queued after it: report the first only.
+  function reportOnce(rejection) {
+    if (!reported) { reported = true; dallinger.error(rejection); }
+  }
 
   function record(move) {
     var state = JSON.stringify({ move: move, board: board, score: score });
@@ -13,7 +18,7 @@
     saved = saved.then(function () {
       return dallinger.createInfo(nodeId, { contents: state, info_type: "State" });
     });
-    saved.fail(dallinger.error);
+    saved.fail(reportOnce);
   }
 
   function draw() {
