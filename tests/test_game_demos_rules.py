@@ -293,3 +293,12 @@ def test_the_sheep_gallery_shows_only_drawings_that_are_png_images(use_experimen
     assert ok(Client().get("/sheep_market/drawings"))["drawings"] == [sheep]
     page = Client().get("/gallery")
     assert page.status_code == 200 and b"/static/scripts/gallery.js" in page.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("demo", sorted(RECORDS))
+def test_the_task_page_renders_with_its_scripts(demo, use_experiment):
+    use_experiment(demo)
+    page = Client().get("/exp", {"participant_id": "1"})
+    assert page.status_code == 200
+    assert b"/static/scripts/experiment.js" in page.content and b"dallinger2.js" in page.content
