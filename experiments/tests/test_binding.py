@@ -53,6 +53,7 @@ OPEN_ROUTES = {
     "error-page": "changes nothing; withholds the assignment from strangers",
     "handle-error": "keeps a stranger's report, but completes only the participant's own",
     "static/<path:path>": "files",
+    "favicon.ico": "a file",
     "": "the index page",
     "ad": "the ad page",
     "<path:path>": "pages and the experiment's own routes",
