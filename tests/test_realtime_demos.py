@@ -211,3 +211,18 @@ def test_three_browser_participants_pass_the_waiting_room_and_chat_with_markup_s
     quotes = [text for text in contents if text.startswith("Answer: I read Participant ")]
     assert len(quotes) == 3
     assert all(text.endswith(": Hello from a browser, with <b>tags</b> & <i>signs</i>.") for text in quotes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_joiner_gets_what_was_said_before_with_each_sender_from_the_record(chatroom):
+    exp, (alice, bob, carol), (a, b, _), _ = chatroom
+    # Given Alice and Bob spoke, Alice claiming to be Carol
+    for who, node, text, claimed in ((alice, a, "<b>first</b>", carol.pk), (bob, b, "second", bob.pk)):
+        message = json.dumps({"type": "message", "content": text, "sender": claimed, "node_id": node.pk})
+        exp.receive_message(message, channel_name="chatroom", participant=who, node=node)
+    exp.receive_message(control("unsubscribed", bob), channel_name="dallinger_control", participant=bob)
+
+    # When Carol's socket opens, her snapshot holds the messages, oldest first, and no log line
+    snapshot = exp.realtime_snapshot(carol)
+
+    assert snapshot == {"messages": [{"sender": alice.pk, "content": "<b>first</b>"}, {"sender": bob.pk, "content": "second"}]}

@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "chatroom"
 FINISH_TEXT = 'All other participants have left the chat. Click "Leave chat" to finish.'
+#: How many earlier messages a participant who joins late or reconnects is shown.
+HISTORY = 50
 
 
 def extra_parameters():
@@ -88,6 +90,20 @@ class Chatroom(Experiment):
             self._record(node, data, receive_time)
         elif channel_name == CONTROL_CHANNEL and data.get("type") == "channel" and data.get("channel") == CHANNEL:
             self._subscription_changed(node, participant, data.get("event"))
+
+    def realtime_snapshot(self, participant):
+        """What was said in the participant's chat before their socket opened (its latest
+        messages, oldest first), so that someone who joins late or reconnects reads it too."""
+        nodes = participant.nodes()
+        if not nodes:
+            return {}
+        said = (
+            Info.objects.filter(network_id=nodes[-1].network_id, failed=False, details__type="message")
+            .select_related("origin")
+            .order_by("-id")[:HISTORY]
+        )
+        # The sender is the participant whose node said it, never what a frame claimed.
+        return {"messages": [{"sender": info.origin.participant_id, "content": info.contents} for info in reversed(said)]}
 
     def _sender_node(self, participant, node):
         """The node the frame is about: the one named, if it is the sender's; else the sender's last."""

@@ -37,6 +37,16 @@
     if (data.type === "message") { showMessage(data); } else if (data.type === "log") { showLog(data); }
   }
 
+  // The snapshot a socket gets when it opens holds what was said before: shown in place of
+  // the list, so a late joiner reads it and a reconnecting one loses nothing.
+  function restore(payload) {
+    var snapshot;
+    try { snapshot = JSON.parse(payload); } catch (ignored) { return; }
+    if (!snapshot || snapshot.type !== "snapshot" || !snapshot.state || !$.isArray(snapshot.state.messages)) { return; }
+    $("#messages").empty();
+    $.each(snapshot.state.messages, function (index, message) { showMessage(message); });
+  }
+
   function frame(type, content) {
     // immediate: the server records the message as it arrives rather than in a background task.
     return { type: type, content: content, sender: dallinger.identity.participantId, node_id: nodeId, immediate: true };
@@ -53,6 +63,7 @@
     };
     handlers[CHANNEL] = receive;
     handlers[dallinger.groupChannel(networkId)] = receive;
+    handlers.dallinger_control = restore;
     socket = dallinger.openSocket([CHANNEL, dallinger.groupChannel(networkId)], handlers);
   }
 
