@@ -50,6 +50,10 @@ class LoadedExperiment:
     experiment_class: type
     config: Configuration
 
+    def submodule(self, name: str):
+        """A module of the package (`models`, `bots`), as the loader imported it."""
+        return importlib.import_module(f"{self.module.__name__.rpartition('.')[0]}.{name}")
+
     @property
     def templates_dir(self) -> Path | None:
         """The package's `templates/` folder, if it has one."""

@@ -1,6 +1,5 @@
 """The function_learning demo: its function source, its bot's answers, and a run of two bots."""
 
-import importlib
 import json
 import sqlite3
 
@@ -22,8 +21,7 @@ from tests.test_runexperiment import (
 
 def demo_module(name: str):
     """A module of the demo's package (`models`, `bots`), as the loader imported it."""
-    package = load_experiment("function_learning").module.__name__.rpartition(".")[0]
-    return importlib.import_module(f"{package}.{name}")
+    return load_experiment("function_learning").submodule(name)
 
 
 def test_the_source_sends_twenty_distinct_points_of_its_function():

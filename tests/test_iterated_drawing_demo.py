@@ -1,7 +1,6 @@
 """The iterated_drawing demo: its drawings, its bot's redrawing, and a run of two bots."""
 
 import base64
-import importlib
 import json
 
 import pytest
@@ -21,8 +20,7 @@ from tests.test_runexperiment import (
 
 def demo_module(name: str):
     """A module of the demo's package (`models`, `bots`), as the loader imported it."""
-    package = load_experiment("iterated_drawing").module.__name__.rpartition(".")[0]
-    return importlib.import_module(f"{package}.{name}")
+    return load_experiment("iterated_drawing").submodule(name)
 
 
 def test_strokes_are_pictured_as_an_svg_image():

@@ -1,6 +1,5 @@
 """The mcmcp demo: proposals, the choice between two animals, the bots' taste, and a run."""
 
-import importlib
 import json
 import sqlite3
 from collections import Counter
@@ -22,8 +21,7 @@ TRIALS = 3
 
 def demo_module(name: str):
     """A module of the demo's package (`models`, `bots`), as the loader imported it."""
-    package = load_experiment("mcmcp").module.__name__.rpartition(".")[0]
-    return importlib.import_module(f"{package}.{name}")
+    return load_experiment("mcmcp").submodule(name)
 
 
 def test_a_proposal_stays_within_every_range():

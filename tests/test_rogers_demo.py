@@ -1,7 +1,6 @@
 """The rogers demo: fitness, inheritance of the learning gene, social and asocial learning, the
 environment's flips, the participant checks, and a run of one population of bots."""
 
-import importlib
 import sqlite3
 from collections import Counter
 
@@ -23,8 +22,7 @@ from tests.test_runexperiment import (
 
 def demo_module(name: str):
     """A module of the demo's package (`models`, `bots`), as the loader imported it."""
-    package = load_experiment("rogers").module.__name__.rpartition(".")[0]
-    return importlib.import_module(f"{package}.{name}")
+    return load_experiment("rogers").submodule(name)
 
 
 def test_a_right_answer_pays_and_learning_alone_costs():
