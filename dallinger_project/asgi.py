@@ -8,11 +8,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
 # An ASGI server runs each request's synchronous code in a thread of its own: a connection kept
 # open for the next request would stay with a thread that is gone, one per request, until
 # PostgreSQL refuses new clients. Here each request closes its connection (as Django advises
-# for ASGI); the WSGI servers that carry the participant routes keep theirs.
-os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
+# for ASGI); the WSGI servers that carry the participant routes keep theirs. The variable is
+# read once, as the settings load, and removed again so that no child process inherits it.
+_closing_connections = "DATABASE_CONN_MAX_AGE" not in os.environ
+if _closing_connections:
+    os.environ["DATABASE_CONN_MAX_AGE"] = "0"
 
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
+
+if _closing_connections:
+    del os.environ["DATABASE_CONN_MAX_AGE"]
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -65,48 +65,6 @@
       });
   }
 
-  var socket = null, retryMs = 2000, pollTimer = null;
-  function startPolling() {
-    if (pollTimer === null) { pollTimer = window.setInterval(refresh, pollMs); }
-  }
-  function stopPolling() {
-    if (pollTimer !== null) { window.clearInterval(pollTimer); pollTimer = null; }
-  }
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    try {
-      socket = new WebSocket(scheme + window.location.host + settings.livePath);
-    } catch (error) {
-      setStatus("polling", "No live connection: refreshing every " + pollMs / 1000 + " s");
-      refresh();
-      startPolling();
-      return;
-    }
-    socket.addEventListener("open", function () {
-      retryMs = 2000;
-      stopPolling();
-      setStatus("socket", "Live");
-    });
-    socket.addEventListener("message", function (event) {
-      var message;
-      try { message = JSON.parse(event.data); } catch (error) { return; }
-      if (message.type === "logged") { refresh(); }
-    });
-    socket.addEventListener("close", function (event) {
-      socket = null;
-      stopPolling();
-      if (event.code === 4403) {
-        setStatus("closed", "Not live: your login has ended; reload the page to log in again.");
-        return;
-      }
-      refresh();
-      startPolling();
-      setStatus("polling", "Reconnecting… (refreshing every " + pollMs / 1000 + " s meanwhile)");
-      window.setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 60000);
-    });
-  }
-
   var typing = null;
   search.addEventListener("input", function () {
     window.clearTimeout(typing);
@@ -117,5 +75,7 @@
     event.preventDefault();
     refresh();
   });
-  connect();
+  window.DashboardLive.follow({
+    path: settings.livePath, pollMs: pollMs, signals: ["logged"], refresh: refresh, setStatus: setStatus
+  });
 }());

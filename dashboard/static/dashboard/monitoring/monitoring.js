@@ -210,52 +210,6 @@
       });
   }
 
-  /* The socket: open, announce changes; reopened after a pause when it closes. While it is
-   * not open the page polls slowly, so it stays current even where sockets cannot pass. */
-  var socket = null, retryMs = 2000, pollTimer = null;
-  function startPolling() {
-    if (pollTimer === null) { pollTimer = window.setInterval(refresh, FALLBACK_POLL_MS); }
-  }
-  function stopPolling() {
-    if (pollTimer !== null) {
-      window.clearInterval(pollTimer);
-      pollTimer = null;
-    }
-  }
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    try {
-      socket = new WebSocket(scheme + window.location.host + settings.livePath);
-    } catch (error) {
-      setStatus("polling", "No live connection: refreshing every " + FALLBACK_POLL_MS / 1000 + " s");
-      refresh();
-      startPolling();
-      return;
-    }
-    socket.addEventListener("open", function () {
-      retryMs = 2000;
-      stopPolling();
-      setStatus("socket", "Live");
-    });
-    socket.addEventListener("message", function (event) {
-      var message;
-      try { message = JSON.parse(event.data); } catch (error) { return; }
-      if (message.type === "changed") { refresh(); }
-    });
-    socket.addEventListener("close", function (event) {
-      socket = null;
-      if (event.code === 4403) {
-        setStatus("closed", "Not live: your login has ended; reload the page to log in again.");
-        return;
-      }
-      if (last === null) { refresh(); }
-      startPolling();
-      setStatus("polling", "Reconnecting… (refreshing every " + FALLBACK_POLL_MS / 1000 + " s meanwhile)");
-      window.setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 60000);
-    });
-  }
-
   function bindControls() {
     byId("collapsed").addEventListener("change", function (event) {
       state.collapsed = event.target.checked;
@@ -276,7 +230,11 @@
   }
 
   bindControls();
-  connect();
+  // Live over the socket; while it cannot pass, polled slowly so the page stays current.
+  window.DashboardLive.follow({
+    path: settings.livePath, pollMs: FALLBACK_POLL_MS, signals: ["changed"], refresh: refresh, setStatus: setStatus,
+    refreshOnDisconnect: function () { return last === null; }
+  });
   window.DashboardMonitoring.page = {
     refresh: refresh,
     select: select,
