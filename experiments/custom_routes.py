@@ -15,8 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from core import pending
 from experiments import runtime
+from experiments.api.responses import error_body
 from experiments.compat import flask
-from experiments.error_page import error_page_html
 from experiments.errors import ExperimentError
 
 
@@ -100,13 +100,11 @@ def _call_flask_style(request, view, kwargs) -> HttpResponse:
 
 def refusal_response(request, refusal: ExperimentError) -> JsonResponse:
     """The error envelope of the protocol's routes for `refusal`, with its status code."""
-    body = {
-        "status": "error",
-        "html": error_page_html(
-            request, message=refusal.message, error_type=type(refusal).__name__, participant=refusal.participant
-        ),
-        "message": refusal.message,
-    }
-    if refusal.error_code:
-        body["error_code"] = refusal.error_code
+    body = error_body(
+        request,
+        message=refusal.message,
+        error_code=refusal.error_code,
+        participant=refusal.participant,
+        error_type=type(refusal).__name__,
+    )
     return JsonResponse(body, status=refusal.status_code)

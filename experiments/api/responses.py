@@ -17,8 +17,8 @@ def success(status: int = 200, headers=None, **payload) -> Response:
     return Response({"status": "success", **payload}, status=status, headers=headers)
 
 
-def error(request, *, message: str, status: int, error_code=None, participant=None, error_type: str = "") -> Response:
-    """An error envelope with the rendered error page, a plain message and an optional code."""
+def error_body(request, *, message: str, error_code=None, participant=None, error_type: str = "") -> dict:
+    """Dallinger's error envelope: the rendered error page, a plain message and an optional code."""
     body = {
         "status": "error",
         "html": error_page_html(request, message=message, error_type=error_type, participant=participant),
@@ -26,4 +26,10 @@ def error(request, *, message: str, status: int, error_code=None, participant=No
     }
     if error_code:
         body["error_code"] = error_code
+    return body
+
+
+def error(request, *, message: str, status: int, error_code=None, participant=None, error_type: str = "") -> Response:
+    """The error envelope as an API answer with `status`."""
+    body = error_body(request, message=message, error_code=error_code, participant=participant, error_type=error_type)
     return Response(body, status=status)
