@@ -23,6 +23,7 @@ from core.models import Notification, Participant
 from deploy.layout import Layout, LayoutOptions
 from deploy.supervisor import RestartPolicy
 from experiments.models import Presence
+from tests.polling import poll_until
 from tests.web_servers import HOST, free_port, holding, server_environment
 
 #: Its `/slow` route answers after a while, so that requests are in flight when a process dies.
@@ -75,17 +76,6 @@ def request(
         return response.status, dict(response.getheaders()), response.read()
     finally:
         client.close()
-
-
-def poll_until(condition, what: str, layout: Layout | None = None):
-    """Wait for `condition`, letting the layout restart what stopped meanwhile."""
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        if layout is not None:
-            layout.check()
-        time.sleep(0.1)
 
 
 def children_of(pid: int) -> set[int]:
@@ -162,7 +152,7 @@ def test_websockets_are_spread_over_the_websocket_processes_and_frames_cross_bet
         # The servers record each close in the database: let them finish before the test's
         # database is emptied under them.
         poll_until(lambda: not Presence.objects.filter(pk__in=participants, sockets__gt=0).exists(),
-                   "the websocket processes to record the closed sockets")  # fmt: skip
+                   "the websocket processes to record the closed sockets", timeout=DEADLINE)  # fmt: skip
 
 
 def next_room_frame(sock: websocket.WebSocket) -> str:
@@ -196,7 +186,9 @@ def test_posts_after_idle_keep_alive_connections_all_succeed(layout):
         threads = [
             threading.Thread(
                 target=lambda number=number: statuses.append(
-                    request(port, "POST", f"/participant/idle{round_number}w{number}/h/idle{round_number}a{number}/debug")[0]
+                    request(
+                        port, "POST", f"/participant/idle{round_number}w{number}/h/idle{round_number}a{number}/debug"
+                    )[0]
                 )
             )
             for number in range(6)
@@ -266,26 +258,43 @@ def load(port: int, method: str, name: str, outcomes: list, stop: threading.Even
 def test_a_killed_web_process_costs_at_most_the_posts_it_was_serving(layout):
     port = layout.options.port
     master = layout.pids()["web"]
-    poll_until(lambda: len(children_of(master)) == 2, "gunicorn's two worker processes", layout)
+    poll_until(
+        lambda: len(children_of(master)) == 2,
+        "gunicorn's two worker processes",
+        timeout=DEADLINE,
+        meanwhile=layout.check,
+    )
     workers = children_of(master)
 
     # Given GETs and POSTs through nginx from several threads at once, more than one gunicorn
     # process serves at a time
     outcomes: list[Outcome] = []
     stop = threading.Event()
-    threads = [threading.Thread(target=load, args=(port, "GET", f"g{number}", outcomes, stop)) for number in range(GET_THREADS)]
+    threads = [
+        threading.Thread(target=load, args=(port, "GET", f"g{number}", outcomes, stop)) for number in range(GET_THREADS)
+    ]
     threads += [threading.Thread(target=load, args=(port, "POST", f"p{number}", outcomes, stop)) for number in range(POST_THREADS)]  # fmt: skip
     for thread in threads:
         thread.start()
     try:
-        poll_until(lambda: len(outcomes) >= 3 * len(threads), "the load to get going")
+        poll_until(lambda: len(outcomes) >= 3 * len(threads), "the load to get going", timeout=DEADLINE)
 
         # When one of the two gunicorn worker processes is killed
         victim = sorted(workers)[0]
         os.kill(victim, signal.SIGKILL)
-        poll_until(lambda: len(children_of(master) - {victim}) == 2, "gunicorn to replace its worker", layout)
+        poll_until(
+            lambda: len(children_of(master) - {victim}) == 2,
+            "gunicorn to replace its worker",
+            timeout=DEADLINE,
+            meanwhile=layout.check,
+        )
         after = len(outcomes)
-        poll_until(lambda: len(outcomes) >= after + 3 * len(threads), "more requests after the replacement", layout)
+        poll_until(
+            lambda: len(outcomes) >= after + 3 * len(threads),
+            "more requests after the replacement",
+            timeout=DEADLINE,
+            meanwhile=layout.check,
+        )
     finally:
         stop.set()
         for thread in threads:
@@ -326,7 +335,7 @@ def test_killed_processes_are_started_again_and_the_record_is_kept(layout):
         now = layout.pids()
         return all(name in now and now[name] != before[name] for name in ("worker", "proxy", "web"))
 
-    poll_until(all_replaced, "the killed processes to be started again", layout)
+    poll_until(all_replaced, "the killed processes to be started again", timeout=DEADLINE, meanwhile=layout.check)
     for name in ("worker", "proxy", "web"):
         assert f"{name}: was killed by SIGKILL; starting it again" in "\n".join(layout.reports)
 
@@ -337,10 +346,15 @@ def test_killed_processes_are_started_again_and_the_record_is_kept(layout):
         except OSError:
             return False
 
-    poll_until(serving, "the layout to serve again", layout)
+    poll_until(serving, "the layout to serve again", timeout=DEADLINE, meanwhile=layout.check)
     assert Participant.objects.filter(worker_id="keptw").count() == 1
 
     # and the new worker takes tasks from the broker
     from dallinger_project.celery import app
 
-    poll_until(lambda: app.control.ping(timeout=1.0), "the new worker to answer a ping", layout)
+    poll_until(
+        lambda: app.control.ping(timeout=1.0),
+        "the new worker to answer a ping",
+        timeout=DEADLINE,
+        meanwhile=layout.check,
+    )

@@ -18,6 +18,7 @@ from core.models import Participant, ParticipantStatus
 from recruitment.models import Payment, ProlificStudy
 from recruitment.prolific.subscriptions import subscriptions_setup
 from tests.fakes.prolific import FakeProlific
+from tests.polling import poll_until
 from tests.test_runexperiment import (
     BASE_DIR,
     descendants,
@@ -70,15 +71,6 @@ class Config(dict):
         return super().get(key, default)
 
 
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"Timed out waiting until {what}.")
-
-
 @pytest.fixture
 def fake():
     with FakeProlific() as server:
@@ -126,11 +118,14 @@ def test_a_prolific_study_recruits_approves_and_pays_everyone_exactly_once(fake,
             fake.complete_submission(submission["id"], codes["DEFAULT"])
             people.append(person)
 
-        wait_until(lambda: len(set(fake.approvals)) == PEOPLE, "every submission is approved on Prolific")
-        wait_until(lambda: len(fake.bonus_payments) >= PEOPLE, "every bonus is paid on Prolific")
-        wait_until(
+        poll_until(
+            lambda: len(set(fake.approvals)) == PEOPLE, "every submission is approved on Prolific", timeout=WAIT_SECONDS
+        )
+        poll_until(lambda: len(fake.bonus_payments) >= PEOPLE, "every bonus is paid on Prolific", timeout=WAIT_SECONDS)
+        poll_until(
             lambda: Payment.objects.filter(state=Payment.State.SENT).count() == 2 * PEOPLE,
             "the ledger records every payout as sent",
+            timeout=WAIT_SECONDS,
         )
 
         # and Prolific delivers every event a second time
@@ -153,7 +148,8 @@ def test_a_prolific_study_recruits_approves_and_pays_everyone_exactly_once(fake,
     assert sorted(fake.approvals) == sorted(participant.assignment_id for participant in participants)
     paid = sorted((entry[1], Decimal(str(entry[2])).quantize(Decimal("0.01"))) for entry in fake.bonus_payments)
     owed = sorted(
-        (participant.worker_id, Decimal(str(participant.bonus)).quantize(Decimal("0.01"))) for participant in participants
+        (participant.worker_id, Decimal(str(participant.bonus)).quantize(Decimal("0.01")))
+        for participant in participants
     )
     assert paid == owed
     # and the ledger balances against Prolific's own records

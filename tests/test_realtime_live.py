@@ -22,6 +22,7 @@ from experiments.models import Presence
 from experiments.services.liveness import PROCESS_GONE_SECONDS
 from experiments.services.presence import presence_sweep
 from experiments.tests.realtime_support import GroupGame
+from tests.polling import poll_until
 from tests.web_servers import HOST, WebServers, holding, server_environment
 
 ROOM = Path(__file__).resolve().parents[1] / "experiments" / "tests" / "experiments" / "realtime_room"
@@ -71,6 +72,18 @@ def open_socket(port: int, channels: str, who: Participant) -> websocket.WebSock
     return websocket.create_connection(url, timeout=WAIT, cookie=cookie)
 
 
+def close_and_wait(*sockets: websocket.WebSocket, held_by: list[Participant]) -> None:
+    """Close the sockets and wait for their server to record it, so that the test's database
+    is not emptied while the server is still writing to it."""
+    for sock in sockets:
+        sock.close()
+    poll_until(
+        lambda: not Presence.objects.filter(pk__in=[who.pk for who in held_by], sockets__gt=0).exists(),
+        "the server to record the closed sockets",
+        timeout=WAIT,
+    )
+
+
 def next_frame(sock: websocket.WebSocket) -> str:
     """The next frame that is not a control event."""
     while True:
@@ -91,8 +104,7 @@ def test_a_frame_sent_to_one_server_reaches_a_socket_on_the_other(redis_servers)
         b.send("chat:back")
         assert next_frame(a) == "chat:back"
     finally:
-        a.close()
-        b.close()
+        close_and_wait(a, b, held_by=[alice, bob])
     assert not redis_servers.new_tracebacks()
 
 
@@ -109,7 +121,7 @@ def test_on_the_embedded_default_another_process_publishes_through_the_relay(emb
         realtime.publish("room", {"type": "log", "content": "from a worker"})
         assert json.loads(next_frame(a).split(":", 1)[1]) == {"type": "log", "content": "from a worker"}
     finally:
-        a.close()
+        close_and_wait(a, held_by=[alice])
     assert not embedded_server.new_tracebacks()
 
 

@@ -8,13 +8,13 @@ nothing depends on how fast this machine is. Every wait polls with a generous de
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from deploy.supervisor import GaveUp, RestartPolicy, Supervisor, how_it_ended
 from experiments.running.processes import ChildProcess
+from tests.polling import poll_until
 
 DEADLINE = 30.0
 SLEEPER = "import time; print('up', flush=True); time.sleep(300)"
@@ -39,16 +39,8 @@ def starter(tmp_path: Path, name: str, code: str):
     return start
 
 
-def poll_until(condition, what: str):
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def wait_stopped(process):
-    poll_until(lambda: not process.running, "the process to stop")
+    poll_until(lambda: not process.running, "the process to stop", timeout=DEADLINE)
 
 
 @pytest.fixture
@@ -105,7 +97,7 @@ def test_what_a_stopped_process_started_is_stopped_before_it_starts_again(tmp_pa
     )
     supervisor = supervisors(RestartPolicy(first_delay=0.0))
     parent = supervisor.add("web", starter(tmp_path, "web", code))
-    poll_until(lambda: parent.log_path.read_text().strip(), "the grandchild's pid")
+    poll_until(lambda: parent.log_path.read_text().strip(), "the grandchild's pid", timeout=DEADLINE)
     grandchild = int(parent.log_path.read_text().split()[0])
 
     # When the process itself is killed and the supervisor notices
@@ -121,7 +113,7 @@ def test_what_a_stopped_process_started_is_stopped_before_it_starts_again(tmp_pa
             return True
         return state == "Z"
 
-    poll_until(grandchild_gone, "the grandchild to end")
+    poll_until(grandchild_gone, "the grandchild to end", timeout=DEADLINE)
 
 
 def test_a_process_that_keeps_stopping_makes_the_supervisor_give_up_naming_it(tmp_path, supervisors):
