@@ -405,9 +405,9 @@ class BotBase(_Bot):
             known = self.driver.execute_script(
                 "return (window.dallinger && dallinger.identity && dallinger.identity.participantId) || ''"
             )
+            return str(known or _ids_from_url(self.driver.current_url).get("participant_id", ""))
         except WebDriverException:
-            known = ""
-        return str(known or _ids_from_url(self.driver.current_url).get("participant_id", ""))
+            return ""
 
     def complete_questionnaire(self) -> None:
         """Choose this bot's answers in the questionnaire form."""
@@ -450,8 +450,16 @@ class BotBase(_Bot):
 
     def complete_experiment(self, status: str) -> None:
         """Report `worker_failed` (a completed questionnaire has already reported completion),
-        with the browser's cookies, which show the server that this bot is the participant."""
-        if status == "worker_complete" or not self.participant_id:
+        with the browser's cookies, which show the server that this bot is the participant.
+
+        A participant created after sign-up (by a waiting room, as in Dallinger's chat
+        experiments) is known only to the page: it is read from there, so that a bot failing
+        after joining never leaves its participant working."""
+        if status == "worker_complete":
+            return
+        if not self.participant_id and "driver" in self.__dict__:
+            self.participant_id = self._participant_id_in_page()
+        if not self.participant_id:
             return
         cookies = {cookie["name"]: cookie["value"] for cookie in self.driver.get_cookies()}
         requests.get(

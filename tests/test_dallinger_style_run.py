@@ -1,5 +1,7 @@
 """`runexperiment <folder> --bots 2` on experiments written for Dallinger, run as they are."""
 
+import json
+import sqlite3
 from pathlib import Path
 
 from tests.test_runexperiment import (
@@ -8,6 +10,7 @@ from tests.test_runexperiment import (
     embedded_environment,
     free_port,
     manage,
+    node_of_each_participant,
     read_sqlite_record,
     run,
 )
@@ -54,3 +57,36 @@ def test_a_bot_run_in_which_nobody_took_part_fails_and_says_why(tmp_path, run_tm
         "network: set experiment_repeats (or practice_repeats) on its class, or create networks in setup()."
     ) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_dallinger_websocket_chat_runs_unchanged_to_every_bot_approved(tmp_path, run_tmp):
+    # Given a chat written for Dallinger 12 (a waiting room of two, a ReconnectingWebSocket on
+    # the experiment's channel, `receive_message` saving through db.session, control events,
+    # db.redis_conn.publish, BusyForm), on the embedded default (no Redis: the relay)
+    env = embedded_environment(tmp_path, run_tmp)
+
+    # When two browser bots take part, each saying hello until it hears the other
+    result = run(manage("runexperiment", str(EXPERIMENTS / "dallinger_chat"), "--bots", "2",
+                        "--port", str(free_port()), "--timeout", "150"), env)  # fmt: skip
+
+    # Then both are approved, and what they said went over the socket into the record: infos
+    # from both nodes, transmitted only to the other participant's node
+    assert_succeeded(result)
+    assert "2 approved" in result.stdout
+    record = read_sqlite_record(tmp_path / "db.sqlite3")
+    assert [status for _, status in record["participants"]] == ["approved", "approved"]
+    node_of = node_of_each_participant(record)
+    origin_of = {info_id: origin_id for info_id, origin_id, _ in record["infos"]}
+    assert set(origin_of.values()) == set(node_of.values())
+    assert all(contents.startswith("hello number ") for _, _, contents in record["infos"])
+    assert record["transmissions"]
+    assert all(destination != origin_of[info] for info, destination, _ in record["transmissions"])
+    # and the control events marked both nodes unsubscribed as they left, the last leaving
+    # completed the network (where the experiment also announced it with redis_conn.publish)
+    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+        nodes = dict(database.execute("SELECT id, details FROM node").fetchall())
+        networks = [details for (details,) in database.execute("SELECT details FROM network").fetchall()]
+    assert {json.loads(details)["subscribed"] for details in nodes.values()} == {False}
+    assert [json.loads(details) for details in networks] == [{"completed": True}]
+    assert "server error" not in result.stdout + result.stderr
+    assert_run_files_removed(run_tmp)

@@ -33,6 +33,9 @@ PAGES = {
           window.setTimeout(function () { document.querySelector("button").disabled = false; }, 300);
         </script>""",
     "/exp": "<p>The experiment.</p>",
+    # A waiting room creates the participant after sign-up: only the page knows its id.
+    "/waiting": "<script>window.dallinger = {identity: {participantId: '21'}};</script><p>Waiting.</p>",
+    "/worker_failed": "<p>Recorded.</p>",
 }
 
 
@@ -40,8 +43,11 @@ class DallingerPages:
     """A local server of `PAGES`."""
 
     def __enter__(self):
+        requests = self.requests = []
+
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                requests.append(self.path)
                 body = PAGES.get(urlparse(self.path).path)
                 payload = f"<!doctype html><html><body>{body}</body></html>".encode() if body else b"not found"
                 self.send_response(200 if body else 404)
@@ -85,3 +91,26 @@ def test_sign_up_follows_dallingers_ad_popup_consent_and_begin_button(pages):
         assert bot.participant_id == "12"  # read from the page's URL, as Dallinger's bot reads it
     finally:
         bot.driver.quit()
+
+
+class WaitingRoomBot(BotBase):
+    """Signs up into a waiting room, where the page creates the participant, then fails."""
+
+    def sign_up(self):
+        self.driver.get(f"{self.host}/waiting?participant_id=")
+        return True
+
+    def participate(self):
+        raise RuntimeError("the bot lost its way")
+
+
+def test_a_bot_failing_after_a_waiting_room_reports_the_participant_the_page_created(pages):
+    bot = WaitingRoomBot(f"{pages.url}/ad?recruiter=bots&assignmentId=A2&hitId=H2&workerId=W2&mode=debug")
+
+    assert bot.run_experiment() is False
+
+    # `worker_failed` names the participant the waiting room created (from `dallinger.identity`),
+    # so that it is not left working until the run gives up
+    assert [path for path in pages.requests if path.startswith("/worker_failed")] == [
+        "/worker_failed?participant_id=21"
+    ]

@@ -8,9 +8,29 @@ __all__ = ["redis_conn", "session"]
 
 
 class _RedisConnection:
-    """Dallinger's `redis_conn`, connected to REDIS_URL on first use."""
+    """Dallinger's `redis_conn`, connected to REDIS_URL on first use.
+
+    Except `publish`: in Dallinger, a publish on Redis reaches the sockets subscribed to the
+    channel (its chat backend relays Redis channels to them) and the experiment listening
+    there. Here frames travel through the platform's channel layer (or the embedded
+    default's relay, without Redis), so `publish` goes there, and works without Redis.
+    """
 
     _client = None
+
+    def publish(self, channel, message) -> int:
+        """Send `message` to the sockets subscribed to `channel` (and to the experiment, if it
+        listens there) once the current transaction commits. Returns 0: how many sockets
+        receive it is not known here (Redis would answer with its own subscriber count)."""
+        from core.realtime import publish
+        from experiments import runtime
+        from experiments.realtime import messages
+
+        channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+        message = message.decode() if isinstance(message, bytes) else message
+        publish(channel, message)
+        messages.hear_own_publish(runtime.experiment(), channel, message)
+        return 0
 
     def _connect(self):
         if self._client is None:

@@ -328,6 +328,29 @@ def test_publish_to_subscribers_reaches_sockets_on_the_experiments_channel(room)
     run(scenario)
 
 
+def test_dallingers_redis_conn_publish_reaches_the_sockets_and_the_experiment_without_redis(room, settings):
+    # Dallinger's chat experiments publish with `db.redis_conn.publish(channel, text)`: its chat
+    # backend relays Redis channels to the sockets. Here that goes through the channel layer.
+    from experiments.compat.alias import install
+
+    settings.REDIS_URL = ""
+    install()
+    from dallinger import db
+
+    alice = new_participant(1)
+
+    async def scenario():
+        a = await opened(socket(f"channel=room&participant_id={alice.pk}", alice))
+        await sync_to_async(lambda: db.redis_conn.publish("room", json.dumps({"type": "log", "content": "bye"})))()
+        assert json.loads((await next_frame(a)).split(":", 1)[1]) == {"type": "log", "content": "bye"}
+        await a.disconnect()
+
+    run(scenario)
+    # and the experiment, which listens on `room`, heard it, as Dallinger's subscription does
+    heard = [json.loads(m["message"]) for m in messages_received() if m["channel_name"] == "room"]
+    assert heard == [{"type": "log", "content": "bye"}]
+
+
 # Quorum ---------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@
  * jQuery Deferred with done/fail/then), and the journey helpers (questionnaire,
  * submission, page changes, errors). It needs jQuery.
  */
-/* global jQuery */
+/* global jQuery, Spinner */
 var dallinger = (function ($) {
   "use strict";
 
@@ -634,13 +634,17 @@ var dallinger = (function ($) {
   /** Set to true to ask the participant before they close or reload the page. */
   dlgr.preventExit = false;
 
+  /** True while the next page change is deliberate (`allowExit`): it is not asked about. */
+  dlgr.allowExitOnce = false;
+
   /** Lift `preventExit` before a deliberate page change. */
   dlgr.allowExit = function () {
+    dlgr.allowExitOnce = true;
     dlgr.preventExit = false;
   };
 
   $(window).on("beforeunload", function (event) {
-    if (dlgr.preventExit) {
+    if (dlgr.preventExit && !dlgr.allowExitOnce) {
       var warning = "Leaving this page will end your participation.";
       var original = event.originalEvent || event;
       original.preventDefault();
@@ -649,6 +653,41 @@ var dallinger = (function ($) {
     }
     return undefined;
   });
+
+  /** Whether the fingerprint library failed to load (an ad blocker's doing, as a rule). */
+  dlgr.missingFingerprint = function () {
+    return window.Fingerprint2 === undefined;
+  };
+
+  /**
+   * While a form is busy: `var busy = dallinger.BusyForm(); busy.freeze([$inputs, $button]);`
+   * disables each jQuery selection in the list and spins the spinner in the element with id
+   * `spinner` (or `options.spinnerID`); `busy.unfreeze()` enables them again and stops it.
+   * `options.spinnerSettings` go to spin.js. Extra arguments to `freeze` are ignored, as in
+   * Dallinger.
+   */
+  dlgr.BusyForm = function (options) {
+    if (!(this instanceof dlgr.BusyForm)) { return new dlgr.BusyForm(options); }
+    var settings = $.extend(true, { spinnerSettings: { scale: 1.5 }, spinnerID: "spinner" }, options);
+    this.target = document.getElementById(settings.spinnerID);
+    if (this.target === null) {
+      throw new Error('There is no element with id "' + settings.spinnerID + '" to show the spinner in.');
+    }
+    this.spinner = new Spinner(settings.spinnerSettings);
+    this.frozen = [];
+  };
+
+  dlgr.BusyForm.prototype.freeze = function (selections) {
+    this.frozen = selections || [];
+    $.each(this.frozen, function (_, selection) { $(selection).prop("disabled", true); });
+    this.spinner.spin(this.target);
+  };
+
+  dlgr.BusyForm.prototype.unfreeze = function () {
+    $.each(this.frozen, function (_, selection) { $(selection).prop("disabled", false); });
+    this.spinner.stop();
+    this.frozen = [];
+  };
 
   /** Call `callback` (after a short delay) if an ad blocker hides ad-like elements. */
   dlgr.hasAdBlocker = function (callback) {

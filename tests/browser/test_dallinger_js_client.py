@@ -191,6 +191,30 @@ def test_has_ad_blocker_calls_back_only_when_ad_like_elements_are_hidden(browser
     assert with_blocker == [0, 1, 0]
 
 
+def test_busy_form_disables_the_first_list_of_elements_and_spins_until_unfrozen(browser, server_url):
+    browser.get(f"{server_url}/consent")
+    script = """
+    $('body').append('<input id="answer"><button id="send">Send</button><button id="other">Other</button>');
+    var busy = dallinger.BusyForm();
+    // Dallinger's chat experiments pass a second list: like Dallinger, it is left alone.
+    busy.freeze([$('#answer'), $('#send')], [$('#other')]);
+    var frozen = [$('#answer').prop('disabled'), $('#send').prop('disabled'), $('#other').prop('disabled'),
+                  $('#spinner').children().length > 0];
+    busy.unfreeze();
+    var thawed = [$('#answer').prop('disabled'), $('#send').prop('disabled'), $('#spinner').children().length];
+    var missing = null;
+    try { dallinger.BusyForm({spinnerID: 'nowhere'}); } catch (error) { missing = error.message; }
+    done([frozen, thawed, missing, dallinger.missingFingerprint()]);
+    """
+
+    frozen, thawed, missing, fingerprint_missing = run(browser, script)
+
+    assert frozen == [True, True, False, True]
+    assert thawed == [False, False, 0]
+    assert missing == 'There is no element with id "nowhere" to show the spinner in.'
+    assert fingerprint_missing is False
+
+
 # Errors --------------------------------------------------------------------------------
 
 
