@@ -11,7 +11,13 @@ from core.models import Info, Node, Notification, Participant, Question, Recruit
 from dashboard.admin.base import RecordAdmin, linked_id, pretty_json, short_json, short_text
 from dashboard.database.actions import export_selected, fail_selected
 from dashboard.database.filters import related_filter
-from dashboard.database.review_actions import approve_participants, bonus_participants, reject_participants
+from dashboard.database.review_actions import (
+    approve_participants,
+    bonus_participants,
+    pay_action_refused,
+    pay_actions_hidden,
+    reject_participants,
+)
 from recruitment.models import Payment
 
 
@@ -35,6 +41,14 @@ class ParticipantAdmin(RecordAdmin):
 
     def confirmation_note(self, row) -> str:
         return f"{row.status}, recruited by {row.recruiter_id or 'hotair'}"
+
+    def get_actions(self, request):
+        return pay_actions_hidden(super().get_actions(request), request)
+
+    def response_action(self, request, queryset):
+        if pay_action_refused(self, request):
+            return None
+        return super().response_action(request, queryset)
 
 
 @admin.register(Question)

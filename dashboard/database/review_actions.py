@@ -57,9 +57,27 @@ class RejectForm(forms.Form):
     )
 
 
-def _refused(modeladmin, request, what: str) -> bool:
-    """Whether `request`'s user may not pay (they are told so, and it is recorded as tried)."""
+#: The actions that move money, by name, with what a user refused one tried to do.
+PAY_ACTIONS = {
+    "approve_participants": "approve participants",
+    "reject_participants": "reject participants",
+    "bonus_participants": "pay a bonus",
+}
+
+
+def pay_actions_hidden(actions: dict, request) -> dict:
+    """`actions` (a model admin's, by name) without those that move money, unless the user may pay."""
     if may_pay(request.user):
+        return actions
+    return {name: action for name, action in actions.items() if name not in PAY_ACTIONS}
+
+
+def pay_action_refused(modeladmin, request) -> bool:
+    """Whether the posted action moves money and the user may not pay: they are told so, and
+    it is recorded as tried. (The menu does not offer it to them; a stale page or a forged
+    post still names it.)"""
+    what = PAY_ACTIONS.get(request.POST.get("action", ""))
+    if what is None or may_pay(request.user):
         return False
     modeladmin.message_user(request, PAY_REFUSAL, messages.ERROR)
     action_record(user=request.user, action=f"tried to: {what}", detail="refused: no permission to pay participants")
@@ -84,8 +102,6 @@ def _report(modeladmin, request, results: list[review.ReviewResult], what: str) 
 @admin.action(description="Approve selected participants (pay their base payment)")
 def approve_participants(modeladmin, request, queryset):
     """Approve each participant and pay their base payment, once per assignment."""
-    if _refused(modeladmin, request, "approve participants"):
-        return None
     if not is_confirmed(request):
         return confirmation_page(
             modeladmin, request, queryset, title="Approve participants",
@@ -106,8 +122,6 @@ def approve_participants(modeladmin, request, queryset):
 @admin.action(description="Reject selected participants")
 def reject_participants(modeladmin, request, queryset):
     """Reject each participant through their recruiter, with a message."""
-    if _refused(modeladmin, request, "reject participants"):
-        return None
     form = RejectForm(request.POST) if is_confirmed(request) else RejectForm()
     if not form.is_bound or not form.is_valid():
         return confirmation_page(
@@ -135,8 +149,6 @@ def reject_participants(modeladmin, request, queryset):
 @admin.action(description="Pay selected participants a bonus")
 def bonus_participants(modeladmin, request, queryset):
     """Pay each participant a bonus, once for this form however often it is submitted."""
-    if _refused(modeladmin, request, "pay a bonus"):
-        return None
     if is_confirmed(request):
         form = BonusForm(request.POST)
     else:

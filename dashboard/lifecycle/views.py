@@ -33,6 +33,7 @@ def lifecycle_page(request):
         if not (action.slug == "launch" and state.launched)
         and not (action.slug == "pause-recruitment" and not state.auto_recruit)
         and not (action.slug == "resume-recruitment" and state.auto_recruit)
+        and not (action.permission and not request.user.has_perm(action.permission))
     ]
     context = {**admin.site.each_context(request), "title": "Lifecycle", "state": state, "actions": shown}
     return TemplateResponse(request, "dashboard/lifecycle/lifecycle.html", context)

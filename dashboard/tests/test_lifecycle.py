@@ -300,6 +300,9 @@ def test_sending_owed_payouts_needs_the_permission_to_pay(client, bartlett, make
     participant = make_participant(status="approved", base_pay=1.0)
     ledger.settlement_intend(participant=participant, recruit="none", bonus_reason=None)
 
+    # The page does not offer it to staff who may not pay; asked for anyway, it is refused.
+    assert action_url("send-owed-payouts") not in client.get(PAGE).content.decode()
+    assert action_url("export") in client.get(PAGE).content.decode()
     asked = client.get(action_url("send-owed-payouts"), follow=True).content.decode()
     done = client.post(action_url("send-owed-payouts"), follow=True).content.decode()
 

@@ -293,6 +293,8 @@ def test_staff_without_the_pay_permission_are_refused_and_nothing_changes(staff_
 
     for shown in (asked, page):
         assert "Only users allowed to pay participants" in shown and "nothing was done" in shown
+    # The list's action menu does not offer it to them (a stale page or a forged post still names it)
+    assert f'value="{action}"' not in staff_client.get(PARTICIPANTS).content.decode()
     assert Participant.objects.get(pk=participant.pk).status == "submitted"
     assert not Payment.objects.exists()
     assert LogEntry.objects.filter(change_message__contains="refused: no permission to pay participants").exists()
@@ -307,5 +309,7 @@ def test_the_pay_permission_lets_staff_approve(staff_client, experiment, make_pa
     page = confirm(staff_client, "approve_participants", [participant]).content.decode()
 
     assert "Only users allowed" not in page
+    menu = staff_client.get(PARTICIPANTS).content.decode()
+    assert all(f'value="{action}"' in menu for action in ("approve_participants", "bonus_participants"))
     assert Participant.objects.get(pk=participant.pk).status == "approved"
     assert Payment.objects.get().state == "sent"
