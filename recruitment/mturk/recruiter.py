@@ -65,6 +65,8 @@ class MTurkRecruiter(Recruiter):
 
     nickname = "mturk"
     exit_template = "exit_recruiter_mturk.html"
+    #: In debug mode nothing reaches MTurk: `hotair` stands in, as in Dallinger.
+    debug_stand_in = "hotair"
 
     def __init__(self, config, base_url: str = "http://localhost:8000", *, sandbox: bool | None = None):
         super().__init__(config, base_url=base_url)

@@ -128,6 +128,11 @@ def test_both_recruiters_are_found_by_nickname():
     assert isinstance(from_config(mturk_config(), PUBLIC), MTurkRecruiter)
 
 
+def test_in_debug_mode_hotair_stands_in_and_nothing_reaches_mturk():
+    assert from_config(mturk_config(mode="debug"), PUBLIC).nickname == "hotair"
+    assert from_config(mturk_config(mode="debug", recruiter="mturklarge"), PUBLIC).nickname == "hotair"
+
+
 def test_open_recruitment_creates_the_hit_with_its_qualifications_and_notifications(mturk):
     raw = [{"QualificationTypeId": "RAW1", "Comparator": "Exists", "RequiredToPreview": False}]
     config = mturk_config(
