@@ -82,7 +82,8 @@ def test_by_name_accepts_nickname_or_class_name_and_refuses_others():
     assert by_name("cli") is CLIRecruiter
     assert by_name("HotAirRecruiter") is HotAirRecruiter
     with pytest.raises(
-        RecruiterError, match="Unknown recruiter 'nope'.*bots, cli, devprolific, hotair, mturk, mturklarge, multi, prolific"
+        RecruiterError,
+        match="Unknown recruiter 'nope'.*bots, cli, devprolific, hotair, mturk, mturklarge, multi, prolific",
     ):
         by_name("nope")
 
