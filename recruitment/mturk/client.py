@@ -7,6 +7,7 @@ is unknown), with a message an experimenter can read.
 
 import hashlib
 import logging
+import time
 from datetime import datetime, timedelta
 
 import boto3
@@ -26,6 +27,8 @@ SANDBOX_EXTERNAL_SUBMIT = "https://workersandbox.mturk.com/mturk/externalSubmit"
 PAGE_SIZE = 100
 #: MTurk refuses a UniqueRequestToken longer than this.
 MAX_TOKEN_LENGTH = 64
+#: How long opening recruitment waits for the listener to confirm the SNS subscription.
+CONFIRMATION_WAIT_SECONDS = 12
 #: The notifications asked for on the HIT type (the listener at /mturk-sns-listener receives them).
 NOTIFIED_EVENTS = (
     "AssignmentAccepted",
@@ -89,6 +92,11 @@ def client_from_config(config, *, sandbox: bool | None = None) -> "MTurkClient":
         sns=boto3_client("sns", config=config),
         sandbox=sandbox,
     )
+
+
+def pause(seconds: float) -> None:
+    """Wait between two looks at a subscription's confirmation."""
+    time.sleep(seconds)
 
 
 def _message(error: Exception) -> str:
@@ -404,15 +412,25 @@ class MTurkClient:
     # Notifications (SNS) ------------------------------------------------------------------------
 
     def topic_subscribe(self, *, topic_name: str, url: str) -> str:
-        """Create the SNS topic `topic_name` (the same topic if it exists) and subscribe `url`
-        to it; the topic's ARN. The listener at `url` confirms the subscription when SNS asks."""
+        """Create the SNS topic `topic_name` (the same topic if it exists), subscribe `url` to
+        it, and wait until the listener there has confirmed the subscription (as Dallinger does,
+        up to `CONFIRMATION_WAIT_SECONDS`); the topic's ARN. MTurkError if it never confirms."""
         topic_arn = self._call("create_topic", client=self.sns, Name=topic_name)["TopicArn"]
-        self._call(
+        subscription_arn = self._call(
             "subscribe",
             client=self.sns,
             TopicArn=topic_arn,
             Protocol="https" if url.startswith("https") else "http",
             Endpoint=url,
             ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        for attempt in range(CONFIRMATION_WAIT_SECONDS + 1):
+            answer = self._call("get_subscription_attributes", client=self.sns, SubscriptionArn=subscription_arn)
+            if answer.get("Attributes", {}).get("PendingConfirmation") != "true":
+                return topic_arn
+            if attempt < CONFIRMATION_WAIT_SECONDS:
+                pause(1)
+        raise MTurkError(
+            f"SNS did not confirm the subscription of {url} within {CONFIRMATION_WAIT_SECONDS} seconds: check that "
+            "the server answers there from the internet, then open recruitment again."
         )
-        return topic_arn

@@ -11,6 +11,7 @@ from core.models import Recruitment
 from experiments.config import Configuration
 from recruitment.base import RecruiterError
 from recruitment.models import MTurkHit
+from recruitment.mturk import client as client_module
 from recruitment.mturk.questions import EXTERNAL_QUESTION_SCHEMA
 from recruitment.mturk.recruiter import MTurkLargeRecruiter, MTurkRecruiter
 from recruitment.recruiters import by_name, from_config
@@ -57,16 +58,7 @@ def token_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def expect_hit_creation(mturk, *, qualifications=(), lookups=(), max_assignments=1, recruiter="mturk", site="sandbox"):
-    """The calls that open recruitment, in order, with every parameter (`lookups`: the blocked
-    qualifications looked up by name, and what MTurk finds)."""
-    mturk.expect("get_account_balance", {}, {"AvailableBalance": "100.00"})
-    for name, found in lookups:
-        mturk.expect(
-            "list_qualification_types",
-            {"Query": name, "MustBeRequestable": False, "MustBeOwnedByCaller": True, "MaxResults": 100},
-            {"QualificationTypes": found},
-        )
+def expect_hit_type(mturk, qualifications=()):
     mturk.expect(
         "create_hit_type",
         {
@@ -80,6 +72,10 @@ def expect_hit_creation(mturk, *, qualifications=(), lookups=(), max_assignments
         },
         {"HITTypeId": "TYPE1"},
     )
+
+
+def expect_subscription(mturk, *, pending_looks=0):
+    """The SNS topic and subscription, confirmed after `pending_looks` looks that find it pending."""
     mturk.sns.add_response("create_topic", {"TopicArn": TOPIC_ARN}, {"Name": EXPERIMENT_ID})
     mturk.sns.add_response(
         "subscribe",
@@ -91,6 +87,29 @@ def expect_hit_creation(mturk, *, qualifications=(), lookups=(), max_assignments
             "ReturnSubscriptionArn": True,
         },
     )
+    for look in range(pending_looks + 1):
+        pending = "true" if look < pending_looks else "false"
+        mturk.sns.add_response(
+            "get_subscription_attributes",
+            {"Attributes": {"PendingConfirmation": pending}},
+            {"SubscriptionArn": TOPIC_ARN + ":sub"},
+        )
+
+
+def expect_hit_creation(
+    mturk, *, qualifications=(), lookups=(), max_assignments=1, recruiter="mturk", site="sandbox", pending_looks=0
+):
+    """The calls that open recruitment, in order, with every parameter (`lookups`: the blocked
+    qualifications looked up by name, and what MTurk finds)."""
+    mturk.expect("get_account_balance", {}, {"AvailableBalance": "100.00"})
+    for name, found in lookups:
+        mturk.expect(
+            "list_qualification_types",
+            {"Query": name, "MustBeRequestable": False, "MustBeOwnedByCaller": True, "MaxResults": 100},
+            {"QualificationTypes": found},
+        )
+    expect_hit_type(mturk, qualifications)
+    expect_subscription(mturk, pending_looks=pending_looks)
     mturk.expect(
         "update_notification_settings",
         {
@@ -193,14 +212,17 @@ def test_the_sandbox_and_the_live_site_have_their_own_endpoints():
     assert sandbox.worker_url("T") == "https://workersandbox.mturk.com/projects/T/tasks"
 
 
-def test_a_live_experiment_opens_its_hit_on_the_live_site(mturk):
-    expect_hit_creation(mturk, site="live")
+def test_a_live_experiment_opens_its_hit_on_the_live_site_once_sns_is_confirmed(mturk, monkeypatch):
+    waits = []
+    monkeypatch.setattr(client_module, "pause", waits.append)
+    expect_hit_creation(mturk, site="live", pending_looks=2)
 
     opened = MTurkRecruiter(mturk_config(mode="live"), base_url=PUBLIC).open_recruitment(1)
 
     assert ("mturk", "https://mturk-requester.us-east-1.amazonaws.com") in mturk.built
     assert opened["items"] == ["https://worker.mturk.com/projects/TYPE1/tasks"]
     assert MTurkHit.objects.get().sandbox is False
+    assert waits == [1, 1]
 
 
 @pytest.mark.parametrize(
@@ -326,3 +348,18 @@ def test_the_exit_page_submits_the_assignment_to_mturk(client, use_experiment, m
     policy = response["Content-Security-Policy"]
     assert site in policy.split("frame-ancestors")[1].split(";")[0]
     assert action.rsplit("/mturk/", 1)[0] in policy.split("form-action")[1].split(";")[0]
+
+
+def test_opening_waits_for_the_listener_to_confirm_the_subscription(mturk, monkeypatch):
+    waits = []
+    monkeypatch.setattr(client_module, "pause", waits.append)
+    mturk.expect("get_account_balance", {}, {"AvailableBalance": "100.00"})
+    expect_hit_type(mturk)
+    expect_subscription(mturk, pending_looks=13)  # confirmed at the 14th look, after 13 seconds: too late
+
+    with pytest.raises(RecruiterError, match="did not confirm the subscription of .*/mturk-sns-listener within 12"):
+        MTurkRecruiter(mturk_config(), base_url=PUBLIC).open_recruitment(1)
+
+    assert waits == [1] * 12
+    assert not MTurkHit.objects.exists() and not Recruitment.objects.exists()
+    mturk.sns._queue.clear()  # the confirming look, never made
