@@ -5,8 +5,11 @@ from datetime import datetime, timezone
 import boto3
 from botocore.stub import Stubber
 
+from experiments.config import Configuration
 from recruitment.mturk.client import endpoint
 
+EXPERIMENT_ID = "4d1f7a52-0f1e-4a3b-9c2d-6e5f4a3b2c1d"
+PUBLIC = "https://experiment.example.org"
 EXPIRATION = datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc)
 
 
@@ -78,3 +81,26 @@ def assignment(assignment_id, status, *, worker_id="W1", hit_id="HIT1"):
             "AssignmentStatus": status,
         }
     }
+
+
+def mturk_config(**changes) -> Configuration:
+    """An MTurk experiment's configuration with made-up AWS keys; a change to None leaves the key unset."""
+    config = Configuration()
+    values = {
+        "id": EXPERIMENT_ID,
+        "recruiter": "mturk",
+        "title": "Bartlett (1932) memory",
+        "description": "Read a story, then write it down.",
+        "keywords": "memory, story",
+        "mode": "sandbox",
+        "base_payment": 1.15,
+        "duration": 2.0,
+        "lifetime": 3,
+        "aws_access_key_id": "AKIDEXAMPLE",
+        "aws_secret_access_key": "not-a-secret",
+    }
+    values.update(changes)
+    for key, value in values.items():
+        if value is not None:  # None: left unset
+            config.set(key, value)
+    return config

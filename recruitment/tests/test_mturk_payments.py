@@ -11,8 +11,7 @@ from django.utils import timezone
 from recruitment.models import Payment
 from recruitment.mturk.recruiter import MTurkRecruiter
 from recruitment.payments import ledger
-from recruitment.tests.mturk_support import assignment
-from recruitment.tests.test_mturk_recruiter import PUBLIC, mturk_config
+from recruitment.tests.mturk_support import PUBLIC, assignment, mturk_config
 
 pytestmark = pytest.mark.django_db
 

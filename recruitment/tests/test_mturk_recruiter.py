@@ -8,19 +8,16 @@ from datetime import timedelta
 import pytest
 
 from core.models import Recruitment
-from experiments.config import Configuration
 from recruitment.base import RecruiterError
 from recruitment.models import MTurkHit
 from recruitment.mturk import client as client_module
 from recruitment.mturk.questions import EXTERNAL_QUESTION_SCHEMA
 from recruitment.mturk.recruiter import MTurkLargeRecruiter, MTurkRecruiter
 from recruitment.recruiters import by_name, from_config
-from recruitment.tests.mturk_support import EXPIRATION, hit
+from recruitment.tests.mturk_support import EXPERIMENT_ID, EXPIRATION, PUBLIC, hit, mturk_config
 
 pytestmark = pytest.mark.django_db
 
-EXPERIMENT_ID = "4d1f7a52-0f1e-4a3b-9c2d-6e5f4a3b2c1d"
-PUBLIC = "https://experiment.example.org"
 TOPIC_ARN = f"arn:aws:sns:us-east-1:123456789012:{EXPERIMENT_ID}"
 NOTIFIED = [
     "AssignmentAccepted",
@@ -30,28 +27,6 @@ NOTIFIED = [
     "HITReviewable",
     "HITExpired",
 ]
-
-
-def mturk_config(**changes) -> Configuration:
-    config = Configuration()
-    values = {
-        "id": EXPERIMENT_ID,
-        "recruiter": "mturk",
-        "title": "Bartlett (1932) memory",
-        "description": "Read a story, then write it down.",
-        "keywords": "memory, story",
-        "mode": "sandbox",
-        "base_payment": 1.15,
-        "duration": 2.0,
-        "lifetime": 3,
-        "aws_access_key_id": "AKIDEXAMPLE",
-        "aws_secret_access_key": "not-a-secret",
-    }
-    values.update(changes)
-    for key, value in values.items():
-        if value is not None:  # None: left unset
-            config.set(key, value)
-    return config
 
 
 def token_of(text: str) -> str:
@@ -341,6 +316,7 @@ def test_the_exit_page_submits_the_assignment_to_mturk(client, use_experiment, m
 
     page = response.content.decode()
     assert response.status_code == 200
+    assert "X-Frame-Options" not in response  # MTurk's worker site shows the pages in a frame
     assert f'<form id="mturk-exit" method="post" action="{action}">' in page
     assert '<input type="hidden" name="hitId" value="HIT1">' in page
     assert '<input type="hidden" name="workerId" value="W1">' in page
