@@ -200,7 +200,9 @@ class CLIRecruiter(Recruiter):
         return True
 
     def reward_bonus(self, participant, amount: float, reason: str) -> None:
-        logger.info('Award $%.2f for assignment %s, with reason "%s"', amount, participant.assignment_id, reason)
+        logger.info(
+            'Award $%.2f for assignment %s, with reason "%s"', amount, participant.assignment_id, reason
+        )
 
     def _mode(self) -> str:
         return self.config.get("mode", "debug")

@@ -11,7 +11,6 @@ from recruitment.base import Recruiter, record_recruitments, recruited_count, re
 
 logger = logging.getLogger(__name__)
 
-
 @register
 class BotRecruiter(Recruiter):
     """Recruits bots instead of people: each recruit enqueues one run of the experiment's bot.

@@ -65,9 +65,7 @@ def expiry_plan(*, recruiter, study_id: str | None = None, pause: bool = False) 
     plan = StudyExpiry(study_id=study_id, name=found.get("name", ""), status=found.get("status", ""), pause=pause)
     if not plan.already_done and plan.status not in ACTIONS[plan.action]["from"]:
         ending = "d" if pause else "ped"
-        raise RecruiterError(
-            f"Prolific study {study_id} ({plan.name}) is {plan.status}: it cannot be {plan.verb}{ending}."
-        )
+        raise RecruiterError(f"Prolific study {study_id} ({plan.name}) is {plan.status}: it cannot be {plan.verb}{ending}.")
     return plan
 
 

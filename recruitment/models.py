@@ -67,9 +67,7 @@ class Payment(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.kind} {self.amount} {self.currency} for {self.assignment_id or self.participant_id} ({self.state})"
-        )
+        return f"{self.kind} {self.amount} {self.currency} for {self.assignment_id or self.participant_id} ({self.state})"
 
 
 class SubmissionSettlement(models.Model):

@@ -27,6 +27,7 @@ from recruitment.recruiters import participant_recruiter
 logger = logging.getLogger(__name__)
 
 
+
 # Acknowledged when it ends: a worker killed mid-task has the message delivered again, and
 # the ledger (recruitment/payments/ledger.py) makes the rerun pay and recruit only what was not done.
 @shared_task(acks_late=True)
@@ -151,5 +152,7 @@ def _participants_to_check(nickname: str) -> list[Participant]:
         recruiter=nickname, state=Payment.State.INTENDED, kind__in=(Payment.Kind.BASE, Payment.Kind.BONUS)
     ).values("participant_id")
     return list(
-        Participant.objects.filter(recruiter_id=nickname).filter(Q(status__in=events.SUBMITTABLE) | Q(pk__in=owed))
+        Participant.objects.filter(recruiter_id=nickname).filter(
+            Q(status__in=events.SUBMITTABLE) | Q(pk__in=owed)
+        )
     )

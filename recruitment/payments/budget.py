@@ -181,7 +181,9 @@ def _notice(config, key: str, message: str) -> None:
     logger.warning("%s", message)
     # After the commit, outside the lock: the mail server is slow and may fail; neither may
     # hold up or undo the payout.
-    transaction.on_commit(lambda: experimenter_email_send(config, subject="Experiment budget notice", body=message))
+    transaction.on_commit(
+        lambda: experimenter_email_send(config, subject="Experiment budget notice", body=message)
+    )
 
 
 def _places_waiting(experiment_id: str) -> int:

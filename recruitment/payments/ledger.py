@@ -51,9 +51,7 @@ def payment_key(participant, kind: str) -> str:
     return f"{assignment_key(participant)}:{kind}"
 
 
-def _payment(
-    participant, kind: str, amount, *, reason: str = "", experiment: str = "", currency: str = "USD"
-) -> Payment:
+def _payment(participant, kind: str, amount, *, reason: str = "", experiment: str = "", currency: str = "USD") -> Payment:
     return Payment(
         experiment=experiment,
         currency=currency,
@@ -99,9 +97,7 @@ class PaymentSteps:
     def paying(self) -> None:
         """The call that moves the money is about to be made: from now on, never repeat it."""
         self.payment.pay_called_at = timezone.now()
-        Payment.objects.filter(pk=self.payment.pk).update(
-            pay_called_at=self.payment.pay_called_at, updated_at=timezone.now()
-        )
+        Payment.objects.filter(pk=self.payment.pk).update(pay_called_at=self.payment.pay_called_at, updated_at=timezone.now())
 
 
 def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
@@ -131,11 +127,7 @@ def payment_send(*, payment_id: int, recruiter, participant) -> Payment:
         payment = _claimable(payment_id, recruiter.config)
         if payment.state != Payment.State.INTENDED:
             return payment
-        payment.state, payment.sending_since, payment.attempts = (
-            Payment.State.SENDING,
-            timezone.now(),
-            payment.attempts + 1,
-        )
+        payment.state, payment.sending_since, payment.attempts = Payment.State.SENDING, timezone.now(), payment.attempts + 1
         payment.save(update_fields=["state", "sending_since", "attempts", "updated_at"])
     try:
         external_id = recruiter.send_payment(payment, participant, PaymentSteps(payment))
@@ -181,11 +173,7 @@ def _failed(payment_id: int, error: Exception) -> None:
 
 def _back_to_intended(payment_id: int, error: str) -> None:
     Payment.objects.filter(pk=payment_id, state=Payment.State.SENDING).update(
-        state=Payment.State.INTENDED,
-        sending_since=None,
-        pay_called_at=None,
-        error=error[:2000],
-        updated_at=timezone.now(),
+        state=Payment.State.INTENDED, sending_since=None, pay_called_at=None, error=error[:2000], updated_at=timezone.now()
     )
 
 
@@ -241,11 +229,7 @@ def settlement_claim_recruitment(*, participant) -> str | None:
     """Inside a transaction: claim the recruitment that follows this submission; its kind
     (`more` or `replacement`), or None if there is none or it was claimed before."""
     settlement = SubmissionSettlement.objects.select_for_update().filter(key=assignment_key(participant)).first()
-    if (
-        settlement is None
-        or settlement.recruited_at is not None
-        or settlement.recruit == SubmissionSettlement.Recruit.NONE
-    ):
+    if settlement is None or settlement.recruited_at is not None or settlement.recruit == SubmissionSettlement.Recruit.NONE:
         return None
     settlement.recruited_at = timezone.now()
     settlement.save(update_fields=["recruited_at"])

@@ -44,9 +44,7 @@ def experimenter_email_send(config, *, subject: str, body: str) -> bool:
     except Exception as error:  # any failure: the mail is lost, the caller's work is not
         # The server's answer is worth logging; the password must never be, even echoed back.
         reason = f"{type(error).__name__}: {error}".replace(values["smtp_password"], "********")
-        logger.error(
-            "The email %r to the experimenter could not be sent through %s:%s: %s", subject, host, port, reason
-        )
+        logger.error("The email %r to the experimenter could not be sent through %s:%s: %s", subject, host, port, reason)
         return False
     return True
 

@@ -167,10 +167,8 @@ def payout_state(payment: Payment) -> PayoutResult:
     state = payment.state
     if state == Payment.State.SENT:
         return PayoutResult(payment, PayoutOutcome.ALREADY_SENT)
-    if (
-        state == Payment.State.SENDING
-        and payment.sending_since
-        and (timezone.now() - payment.sending_since < ledger.SENDING_LEASE)
+    if state == Payment.State.SENDING and payment.sending_since and (
+        timezone.now() - payment.sending_since < ledger.SENDING_LEASE
     ):
         return PayoutResult(payment, PayoutOutcome.IN_PROGRESS)
     if state in (Payment.State.SENDING, Payment.State.UNKNOWN):

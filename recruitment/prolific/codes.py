@@ -54,9 +54,7 @@ def completion_codes(config) -> list[dict]:
     default.update(extra.pop(DEFAULT_CODE_TYPE, {}))
     codes = [{**default, "code": code_for(experiment_id), "code_type": DEFAULT_CODE_TYPE}]
     for code_type, definition in extra.items():
-        codes.append(
-            {"actor": "participant", **definition, "code": code_for(experiment_id, code_type), "code_type": code_type}
-        )
+        codes.append({"actor": "participant", **definition, "code": code_for(experiment_id, code_type), "code_type": code_type})
     return codes
 
 

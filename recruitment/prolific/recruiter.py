@@ -60,9 +60,7 @@ def client_from_config(config) -> ProlificClient:
     token = config.get("prolific_api_token") or ""
     if not token:
         raise RecruiterError("prolific_api_token is not set: the Prolific recruiter cannot reach Prolific.")
-    base_url = config.get("prolific_api_base_url") or API_ROOT.format(
-        version=config.get("prolific_api_version") or "v1"
-    )
+    base_url = config.get("prolific_api_base_url") or API_ROOT.format(version=config.get("prolific_api_version") or "v1")
     return ProlificClient(token, base_url)
 
 
@@ -451,9 +449,7 @@ class ProlificRecruiter(Recruiter):
                 f"A Prolific rejection needs a message of at least {MINIMUM_REJECTION_MESSAGE} characters."
             )
         if category not in REJECTION_CATEGORIES:
-            raise RecruiterError(
-                f"Unknown rejection category {category!r}: one of {', '.join(sorted(REJECTION_CATEGORIES))}."
-            )
+            raise RecruiterError(f"Unknown rejection category {category!r}: one of {', '.join(sorted(REJECTION_CATEGORIES))}.")
         return self.client.transition_submission(submission_id, "REJECT", message=message, rejection_category=category)
 
     def reject_assignment(self, participant, message: str, category: str = "") -> None:

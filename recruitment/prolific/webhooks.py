@@ -112,7 +112,9 @@ def webhook_receive(*, headers, raw_body: bytes, secret: str, now: float | None 
     from recruitment import tasks
 
     header = _header_reader(headers)
-    if not signature_valid(secret, header(REQUEST_TIMESTAMP_HEADER), raw_body, header(SIGNATURE_HEADER), now=now):
+    if not signature_valid(
+        secret, header(REQUEST_TIMESTAMP_HEADER), raw_body, header(SIGNATURE_HEADER), now=now
+    ):
         raise WebhookRefused(401, "The webhook signature is missing, wrong or out of date.", "bad_signature")
     try:
         body = json.loads(raw_body)

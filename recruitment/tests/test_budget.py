@@ -131,9 +131,7 @@ def test_recruitment_is_trimmed_to_what_the_budget_allows_and_the_refusal_record
     Recruitment.objects.bulk_create([Recruitment(recruiter_id="counting") for _ in range(4)])  # 6.00
     config = configured(budget=10)
 
-    allowed = budget.budget_allow_recruitment(
-        config=config, recruiter_nickname="counting", n=5, price=1.5, currency="GBP"
-    )
+    allowed = budget.budget_allow_recruitment(config=config, recruiter_nickname="counting", n=5, price=1.5, currency="GBP")
 
     assert allowed == 2  # 6.00 + 2 × 1.50 = 9.00; a third would make 10.50
     refusal = RecruitmentRefusal.objects.get()
@@ -147,10 +145,7 @@ def test_recruitment_is_trimmed_to_what_the_budget_allows_and_the_refusal_record
 
 @pytest.mark.django_db
 def test_recruitment_that_fits_records_no_refusal():
-    assert (
-        budget.budget_allow_recruitment(config=configured(budget=10), recruiter_nickname="counting", n=6, price=1.5)
-        == 6
-    )
+    assert budget.budget_allow_recruitment(config=configured(budget=10), recruiter_nickname="counting", n=6, price=1.5) == 6
     assert not RecruitmentRefusal.objects.exists()
 
 
@@ -226,9 +221,7 @@ def mailing(port: int, password: str = "s3cret-pw", **values) -> dict:
 @pytest.mark.django_db
 def test_a_notice_is_emailed_through_the_configured_smtp_server(mailbox, caplog, django_capture_on_commit_callbacks):
     with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
-        budget.budget_allow_recruitment(
-            config=mailing(mailbox.port, budget=10), recruiter_nickname="counting", n=8, price=1
-        )
+        budget.budget_allow_recruitment(config=mailing(mailbox.port, budget=10), recruiter_nickname="counting", n=8, price=1)
 
     assert mailbox.logins == [("study", "s3cret-pw")]
     [(sender, recipients, content)] = mailbox.messages
@@ -239,9 +232,7 @@ def test_a_notice_is_emailed_through_the_configured_smtp_server(mailbox, caplog,
 
 
 @pytest.mark.django_db
-def test_an_email_that_fails_is_logged_without_the_password_and_the_payout_is_made(
-    mailbox, caplog, django_capture_on_commit_callbacks
-):
+def test_an_email_that_fails_is_logged_without_the_password_and_the_payout_is_made(mailbox, caplog, django_capture_on_commit_callbacks):
     recruiter = Counting(mailing(mailbox.port, password="wrong-pw", budget=2))
     participant = submitted(1, bonus=0.5)
 
@@ -260,10 +251,7 @@ def test_without_smtp_settings_a_notice_is_only_logged(caplog, django_capture_on
     with caplog.at_level(logging.INFO), django_capture_on_commit_callbacks(execute=True):
         budget.budget_allow_recruitment(config=config, recruiter_nickname="counting", n=10, price=1)
 
-    assert (
-        "No email sent (Experiment budget notice): the configuration does not name dallinger_email_address"
-        in caplog.text
-    )
+    assert "No email sent (Experiment budget notice): the configuration does not name dallinger_email_address" in caplog.text
     assert LedgerNotice.objects.count() == 2
 
 

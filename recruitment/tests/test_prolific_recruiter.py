@@ -75,12 +75,7 @@ def test_open_recruitment_creates_a_draft_with_dallingers_fields(recruiter, fake
         "prolific_id_option": "url_parameters",
         "completion_option": "url",
         "completion_codes": [
-            {
-                "code": default_code,
-                "code_type": "DEFAULT",
-                "actor": "participant",
-                "actions": [{"action": "MANUALLY_REVIEW"}],
-            }
+            {"code": default_code, "code_type": "DEFAULT", "actor": "participant", "actions": [{"action": "MANUALLY_REVIEW"}]}
         ],
         "estimated_completion_time": 5,
         "maximum_allowed_time": 17,
@@ -355,9 +350,7 @@ def test_a_bonus_is_set_up_then_paid_once(live_study, fake_prolific):
 
     (setup,) = fake_prolific.requests_to("POST", r"^/submissions/bonus-payments/$")
     assert setup.json == {"study_id": live_study.study_id, "csv_bonuses": f"{participant.worker_id},0.50"}
-    assert [(worker, str(amount)) for _, worker, amount in fake_prolific.bonus_payments] == [
-        (participant.worker_id, "0.50")
-    ]
+    assert [(worker, str(amount)) for _, worker, amount in fake_prolific.bonus_payments] == [(participant.worker_id, "0.50")]
     assert (payment.state, payment.external_id, payment.setup_id) == ("sent", setup_id := payment.setup_id, setup_id)
 
 

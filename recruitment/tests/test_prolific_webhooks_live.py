@@ -47,9 +47,7 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
         settings_dict = dict(connection.settings_dict)
     fake = FakeProlific().start()
     ports = [free_port(), free_port()]
-    config = Config(
-        prolific_api_token=fake.token, prolific_api_base_url=fake.base_url, prolific_workspace="My workspace"
-    )
+    config = Config(prolific_api_token=fake.token, prolific_api_base_url=fake.base_url, prolific_workspace="My workspace")
     secret = subscriptions_setup(config, f"http://{HOST}:{ports[0]}/prolific-webhook")
     environment = server_environment(settings_dict=settings_dict, experiment=TEST_EXPERIMENTS / "recording")
     # Live mode: in debug mode the Prolific recruiter is swapped for its stand-in, which calls nothing.
@@ -57,9 +55,7 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
         mode="live", prolific_webhook_secret=secret, prolific_api_token=fake.token, prolific_api_base_url=fake.base_url
     )
     try:
-        web = WebServers(
-            count=2, environment=environment, log_dir=tmp_path_factory.mktemp("webhook-servers"), ports=ports
-        )
+        web = WebServers(count=2, environment=environment, log_dir=tmp_path_factory.mktemp("webhook-servers"), ports=ports)
     except BaseException:
         fake.stop()
         raise
@@ -79,11 +75,7 @@ def servers(live):
 def prolific_participant(submission_id: str) -> Participant:
     """A working participant who came from Prolific with this submission."""
     participant = Participant(
-        recruiter_id="prolific",
-        worker_id=uuid.uuid4().hex[:24],
-        assignment_id=submission_id,
-        hit_id="study",
-        mode="live",
+        recruiter_id="prolific", worker_id=uuid.uuid4().hex[:24], assignment_id=submission_id, hit_id="study", mode="live"
     )
     participant.save()
     return participant
@@ -195,12 +187,7 @@ def _study_body(project_id):
         "prolific_id_option": "url_parameters",
         "completion_option": "url",
         "completion_codes": [
-            {
-                "code": "DONE1234",
-                "code_type": "COMPLETED",
-                "actor": "participant",
-                "actions": [{"action": "MANUALLY_REVIEW"}],
-            }
+            {"code": "DONE1234", "code_type": "COMPLETED", "actor": "participant", "actions": [{"action": "MANUALLY_REVIEW"}]}
         ],
         "estimated_completion_time": 5,
         "reward": 150,

@@ -91,12 +91,7 @@ def test_it_approves_pays_the_bonus_then_recruits_and_records_each_payout(recrui
     assert recruiter_calls == [("approve_hit", "a"), ("reward_bonus", 0.25, "Thanks!"), ("recruit", 1)]
     assert states() == {"base": "sent", "bonus": "sent"}
     bonus = Payment.objects.get(kind="bonus")
-    assert (bonus.amount, bonus.reason, bonus.external_id, bonus.attempts) == (
-        ledger.Decimal("0.25"),
-        "Thanks!",
-        "bonus-77",
-        1,
-    )
+    assert (bonus.amount, bonus.reason, bonus.external_id, bonus.attempts) == (ledger.Decimal("0.25"), "Thanks!", "bonus-77", 1)
     assert SubmissionSettlement.objects.get().recruited_at is not None
 
 
