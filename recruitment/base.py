@@ -137,6 +137,11 @@ class Recruiter:
     def notify_using(self, participant) -> None:
         """Told when a participant is chosen to take part (e.g. to grant a qualification)."""
 
+    def notify_completed(self, participant) -> None:
+        """Told once when a participant says they finished (`/worker_complete`), inside that
+        request's transaction, before their status changes; any call to a platform is sent
+        after commit."""
+
     def rejects_questionnaire_from(self, participant) -> str | None:
         """An error message if this participant may no longer submit a questionnaire, else None."""
         return None

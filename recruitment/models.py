@@ -173,3 +173,22 @@ class RecruitmentRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested - self.allowed} of {self.requested} {self.recruiter} place(s) refused"
+
+
+class MTurkHit(models.Model):
+    """The Mechanical Turk HIT an experiment recruits through (one per experiment id), kept in
+    the database so that every process, and a restarted one, finds it."""
+
+    experiment = models.CharField(max_length=100, unique=True, help_text="the experiment's id")
+    hit_id = models.CharField(max_length=64, unique=True)
+    hit_type_id = models.CharField(max_length=64)
+    sandbox = models.BooleanField(default=True, help_text="whether the HIT is in MTurk's sandbox")
+    topic_arn = models.CharField(max_length=255, blank=True, default="", help_text="the SNS topic of its notifications")
+    worker_url = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Mechanical Turk HIT"
+
+    def __str__(self) -> str:
+        return f"{'sandbox ' if self.sandbox else ''}HIT {self.hit_id}"

@@ -20,6 +20,7 @@ from recruitment.base import (
     generate_random_id,
 )
 from recruitment.bots import BotRecruiter
+from recruitment.mturk.recruiter import MTurkLargeRecruiter, MTurkRecruiter
 from recruitment.multi import MultiRecruiter
 from recruitment.prolific.recruiter import DevProlificRecruiter, ProlificRecruiter
 
@@ -31,6 +32,8 @@ __all__ = [
     "CLIRecruiter",
     "DevProlificRecruiter",
     "HotAirRecruiter",
+    "MTurkLargeRecruiter",
+    "MTurkRecruiter",
     "MultiRecruiter",
     "ProlificRecruiter",
     "Recruiter",

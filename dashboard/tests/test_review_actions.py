@@ -83,12 +83,12 @@ def test_a_rejected_participant_cannot_be_approved(admin_client, experiment, mak
 
 @pytest.mark.parametrize("action", ["approve_participants", "reject_participants", "bonus_participants"])
 def test_a_participant_of_an_unknown_recruiter_is_left_as_they_are(admin_client, experiment, make_participant, action):
-    participant = make_participant(recruiter_id="mturk")
+    participant = make_participant(recruiter_id="cloudresearch")
 
     page = confirm(admin_client, action, [participant], message="Bad work.", amount="1.00", reason="Thanks",
                    request_key="a-good-request-key").content.decode()  # fmt: skip
 
-    assert f"Participant {participant.pk}: The recruiter &#x27;mturk&#x27; this participant came through is not installed" in page
+    assert f"Participant {participant.pk}: The recruiter &#x27;cloudresearch&#x27; this participant came through is not installed" in page
     participant.refresh_from_db()
     assert participant.status == "working" and not Payment.objects.exists()
 

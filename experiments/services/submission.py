@@ -48,9 +48,10 @@ def participant_submit(*, experiment, participant_id, caller: Caller) -> Partici
         participant = _lock_participant(participant_id, caller)
         if participant.status not in SUBMITTABLE:
             return participant
-        if participant.end_time is None:
-            participant.end_time = timezone.now()
         recruiter = participant_recruiter(experiment=experiment, participant=participant)
+        if participant.end_time is None:
+            recruiter.notify_completed(participant)
+            participant.end_time = timezone.now()
         if recruiter.submitted_event() is None:
             participant.status = ParticipantStatus.RECRUITER_SUBMISSION_STARTED
             participant.save(update_fields=["status", "end_time"])

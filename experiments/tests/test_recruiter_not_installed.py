@@ -14,24 +14,24 @@ from recruitment.models import Payment, SubmissionSettlement
 
 @pytest.fixture
 def stranger(client, bartlett, caplog):
-    """A participant who arrived from `mturk`, a recruiter this server does not have."""
+    """A participant who arrived from `cloudresearch`, a recruiter this server does not have."""
     with caplog.at_level(logging.WARNING, logger="experiments.api.participants"):
-        response = post_form(client, "/participant/W1/H1/A1/debug", {"recruiter": "mturk"})
+        response = post_form(client, "/participant/W1/H1/A1/debug", {"recruiter": "cloudresearch"})
     return success(response)["participant"]
 
 
 def test_a_participant_from_a_recruiter_not_installed_is_recorded_with_a_warning(stranger, caplog):
-    assert stranger["recruiter"] == "mturk"
-    assert Participant.objects.get(pk=stranger["id"]).recruiter_id == "mturk"
+    assert stranger["recruiter"] == "cloudresearch"
+    assert Participant.objects.get(pk=stranger["id"]).recruiter_id == "cloudresearch"
     warnings = [record.getMessage() for record in caplog.get_records("setup")]
-    assert any("'mturk', which is not installed here" in message for message in warnings)
+    assert any("'cloudresearch', which is not installed here" in message for message in warnings)
 
 
 def test_submitting_needs_the_recruiter_and_changes_nothing_without_it(client, stranger):
     response = client.post("/worker_complete", {"participant_id": stranger["id"]})
 
     body = assert_error(response, 409, error_code="recruiter_not_installed")
-    assert "'mturk'" in body["message"] and "not installed" in body["message"]
+    assert "'cloudresearch'" in body["message"] and "not installed" in body["message"]
     participant = Participant.objects.get(pk=stranger["id"])
     assert (participant.status, participant.end_time, participant.base_pay) == (ParticipantStatus.WORKING, None, None)
     assert not SubmissionSettlement.objects.exists() and not Payment.objects.exists()

@@ -8,19 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from recruitment import host
 from recruitment.base import RecruiterError
 
-#: Where Mechanical-Turk-only commands send a Prolific experimenter instead.
-PROLIFIC_INSTEAD = (
-    "On Prolific, choose who may take part with participant groups (in the study's filters, set "
-    "through prolific_recruitment_config) or in the Prolific web app."
-)
 
-
-def mturk_only(what: str, instead: str = PROLIFIC_INSTEAD) -> CommandError:
-    """The error of a command (or option) that only Mechanical Turk supports; `instead` says
-    what to do on Prolific."""
-    return CommandError(
-        f"{what} works with Mechanical Turk only, and this project has no Mechanical Turk adapter yet. {instead}"
-    )
+def mturk_only(what: str, instead: str) -> CommandError:
+    """The error of an option that only Mechanical Turk supports, used with another recruiter;
+    `instead` says what to do there."""
+    return CommandError(f"{what} works with Mechanical Turk only. {instead}")
 
 
 class RecruitmentCommand(BaseCommand):

@@ -48,7 +48,7 @@ def payout_make(
     if result.outcome != outcome.SENT:
         return _report_earlier(command, result.payment, description)
     payment = result.payment
-    external = f" (Prolific id {payment.external_id})" if payment.external_id else ""
+    external = f" (platform id {payment.external_id})" if payment.external_id else ""
     command.stdout.write(f"Paid {description}{external}; ledger key {key}.")
     return payment
 

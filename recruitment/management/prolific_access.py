@@ -3,7 +3,6 @@
 from django.core.management.base import CommandError
 
 from recruitment.base import RecruiterError
-from recruitment.management.base import mturk_only
 from recruitment.recruiters import by_name
 
 #: Columns of a study listing: what `hits` and `prolific studies` print.
@@ -78,14 +77,15 @@ def _named(items, name: str, what: str) -> dict:
     return found[0]
 
 
-def chosen_recruiter(command, given: str | None, *, what: str, mturk_instead: str) -> str:
-    """`prolific`, for the recruiter named by --recruiter or the experiment's configuration;
-    errors for Mechanical Turk (not available yet) and for recruiters with no site to act on."""
+def chosen_recruiter(command, given: str | None, *, what: str) -> str:
+    """`prolific` or `mturk`, for the recruiter named by --recruiter or the experiment's
+    configuration; an error for recruiters with no site to act on."""
     name = given or command.experiment().config.get("recruiter", "") or ""
-    if name == "mturk":
-        raise mturk_only(what, mturk_instead)
+    if name in ("mturk", "mturklarge"):
+        return "mturk"
     if name not in ("prolific", "devprolific"):
         raise CommandError(
-            f"{what} acts on Prolific (--recruiter prolific); the {name or 'configured'} recruiter has no site to act on."
+            f"{what} acts on Prolific or Mechanical Turk (--recruiter prolific or mturk); the "
+            f"{name or 'configured'} recruiter has no site to act on."
         )
     return "prolific"

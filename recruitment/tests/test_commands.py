@@ -98,26 +98,28 @@ def test_every_command_explains_itself(name):
     "args",
     [
         ("qualify", "w1", "--qualification", "q1", "--value", "1"),
-        ("revoke", "w1", "--qualification", "q1"),
-        ("extend_mturk_hit", "--hit_id", "h1", "--assignments", "2"),
+        ("revoke", "w1", "--qualification", "q1", "--yes"),
+        ("extend_mturk_hit", "--hit_id", "h1", "--assignments", "2", "--yes"),
+        ("hits", "--recruiter", "mturk"),
+        ("expire", "--hit_id", "h1", "--yes"),
     ],
 )
-def test_mturk_only_commands_say_so(args):
-    with pytest.raises(CommandError, match="Mechanical Turk only"):
+def test_mturk_commands_without_aws_credentials_say_which_keys_to_set(args, prolific_settings):
+    prolific_settings(aws_access_key_id="", aws_secret_access_key="")
+    with pytest.raises(CommandError, match="No AWS credentials are configured: set aws_access_key_id"):
         run(*args)
 
 
 def test_a_refusal_is_a_message_and_a_non_zero_exit_not_a_traceback():
     manage = Path(settings.BASE_DIR) / "manage.py"
     finished = subprocess.run(
-        [sys.executable, str(manage), "qualify", "w1", "--qualification", "q1"],
+        [sys.executable, str(manage), "qualify", "w1", "--qualification", "q1", "--value", "high"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert finished.returncode != 0
-    assert "Mechanical Turk only" in finished.stderr
-    assert "participant groups" in finished.stderr
+    assert "--value must be a whole number, not 'high'" in finished.stderr
     assert "Traceback" not in finished.stderr
 
 
@@ -144,11 +146,9 @@ def test_hits_and_prolific_studies_list_the_project_studies(study):
     assert "No studies of experiment other" in run("hits", "--app", "other")
 
 
-def test_hits_refuses_the_sandbox_and_mturk(study):
-    with pytest.raises(CommandError, match="no sandbox"):
+def test_hits_refuses_the_sandbox_for_prolific(study):
+    with pytest.raises(CommandError, match="Mechanical Turk only. Prolific has no sandbox"):
         run("hits", "--sandbox")
-    with pytest.raises(CommandError, match="Mechanical Turk only"):
-        run("hits", "--recruiter", "mturk")
 
 
 def test_prolific_submissions_lists_and_filters(study, fake_prolific):
@@ -285,9 +285,7 @@ def test_compensate_without_a_terminal_needs_yes(study, fake_prolific):
     assert not Payment.objects.exists()
 
 
-def test_compensate_refuses_mturk_and_its_options(study):
-    with pytest.raises(CommandError, match="Mechanical Turk only"):
-        run("compensate", "--recruiter", "mturk", "--worker_id", "w", "--dollars", "1", "--yes")
+def test_compensate_on_prolific_refuses_the_mturk_options(study):
     with pytest.raises(CommandError, match="Mechanical Turk only"):
         run("compensate", "--worker_id", "w", "--dollars", "1", "--email", "w@example.org", "--yes")
 
@@ -312,9 +310,9 @@ def test_expire_pauses_or_stops_the_study(study, fake_prolific):
     assert "already COMPLETED" in run("expire", "--yes")
 
 
-def test_expire_by_hit_id_is_mturk_only(study):
-    with pytest.raises(CommandError, match="Mechanical Turk only"):
-        run("expire", "--hit_id", "h1", "--yes")
+def test_expire_by_hit_id_refuses_a_prolific_recruiter(study):
+    with pytest.raises(CommandError, match="use them with --recruiter mturk"):
+        run("expire", "--hit_id", "h1", "--recruiter", "prolific", "--yes")
 
 
 # Webhooks ----------------------------------------------------------------------------------------

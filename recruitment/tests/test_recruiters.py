@@ -81,7 +81,10 @@ def test_recruiter_can_be_called_like_a_method_for_older_experiments(config):
 def test_by_name_accepts_nickname_or_class_name_and_refuses_others():
     assert by_name("cli") is CLIRecruiter
     assert by_name("HotAirRecruiter") is HotAirRecruiter
-    with pytest.raises(RecruiterError, match="Unknown recruiter 'nope'.*bots, cli, devprolific, hotair, multi, prolific"):
+    with pytest.raises(
+        RecruiterError,
+        match="Unknown recruiter 'nope'.*bots, cli, devprolific, hotair, mturk, mturklarge, multi, prolific",
+    ):
         by_name("nope")
 
 

@@ -1,0 +1,1 @@
+"""Mechanical Turk (legacy): the recruiter, its client and its commands' services."""
