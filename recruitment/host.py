@@ -22,6 +22,11 @@ class Host:
         (inside the caller's transaction, the participant's row locked)."""
         raise NotImplementedError
 
+    def auto_recruit_off(self) -> None:
+        """Turn `auto_recruit` off for every process at once (the runtime's shared setting), so
+        nobody new is recruited until the experimenter turns it on again."""
+        raise NotImplementedError
+
     def bot_run(self, url: str, bot_type: str):
         """The Celery signature of the task that runs one of the experiment's bots from `url`."""
         raise NotImplementedError

@@ -12,6 +12,7 @@ from experiments.binding import Caller
 from experiments.errors import ExperimentError
 from experiments.services.lookups import as_id
 from experiments.services.submission import participant_submit
+from recruitment.notices.outbox import experimenter_notify
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,20 @@ def error_feedback_record(
             details=details,
         )
         report.save()
+        # Dallinger mails the experimenter from the request; here a task does, after the
+        # commit, so the participant's answer never waits for (or fails with) the mail server.
+        experimenter_notify(
+            config=experiment.config,
+            kind="error_report",
+            key=f"error-report:{report.pk}",
+            facts={
+                "app_id": experiment.config.get("id"),
+                "assignment_id": report.assignment_id,
+                "participant_id": details["participant_id"],
+                "error_type": details["error_type"][:200],
+                "report_id": report.pk,
+            },
+        )
     completed = False
     if verified:
         try:
