@@ -12,6 +12,9 @@ class RuntimeHost(Host):
     def experiment(self):
         return runtime.experiment()
 
+    def config(self):
+        return runtime.active().config
+
     def process_submission(self, experiment, participant) -> None:
         submission_process(experiment, participant)
 

@@ -17,6 +17,11 @@ class Host:
         (`assignment_abandoned`, `assignment_returned`, ...)."""
         raise NotImplementedError
 
+    def config(self):
+        """The running experiment's configuration, without building the experiment (which
+        needs the database): what a command that only reads settings needs."""
+        return self.experiment().config
+
     def process_submission(self, experiment, participant) -> None:
         """Check, approve and settle a participant whose submission their recruiter confirmed
         (inside the caller's transaction, the participant's row locked)."""

@@ -50,7 +50,7 @@ def email_deliver(*, email_id: int) -> str:
         return "claimed before"
     email = ExperimenterEmail.objects.get(pk=email_id)
     try:
-        config = host.current().experiment().config
+        config = host.current().config()
         where = email_send(config, subject=email.subject, body=email.body)
     except NoRecipient as error:
         _finish(email_id, ExperimenterEmail.State.NOT_SENT, error=str(error))

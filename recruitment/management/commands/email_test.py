@@ -2,6 +2,7 @@
 
 from django.core.management.base import CommandError
 
+from recruitment import host
 from recruitment.management.base import RecruitmentCommand
 from recruitment.notices.mail import SMTP_KEYS, EmailNotSent, email_send
 
@@ -22,7 +23,7 @@ class Command(RecruitmentCommand):
     )
 
     def run(self, *args, **options):
-        config = self.experiment().config
+        config = host.current().config()
         self.table(["setting", "value"], [[key, self._shown(config, key)] for key in SMTP_KEYS])
         missing = [key for key in SMTP_KEYS if not config.get(key)]
         if missing:
