@@ -68,3 +68,20 @@ def test_a_mail_server_that_refuses_never_reaches_the_participant(client, use_ex
     assert "could not be sent through the SMTP server" in caplog.text
     assert "wrong-pw-1234" not in caplog.text
     assert ExperimenterEmail.objects.get().state == ExperimenterEmail.State.NOT_SENT
+
+
+@pytest.mark.django_db
+def test_reports_cannot_flood_the_experimenter_yet_every_one_is_kept(
+    client, use_experiment, mailbox, django_capture_on_commit_callbacks
+):
+    use_experiment("bartlett1932", id=APP_ID, mode="sandbox", whimsical=False, **mailbox.settings())
+    first = create_participant(client)["participant"]
+    second = create_participant(client)["participant"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for participant_id in (first["id"], first["id"], second["id"], "", "", 999999):
+            assert report(client, participant_id).status_code == 200
+
+    # One email per participant the caller holds; one for the reports naming nobody they hold.
+    assert Notification.objects.filter(event_type="ExperimentError").count() == 6
+    assert len(mailbox.messages) == 3
