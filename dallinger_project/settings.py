@@ -198,9 +198,18 @@ CELERY_BEAT_SCHEDULE = {
     "settle-overdue-submissions": {"task": "recruitment.tasks.settle_overdue", "schedule": 300.0},
     # Prolific's statuses, polled where no webhooks arrive (recruitment.tasks.recruiter_status_check).
     "recruiter-status-check": {"task": "recruitment.tasks.recruiter_status_check", "schedule": 60.0},
+    # Participants working past the duration (with clock_on), as often as Dallinger's clock.
+    "participants-overdue-check": {"task": "recruitment.tasks.participants_overdue_check", "schedule": 30.0},
+    # Open places nobody takes (idle_recruitment_minutes).
+    "recruitment-idle-check": {"task": "recruitment.tasks.recruitment_idle_check", "schedule": 60.0},
     # Dropouts past their grace period, and waiting-room groups whose wait ran out (docs/realtime.md).
     "realtime-sweep": {"task": "experiments.tasks.realtime_sweep", "schedule": 10.0},
 }
+
+# Email to the experimenter (recruitment/notices): SMTP comes from the experiment's configuration
+# (smtp_host, smtp_username, smtp_password); without it, or in debug mode, mail goes here.
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="dallinger@localhost")
 
 # Passwords, i18n, static files --------------------------------------------------
 

@@ -194,6 +194,9 @@ BUILT_IN_KEYS = (
     BuiltInKey("host", str, "localhost"),
     BuiltInKey("port", int, 8000, synonyms=("PORT",), validators=(between(1, 65535),)),
     BuiltInKey("clock_on", bool, False),
+    # Clock checks (recruitment/clock.py, docs/recruitment.md).
+    BuiltInKey("disable_when_duration_exceeded", bool, True),
+    BuiltInKey("idle_recruitment_minutes", int, 360, validators=(at_least(0),)),
     BuiltInKey("heroku_python_version", str, "3.11"),
     BuiltInKey("heroku_team", str, synonyms=("team",)),
     BuiltInKey("heroku_app_id_root", str),

@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 # Other components (the run command, log readers) look for these prefixes.
 NEW_RECRUIT_LOG_PREFIX = "New participant requested:"
 CLOSE_RECRUITMENT_LOG_PREFIX = "Close recruitment."
+#: The `recruiter_id` of the recruitment row that records the launch (not a place requested).
+LAUNCH_RECORD = "launch"
 
 
 def generate_random_id(length: int = 16) -> str:
@@ -84,8 +86,41 @@ class Recruiter:
         raise NotImplementedError
 
     def close_recruitment(self) -> None:
-        """Stop recruiting."""
+        """Stop recruiting: the platform takes nobody new (the clock calls it when participants
+        overrun the duration and `disable_when_duration_exceeded` is on)."""
         raise NotImplementedError
+
+    #: What `verify_status_of` counts (a recruiter may add its own keys).
+    STATUS_COUNTS = ("AssignmentAbandoned", "AssignmentReturned", "processed", "settled")
+
+    def verify_status_of(self, participants) -> dict[str, int]:
+        """Bring `participants` (this recruiter's) in step with what the platform knows of them,
+        and count what was done.
+
+        The contract every recruiter keeps (the clock relies on it, recruitment/clock.py):
+        - ask the platform once for all of them where it can; never raise for one participant
+          (log it and go on with the others);
+        - a participant still `working` whose assignment the platform says was abandoned or
+          returned is ended through `recruitment.events.assignment_end` with
+          `AssignmentAbandoned` / `AssignmentReturned` (status and end time saved, then the
+          experiment's hook, the row locked);
+        - a submission the platform has that never reached this server is processed now
+          (`host.current().process_submission`, the row locked): `processed`; one processed
+          before whose payout is still owed is settled again: `settled`;
+        - a participant the platform does not know, or knows as still at work, is left as it is.
+        Returns counts keyed by STATUS_COUNTS. Safe to call again: a participant already in
+        step is not changed twice.
+
+        The default, for a recruiter with no platform to ask (cli, hotair, bots), learns
+        nothing and returns {}: the clock then marks an overdue participant who is still
+        `working` `missing_notification` (NotificationMissing) rather than leaving them.
+        """
+        return {}
+
+    def status_polling_needed(self) -> bool:
+        """Whether `verify_status_of` must be polled even with `clock_on` off, because the
+        platform's own notices cannot reach this server (Prolific without a webhook secret)."""
+        return False
 
     def status_summary(self) -> dict[str, str] | None:
         """What this recruiter can tell about its recruitment now, as {label: value}, from this
@@ -200,9 +235,7 @@ class CLIRecruiter(Recruiter):
         return True
 
     def reward_bonus(self, participant, amount: float, reason: str) -> None:
-        logger.info(
-            'Award $%.2f for assignment %s, with reason "%s"', amount, participant.assignment_id, reason
-        )
+        logger.info('Award $%.2f for assignment %s, with reason "%s"', amount, participant.assignment_id, reason)
 
     def _mode(self) -> str:
         return self.config.get("mode", "debug")

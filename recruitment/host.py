@@ -17,9 +17,19 @@ class Host:
         (`assignment_abandoned`, `assignment_returned`, ...)."""
         raise NotImplementedError
 
+    def config(self):
+        """The running experiment's configuration, without building the experiment (which
+        needs the database): what a command that only reads settings needs."""
+        return self.experiment().config
+
     def process_submission(self, experiment, participant) -> None:
         """Check, approve and settle a participant whose submission their recruiter confirmed
         (inside the caller's transaction, the participant's row locked)."""
+        raise NotImplementedError
+
+    def auto_recruit_off(self) -> None:
+        """Turn `auto_recruit` off for every process at once (the runtime's shared setting), so
+        nobody new is recruited until the experimenter turns it on again."""
         raise NotImplementedError
 
     def bot_run(self, url: str, bot_type: str):

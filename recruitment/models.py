@@ -192,3 +192,32 @@ class MTurkHit(models.Model):
 
     def __str__(self) -> str:
         return f"{'sandbox ' if self.sandbox else ''}HIT {self.hit_id}"
+
+
+class ExperimenterEmail(models.Model):
+    """An email to the experimenter (recruitment/notices): written once per key, sent by a task.
+
+    The unique key is what makes a notice go out once however many processes notice the same
+    thing (two clock runs, two budget checks); the row is the outbox the sending task claims.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "waiting to be sent"
+        SENDING = "sending", "claimed by a task"
+        SENT = "sent", "sent"
+        NOT_SENT = "not_sent", "could not be sent (see error)"
+
+    key = models.CharField(max_length=255, unique=True, help_text="one email per key")
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject} ({self.state})"

@@ -1,4 +1,5 @@
-"""Background tasks of recruitment: settling submissions, recruiter and webhook events, replacements.
+"""Background tasks of recruitment: settling submissions, recruiter and webhook events, replacements,
+and the clock's periodic checks (their work is in recruitment/clock.py).
 
 Each takes ids and rebuilds what it needs from the database; the running experiment comes
 from the runtime recruitment was given (`recruitment.host`). Tasks are acknowledged when they
@@ -12,20 +13,17 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
-from django.db.models import Q
 
 from core.fetch import by_pk
-from core.locks import lock_try
 from core.models import Participant
-from recruitment import events, host
+from recruitment import clock, events, host
 from recruitment.models import Payment, SubmissionSettlement
+from recruitment.notices import outbox  # noqa: F401  (its task, experimenter_email_send, is registered here)
 from recruitment.payments import ledger
 from recruitment.prolific import webhooks
-from recruitment.prolific.recruiter import ProlificRecruiter
 from recruitment.recruiters import participant_recruiter
 
 logger = logging.getLogger(__name__)
-
 
 
 # Acknowledged when it ends: a worker killed mid-task has the message delivered again, and
@@ -121,38 +119,22 @@ def prolific_event_apply(webhook_event_id: int) -> str:
     return webhooks.event_apply(webhook_event_id)
 
 
-#: Held while a status check runs, so that two beat processes never run it at once.
-STATUS_CHECK_LOCK = "recruitment:status-check"
+@shared_task
+def recruiter_status_check() -> dict | None:
+    """Periodic (celery beat): bring participants in step with their recruiters' platforms
+    (recruitment.clock.status_poll); what was done, or None if no recruiter was polled."""
+    return clock.status_poll(experiment=host.current().experiment())
 
 
 @shared_task
-def recruiter_status_check() -> dict | None:
-    """Periodic (celery beat): bring the experiment's participants in step with their Prolific
-    submissions (`ProlificRecruiter.verify_status_of`). It runs when the experiment recruits
-    through Prolific and either `clock_on` is true or no `prolific_webhook_secret` is set
-    (without webhooks, polling is how changes arrive). What it did, or None if it did not run."""
-    experiment = host.current().experiment()
-    config = experiment.config
-    recruiter = experiment.recruiter
-    if not isinstance(recruiter, ProlificRecruiter):
-        return None
-    if not (config.get("clock_on") or not config.get("prolific_webhook_secret")):
-        return None
-    with transaction.atomic():
-        if not lock_try(STATUS_CHECK_LOCK):
-            logger.info("A status check is already running; this one is skipped.")
-            return None
-        return recruiter.verify_status_of(_participants_to_check(recruiter.nickname))
+def participants_overdue_check() -> dict | None:
+    """Periodic (celery beat), with `clock_on`: participants working past the duration
+    (recruitment.clock.overdue_check); what it found, or None if it did not run."""
+    return clock.overdue_check(experiment=host.current().experiment())
 
 
-def _participants_to_check(nickname: str) -> list[Participant]:
-    """The recruiter's participants whose submission may still change something here: those
-    still working or submitting, and those with a payout not yet made."""
-    owed = Payment.objects.filter(
-        recruiter=nickname, state=Payment.State.INTENDED, kind__in=(Payment.Kind.BASE, Payment.Kind.BONUS)
-    ).values("participant_id")
-    return list(
-        Participant.objects.filter(recruiter_id=nickname).filter(
-            Q(status__in=events.SUBMITTABLE) | Q(pk__in=owed)
-        )
-    )
+@shared_task
+def recruitment_idle_check() -> bool:
+    """Periodic (celery beat): email the experimenter once per idle period when open places
+    find nobody (recruitment.clock.idle_check); whether an email was written."""
+    return clock.idle_check(experiment=host.current().experiment()) is not None

@@ -4,6 +4,7 @@ import json
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.fetch import by_pk
 from core.models import Notification, Participant
@@ -12,6 +13,7 @@ from experiments.binding import Caller
 from experiments.errors import ExperimentError
 from experiments.services.lookups import as_id
 from experiments.services.submission import participant_submit
+from recruitment.notices.outbox import experimenter_notify
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,23 @@ def error_feedback_record(
             details=details,
         )
         report.save()
+        # Dallinger mails the experimenter from the request; here a task does, after the
+        # commit, so the participant's answer never waits for (or fails with) the mail server.
+        # Anyone may post a report: one email per participant, and at most one an hour for
+        # reports from callers who do not hold the participant they name, so nobody can flood
+        # the experimenter's inbox (every report is still stored).
+        experimenter_notify(
+            config=experiment.config,
+            kind="error_report",
+            key=_error_email_key(participant if verified else None),
+            facts={
+                "app_id": experiment.config.get("id"),
+                "assignment_id": report.assignment_id,
+                "participant_id": details["participant_id"],
+                "error_type": details["error_type"][:200],
+                "report_id": report.pk,
+            },
+        )
     completed = False
     if verified:
         try:
@@ -63,3 +82,9 @@ def error_feedback_record(
             logger.warning("Could not complete participant %s after an error report.", participant.pk)
     logger.warning("Participant error report %s: %s", report.pk, details["error_type"] or "(no type)")
     return report, completed
+
+
+def _error_email_key(participant) -> str:
+    if participant is not None:
+        return f"error-report:participant:{participant.pk}"
+    return f"error-report:unverified:{timezone.now():%Y-%m-%dT%H}"

@@ -9,12 +9,13 @@ from core import pending
 from core.locks import lock_keys
 from core.models import Network, Participant, ParticipantStatus, Recruitment
 from experiments.errors import NotFound
+from recruitment.base import LAUNCH_RECORD
 
 logger = logging.getLogger(__name__)
 
 
 #: The `recruiter_id` of the recruitment row that records the launch.
-LAUNCH = "launch"
+LAUNCH = LAUNCH_RECORD
 
 
 class LaunchError(Exception):

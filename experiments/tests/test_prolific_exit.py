@@ -7,7 +7,7 @@ from django.test import Client
 from core.models import Participant, ParticipantStatus
 from experiments.tests.api_support import TEST_EXPERIMENTS, assert_error, hook_names, post_form, success
 from experiments.tests.test_realtime_replaced import replace, seated_with_a_node
-from recruitment import tasks
+from recruitment import clock, tasks
 from recruitment.models import Payment
 from recruitment.payments import ledger
 from recruitment.prolific.codes import code_for
@@ -238,7 +238,7 @@ def test_a_second_status_check_while_one_runs_does_nothing(prolific_experiment, 
     def other_check():
         try:
             with transaction.atomic():
-                assert lock_try(tasks.STATUS_CHECK_LOCK)
+                assert lock_try(clock.STATUS_CHECK_LOCK)
                 holding.set()
                 release.wait(10)
         finally:

@@ -20,7 +20,7 @@ from django.db.models import Count, Q, Sum
 from core.locks import lock_keys
 from core.models import Recruitment
 from recruitment.models import LedgerNotice, Payment, RecruitmentRefusal
-from recruitment.payments.mail import experimenter_email_send
+from recruitment.notices.outbox import experimenter_notify
 
 logger = logging.getLogger(__name__)
 
@@ -174,15 +174,14 @@ def _budget_notices(config, experiment_id: str, committed: Decimal, budget: Deci
 
 
 def _notice(config, key: str, message: str) -> None:
-    """Record the notice `key` once; the first time, log it and email it after the commit."""
+    """Record the notice `key` once; the first time, log it and email it (from a task, after
+    the commit: the mail server is slow and may fail, and neither may hold up or undo the payout)."""
     _, created = LedgerNotice.objects.get_or_create(key=key, defaults={"message": message})
     if not created:
         return
     logger.warning("%s", message)
-    # After the commit, outside the lock: the mail server is slow and may fail; neither may
-    # hold up or undo the payout.
-    transaction.on_commit(
-        lambda: experimenter_email_send(config, subject="Experiment budget notice", body=message)
+    experimenter_notify(
+        config=config, kind="budget", key=f"budget:{key}", facts={"notice": message, "app_id": _experiment_id(config)}
     )
 
 

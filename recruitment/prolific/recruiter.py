@@ -541,6 +541,10 @@ class ProlificRecruiter(Recruiter):
                 logger.exception("Bringing participant %s in step with Prolific (%s) failed.", participant.pk, status)
         return done
 
+    def status_polling_needed(self) -> bool:
+        """Without a webhook secret no webhooks arrive: polling is how changes reach us."""
+        return not self.config.get("prolific_webhook_secret")
+
     def _status_apply(self, experiment, runtime, participant, status, done, tasks) -> None:
         with transaction.atomic():
             locked = by_pk(Participant, participant.pk, lock="no_key_update")

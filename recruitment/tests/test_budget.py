@@ -6,15 +6,12 @@ import threading
 from decimal import Decimal
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from django.db import connection, connections
 
 from core.models import Participant, Recruitment
 from recruitment.base import RECRUITERS, HotAirRecruiter, register
 from recruitment.models import LedgerNotice, Payment, RecruitmentRefusal
 from recruitment.payments import budget, ledger
-from tests.web_servers import free_port
 
 EXPERIMENT_ID = "budget-test"
 
@@ -179,80 +176,6 @@ def test_a_bonus_refused_by_the_budget_sends_the_cap_notice():
     settle(submitted(1, bonus=1.0), recruiter)
 
     assert set(LedgerNotice.objects.values_list("key", flat=True)) == {f"budget-cap:{EXPERIMENT_ID}"}
-
-
-class Mailbox:
-    """What a local SMTP server received, and the logins it accepted."""
-
-    def __init__(self):
-        self.messages = []
-        self.logins = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode()))
-        return "250 OK"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"s3cret-pw")
-
-
-@pytest.fixture
-def mailbox():
-    """A real SMTP server on a free port of 127.0.0.1 that requires a login."""
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(
-        box, hostname="127.0.0.1", port=port, authenticator=box.authenticate, auth_require_tls=False
-    )
-    controller.start()
-    box.port = port
-    yield box
-    controller.stop()
-
-
-def mailing(port: int, password: str = "s3cret-pw", **values) -> dict:
-    return configured(
-        contact_email_on_error="experimenter@example.org", dallinger_email_address="study@example.org",
-        smtp_host=f"127.0.0.1:{port}", smtp_username="study", smtp_password=password, **values,
-    )  # fmt: skip
-
-
-@pytest.mark.django_db
-def test_a_notice_is_emailed_through_the_configured_smtp_server(mailbox, caplog, django_capture_on_commit_callbacks):
-    with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
-        budget.budget_allow_recruitment(config=mailing(mailbox.port, budget=10), recruiter_nickname="counting", n=8, price=1)
-
-    assert mailbox.logins == [("study", "s3cret-pw")]
-    [(sender, recipients, content)] = mailbox.messages
-    assert (sender, recipients) == ("study@example.org", ["experimenter@example.org"])
-    assert "Subject: Experiment budget notice" in content
-    assert f"Experiment {EXPERIMENT_ID} has committed 8.00 of its budget of 10.00 (80%)." in content
-    assert "s3cret-pw" not in caplog.text
-
-
-@pytest.mark.django_db
-def test_an_email_that_fails_is_logged_without_the_password_and_the_payout_is_made(mailbox, caplog, django_capture_on_commit_callbacks):
-    recruiter = Counting(mailing(mailbox.port, password="wrong-pw", budget=2))
-    participant = submitted(1, bonus=0.5)
-
-    with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
-        states = settle(participant, recruiter)
-
-    assert states == {"base": "sent", "bonus": "sent"}  # 2.00 of 2.00: the cap notice, mailed in vain
-    assert mailbox.messages == [] and mailbox.logins == [("study", "wrong-pw")] * 2  # 80 % and cap
-    assert "could not be sent through 127.0.0.1" in caplog.text
-    assert "wrong-pw" not in caplog.text
-
-
-@pytest.mark.django_db
-def test_without_smtp_settings_a_notice_is_only_logged(caplog, django_capture_on_commit_callbacks):
-    config = configured(budget=10, contact_email_on_error="experimenter@example.org")
-    with caplog.at_level(logging.INFO), django_capture_on_commit_callbacks(execute=True):
-        budget.budget_allow_recruitment(config=config, recruiter_nickname="counting", n=10, price=1)
-
-    assert "No email sent (Experiment budget notice): the configuration does not name dallinger_email_address" in caplog.text
-    assert LedgerNotice.objects.count() == 2
 
 
 class SlowCounting(Counting):
