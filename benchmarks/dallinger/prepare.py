@@ -9,13 +9,21 @@ In the experiment folder it calls `dallinger.utils.setup_experiment` with `mode 
 the given configuration (what `dallinger debug` does before `heroku local`): a new folder with
 the experiment's files merged with Dallinger's templates and static files, its Procfile and
 the configuration written out. Then, from that folder, `dallinger.db.init_db(drop_all=True)`
-creates the tables in `DATABASE_URL`. The last line printed is the folder, as JSON.
+creates the tables in `DATABASE_URL`. The last line printed is the folder and the settings in
+effect, as JSON.
 It imports nothing from this project.
 """
 
 import json
 import os
 import sys
+
+#: The settings that shape how Dallinger serves the load, recorded with the results.
+REPORTED = (
+    "mode", "recruiter", "debug_recruiter", "num_participants", "threads", "worker_multiplier", "loglevel",
+    "logfile", "lock_table_when_creating_participant", "auto_recruit", "clock_on", "num_dynos_web",
+    "num_dynos_worker",
+)  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
@@ -45,7 +53,8 @@ def main(argv: list[str]) -> int:
     _, folder = setup_experiment(log, debug=True)
     os.chdir(folder)
     db.init_db(drop_all=True)
-    print(json.dumps({"folder": folder, "config": config_values}))
+    effective = {key: config.get(key, None) for key in REPORTED}
+    print(json.dumps({"folder": folder, "config": effective}, default=str))
     return 0
 
 

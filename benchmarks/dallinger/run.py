@@ -121,8 +121,9 @@ def dallinger_versions(python: Path) -> dict:
     return json.loads(subprocess.run([str(python), "-c", script], check=True, capture_output=True, text=True).stdout)
 
 
-def prepare(python: Path, demo: Path, work_dir: Path, env: dict, settings: list[str]) -> Path:
-    """A copy of the demo prepared by Dallinger's `setup_experiment`, with empty tables; its folder."""
+def prepare(python: Path, demo: Path, work_dir: Path, env: dict, settings: list[str]) -> dict:
+    """A copy of the demo prepared by Dallinger's `setup_experiment`, with empty tables: its folder
+    and the settings in effect."""
     source = work_dir / "bartlett1932"
     shutil.copytree(demo, source)
     items = [f"{key}={value}" for key, value in BASE_CONFIG.items()] + settings
@@ -130,7 +131,7 @@ def prepare(python: Path, demo: Path, work_dir: Path, env: dict, settings: list[
                           capture_output=True, text=True)  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"preparing the experiment failed:\n{done.stderr[-3000:]}{done.stdout[-1000:]}")
-    return Path(json.loads(done.stdout.strip().splitlines()[-1])["folder"])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
@@ -168,9 +169,10 @@ def main(argv=None) -> int:
         env.pop(key, None)
     work_dir = Path(tempfile.mkdtemp(prefix="dallinger-bench-"))
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    levels, failure, processes, folder = [], None, None, None
+    levels, failure, processes, folder, dallinger_config = [], None, None, None, None
     try:
-        folder = prepare(bin_dir / "python", demo, work_dir, env, options.set)
+        prepared = prepare(bin_dir / "python", demo, work_dir, env, options.set)
+        folder, dallinger_config = Path(prepared["folder"]), prepared["config"]
         print(f"prepared {folder}; starting Dallinger's web and worker processes on port {options.port}; "
               f"logs in {work_dir}", flush=True)  # fmt: skip
         processes = DallingerProcesses(bin_dir, folder, env, work_dir)
@@ -185,6 +187,9 @@ def main(argv=None) -> int:
     finally:
         if processes:
             processes.stop()
+    if processes is None:  # the experiment could not be prepared: nothing ran, nothing to record
+        shutil.rmtree(work_dir, ignore_errors=True)
+        return 1
     web_workers = _web_workers(processes)
     result = {
         "name": options.name,
@@ -198,6 +203,7 @@ def main(argv=None) -> int:
         },  # fmt: skip
         "experiment": f"Dallinger {VERSION} bartlett1932 (demo from {_demo_source(cache)})",
         "settings": [f"{key}={value}" for key, value in {"mode": "debug", **BASE_CONFIG}.items()] + options.set,
+        "dallinger_config": dallinger_config,
         "duration_s": options.duration,
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()},
         "postgres": services.postgres_settings(database_url),
