@@ -62,7 +62,7 @@ def parse_arguments(argv):
 
 
 class DallingerProcesses:
-    """Dallinger's web and worker processes, each in a session of its own so that it stops whole."""
+    """Dallinger's web and worker processes, each leading a process group of its own so that it stops whole."""
 
     def __init__(self, bin_dir: Path, folder: Path, env: dict, log_dir: Path):
         self.commands = {"web": bin_dir / "dallinger_heroku_web", "worker": bin_dir / "dallinger_heroku_worker"}
