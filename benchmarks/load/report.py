@@ -98,6 +98,12 @@ def run_section(result: dict) -> list[str]:
     lines = [f"## {result['name']}", ""]
     if result.get("server") == "trivial":
         lines.append("The generator against `benchmarks/load/trivial_server.py` (answers instantly): its own ceiling.")
+    elif result.get("server") == "dallinger":
+        lines.append(
+            f"{result['experiment']}: its Procfile's web process ({layout.get('web_processes')} gunicorn gevent "
+            f"workers) and RQ worker, no proxy; configuration {', '.join(result['settings'])}; "
+            f"{result['duration_s']:.0f} s per level; run {result['started']}."
+        )
     else:
         threads = f", {layout['threads']} threads each" if layout.get("threads") else ""
         threads += ", behind nginx" if layout.get("proxy") else ""
@@ -139,10 +145,75 @@ def write_load_report(results_dir: Path) -> None:
         "size (PSS: shared pages split between the processes sharing them) of the process tree.",
         "",
     ]
+    chain_runs = [result for result in results if _one_chain(result)]
+    if chain_runs:
+        lines += chain_section(chain_runs)
     for result in results:
         lines += run_section(result)
     (results_dir / "load.md").write_text("\n".join(lines))
     plot_latency(results, results_dir / "load-latency.png")
+    if chain_runs:
+        plot_chain(chain_runs, results_dir / "load-chain.png")
+
+
+def _one_chain(result: dict) -> bool:
+    """Whether a run drove one chain and recorded its length (older runs did not)."""
+    levels = result["levels"]
+    return bool(levels) and all(
+        "chain" in level and level["chain"]["end"]["networks_with_participants"] == 1 for level in levels
+    )
+
+
+def chain_section(results: list[dict]) -> list[str]:
+    """Throughput against chain length: each successive run on the same growing chain, per system."""
+    lines = [
+        "## Throughput against chain length",
+        "",
+        "Successive runs on one growing chain (`benchmarks/dallinger/compare.py`): the chain's length (participants'",
+        "nodes) when each run starts and ends, and the participants/s during it. Each system starts on fresh servers.",
+        "",
+        "| run | system | # | concurrency | chain at start | chain at end | participants/s | p50 ms | p99 ms | errors |",
+        "|" + "---|" * 10,
+    ]
+    for result in results:
+        system = (
+            "Dallinger " + result["versions"].get("dallinger", "")
+            if result.get("server") == "dallinger"
+            else "this project"
+        )
+        for number, level in enumerate(result["levels"], 1):
+            lines.append(
+                f"| {result['name']} | {system} | {number} | {level['concurrency']} "
+                f"| {level['chain']['start']['longest_chain']} | {level['chain']['end']['longest_chain']} "
+                f"| {_cell(level['participants_per_s'])} | {_cell(level['latency']['p50_ms'])} "
+                f"| {_cell(level['latency']['p99_ms'])} | {_errors(level)} |"
+            )
+    return lines + ["", "![participants/s against chain length](load-chain.png)", ""]
+
+
+def plot_chain(results: list[dict], path: Path) -> None:
+    """Participants/s against the chain's length at the middle of each run, one line per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for result in results:
+        levels = result["levels"]
+        middle = [
+            (level["chain"]["start"]["longest_chain"] + level["chain"]["end"]["longest_chain"]) / 2 for level in levels
+        ]
+        axes.plot(middle, [level["participants_per_s"] for level in levels], marker="o", label=result["name"])
+    axes.set_xlabel("chain length (participants' nodes, middle of the run)")
+    axes.set_ylabel("participants/s")
+    axes.set_ylim(bottom=0)
+    axes.set_title("Bartlett1932 flow on one chain: throughput against chain length")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize="x-small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 def plot_latency(results: list[dict], path: Path, title: str = "Bartlett1932 flow: latency against concurrency") -> None:

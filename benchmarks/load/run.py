@@ -6,7 +6,8 @@
 Steps: start throwaway PostgreSQL and Redis (scripts/services.py, unless they are already
 given), migrate, start the production layout (deploy/layout.py: K web processes, a Celery
 worker, celery beat) on the benchmark experiment, launch it, warm up, run the generator at
-each concurrency for a fixed duration, stop the layout, run pgbench against the same
+each concurrency for a fixed duration (recording the longest chain's length before and after
+each level), stop the layout, run pgbench against the same
 PostgreSQL, and write benchmarks/results/load-<name>.json, load.md and the latency plot.
 Everything it started is stopped at the end, also on errors and Ctrl-C.
 """
@@ -45,7 +46,9 @@ def parse_arguments(argv):
     parser.add_argument("--threads", type=int, default=4, help="request threads per gthread process (default 4)")
     parser.add_argument("--proxy", action=argparse.BooleanOptionalAction, default=None,
                         help="nginx in front (default: as scripts/production, i.e. with gthread only)")  # fmt: skip
-    parser.add_argument("--concurrency", default="1,10,25,50", help="comma-separated levels (default 1,10,25,50)")
+    parser.add_argument("--concurrency", default="1,10,25,50",
+                        help="comma-separated levels (default 1,10,25,50); a repeated level (50,50,50) "
+                             "gives successive runs on the same, growing data")  # fmt: skip
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per level (default 20)")
     parser.add_argument("--max-participants", type=int, default=100_000, help="participant cap per level")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unrecorded load first (default 5)")
@@ -82,7 +85,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
 
 
 def post(url: str) -> dict:
@@ -129,12 +131,14 @@ def run_levels(options, layout: Layout, database_url: str, redis_url: str) -> li
         quiet = wait_quiet(options.wait_quiet) if options.wait_quiet > 0 else None
         time.sleep(1.5)  # let PostgreSQL publish the previous level's statistics
         before = services.database_counters(database_url)
+        chain_before = services.chain_lengths(database_url)
         result = asyncio.run(
             run_load(url, concurrency=concurrency, duration=options.duration,
                      max_participants=options.max_participants, watch=watch)
         )  # fmt: skip
         time.sleep(1.5)
         deltas = services.counter_deltas(before, services.database_counters(database_url))
+        result["chain"] = {"start": chain_before, "end": services.chain_lengths(database_url)}
         requests = max(result["requests"], 1)
         result["machine_before"] = quiet
         result["database"] = {
@@ -144,6 +148,11 @@ def run_levels(options, layout: Layout, database_url: str, redis_url: str) -> li
             "new_connections_per_request": round(deltas["sessions"] / requests, 2),
         }
         print(format_summary(result), flush=True)
+        print(
+            f"  chain       longest {chain_before['longest_chain']} -> {result['chain']['end']['longest_chain']} "
+            f"participants' nodes",
+            flush=True,
+        )
         print(
             f"  database    {result['database']['transactions_per_s']} transactions/s, "
             f"{result['database']['transactions_per_request']} per request, "

@@ -64,6 +64,24 @@ def counter_deltas(before: dict, after: dict) -> dict:
     return deltas
 
 
+def chain_lengths(database_url: str) -> dict:
+    """How far the networks have grown: participants' nodes in all and in the longest network.
+
+    Dallinger and this project keep nodes in the same `node` table (network_id, participant_id,
+    failed), so the one query measures both."""
+    connection = _connect(database_url)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(max(size), 0) FROM (SELECT count(*) AS size FROM node"
+            " WHERE participant_id IS NOT NULL AND NOT failed GROUP BY network_id) AS sizes"
+        )
+        networks, longest = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM node WHERE participant_id IS NOT NULL AND NOT failed")
+        nodes = cursor.fetchone()[0]
+    connection.close()
+    return {"networks_with_participants": networks, "longest_chain": longest, "participant_nodes": nodes}
+
+
 def redis_pid(redis_url: str) -> int:
     """The Redis server's pid (from INFO server)."""
     parts = urlsplit(redis_url)

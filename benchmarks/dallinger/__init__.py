@@ -1,0 +1,1 @@
+"""Side-by-side load runs against Dallinger itself, installed outside the repository."""
