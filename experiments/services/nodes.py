@@ -108,7 +108,7 @@ def node_vectors(*, experiment, node_id, direction: str, failed) -> list:
 def node_connect(*, experiment, node_id, other_node_id, direction: str, caller: Caller) -> list:
     """Connect two nodes; returns the new vectors. The caller acts for the first node's participant."""
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         caller.require_for_node(node)
         other = node_get(node_id=other_node_id, participant=node.participant)
         with refused_by_the_model(node):
@@ -142,7 +142,7 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str, call
     changes the node's record, so only its participant's caller may ask for pending ones.
     """
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         received = []
         if direction in ("incoming", "all") and status in ("pending", "all") and not node.failed:
             caller.require_for_node(node)
@@ -158,7 +158,7 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str, call
 def node_transmit(*, experiment, node_id, what, to_whom, caller: Caller, details=None, properties=None) -> list:
     """Send infos from the node; `what` and `to_whom` are ids, known classes or None."""
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         caller.require_for_node(node)
         what = _resolve_id(what, node.all_infos.model, "info", node)
         to_whom = _resolve_id(to_whom, Node, "node", node)
