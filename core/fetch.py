@@ -14,6 +14,7 @@ LOCKS = {"update": " FOR UPDATE", "no_key_update": " FOR NO KEY UPDATE"}
 
 _selects: dict = {}
 _statements: dict = {}
+_joined: dict = {}
 
 
 def by_pk(model, pk, *, lock: str | None = None, using: str = DEFAULT_DB_ALIAS):
@@ -39,6 +40,38 @@ def by_pk(model, pk, *, lock: str | None = None, using: str = DEFAULT_DB_ALIAS):
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
     return None if row is None else select.instance(row, connection)
+
+
+def by_pk_with(model, pk, related: str, *, using: str = DEFAULT_DB_ALIAS):
+    """The `model` row with primary key `pk` (an int) and the row its foreign key `related`
+    points to, in one query, or None: `model.objects.select_related(related).filter(pk=pk)
+    .first()`. The related instance (None for a null key) is cached on the row, so reading
+    `row.<related>` runs no query. No lock; `model` and the related model as for `by_pk`."""
+    connection = connections[using]
+    field = model._meta.get_field(related)
+    select, joined = _select(model, using), _select(field.related_model, using)
+    key = (model, related, using)
+    sql = _joined.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table, other = quote(model._meta.db_table), quote(field.related_model._meta.db_table)
+        sql = (
+            f"SELECT {select.columns}, {joined.columns} FROM {table} LEFT JOIN {other}"
+            f" ON {other}.{quote(field.target_field.column)} = {table}.{quote(field.column)}"
+            f" WHERE {table}.{quote(model._meta.pk.column)} = %s"
+        )
+        _joined[key] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(select.field_names)
+    instance = select.instance(row[:width], connection)
+    other_row = row[width:]
+    pk_index = joined.field_names.index(field.related_model._meta.pk.attname)
+    field.set_cached_value(instance, None if other_row[pk_index] is None else joined.instance(other_row, connection))
+    return instance
 
 
 def rows_where(
@@ -73,9 +106,10 @@ class _Select:
         meta = model._meta
         quote = connection.ops.quote_name
         fields = meta.concrete_fields
-        columns = ", ".join(f"{quote(meta.db_table)}.{quote(field.column)}" for field in fields)
+        #: The table's columns, each named with its table (to select them in a join).
+        self.columns = ", ".join(f"{quote(meta.db_table)}.{quote(field.column)}" for field in fields)
         self.model, self.using = model, using
-        self.sql = f"SELECT {columns} FROM {quote(meta.db_table)}"
+        self.sql = f"SELECT {self.columns} FROM {quote(meta.db_table)}"
         #: The same columns for a `RETURNING` clause.
         self.returning = ", ".join(quote(field.column) for field in fields)
         self.field_names = [field.attname for field in fields]

@@ -16,10 +16,14 @@ def lock_keys(*keys: str) -> None:
     """Hold an advisory lock on each key until the current transaction ends (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         return
+    # Sorted, so two transactions locking the same keys cannot deadlock; taken in that order
+    # by one statement (the function scan yields the array's elements in order), not one
+    # round trip per key.
+    ids = [_lock_id(key) for key in sorted(set(keys))]
+    if not ids:
+        return
     with connection.cursor() as cursor:
-        # Sorted, so two transactions locking the same keys cannot deadlock.
-        for key in sorted(set(keys)):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+        cursor.execute("SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key", [ids])
 
 
 def _lock_id(key: str) -> int:

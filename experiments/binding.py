@@ -111,7 +111,10 @@ class Caller:
         """
         if not self.enforced or node.participant_id is None:
             return
-        participant = by_pk(Participant, node.participant_id)
+        if type(node).participant.is_cached(node):  # read with the node (`node_get(with_participant=True)`)
+            participant = node.participant
+        else:
+            participant = by_pk(Participant, node.participant_id)
         if participant is None:  # the record changed under the request: nobody holds them
             raise Refused(f"There is no participant with id {node.participant_id}.", error_code="participant_not_found")
         if not self.holds(participant):

@@ -93,6 +93,18 @@ def _open_networks_for(participant) -> list[tuple[int, str]]:
         return cursor.fetchall()
 
 
+def network_id_to_join(experiment, participant) -> int | None:
+    """The id of the network `experiment.get_network_for_participant` chooses for
+    `participant`, or None. The caller reads the row itself, locked: with the default choice
+    it is then read once, not also unlocked by the choice."""
+    hook = experiment.get_network_for_participant
+    if getattr(hook, "__func__", None) is Experiment.get_network_for_participant:
+        chosen = experiment._network_choice(participant)
+    else:
+        chosen = hook(participant)
+    return None if chosen is None else chosen.pk
+
+
 class _NetworkChoice(NamedTuple):
     """What the default network choice looks at, without loading the whole row."""
 
@@ -308,6 +320,14 @@ class Experiment:
         failed one); practice networks first (lowest id), then one chosen by
         `choose_network`.
         """
+        chosen = self._network_choice(participant)
+        if isinstance(chosen, _NetworkChoice):
+            chosen = by_pk(Network, chosen.pk)  # None if deleted meanwhile
+        return chosen
+
+    def _network_choice(self, participant):
+        """`get_network_for_participant`'s choice: a network, what the default choice knows
+        of one (`_NetworkChoice`), or None."""
         if self.group_size:
             return group_network_of(participant=participant)
         if type(self).choose_network is Experiment.choose_network:
@@ -326,10 +346,6 @@ class Experiment:
         )
         practice = [network for network in candidates if network.role == "practice"]
         chosen = practice[0] if practice else self.choose_network(candidates, participant)
-        if isinstance(chosen, _NetworkChoice):
-            chosen = by_pk(Network, chosen.pk)
-            if chosen is None:  # deleted meanwhile
-                return None
         self.log(f"Assigned to network: {chosen.pk}", participant.pk)
         return chosen
 

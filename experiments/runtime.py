@@ -98,3 +98,20 @@ def experiment():
     with transaction.atomic(), pending.saving():
         lock_keys("experiment-setup")
         return construct(experiment_class)
+
+
+def experiment_as_configured():
+    """The experiment instance for what depends only on its class and configuration (the
+    quorum): the one this thread keeps when it was built for the current class and
+    configuration, else `experiment()`.
+
+    It skips `experiment()`'s look at the networks, a query that code run after a request's
+    commit (publishing the quorum state on every participant's save) would otherwise repeat
+    right after the request made it.
+    """
+    cached = getattr(_instances, "cached", None)
+    if cached is not None:
+        (experiment_class, version, _first_network), instance = cached
+        if experiment_class is active().experiment_class and version == get_config().version:
+            return instance
+    return experiment()

@@ -10,6 +10,7 @@ from core.fetch import rows_where, update_returning
 from core.models.participant import ParticipantStatus
 from core.models.shared import SharedMixin
 from core.polymorphism import PolymorphicModel, registry
+from core.savepoints import step
 from core.validation import check_failed, failed_filter, is_subclass, type_filter
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class Node(PolymorphicModel, SharedMixin):
         adding = self._state.adding
         if adding:
             self._check_new()
-        with transaction.atomic():
+        with step():
             super().save(*args, **kwargs)
             if adding:
                 self.network.calculate_full()

@@ -5,9 +5,10 @@ import threading
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.fetch import by_pk, update_returning
+from core.fetch import by_pk, by_pk_with, update_returning
 from core.models import Info, Network, Node, Participant, Transmission, Vector
 from core.networks import Chain
 from core.nodes import Agent
@@ -32,6 +33,41 @@ def test_a_row_loads_with_its_class_and_every_value_converted(make_network):
     }
     assert not loaded._state.adding
     assert type(by_pk(Network, chain.pk)) is Chain
+
+
+def _values(instance, model) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in model._meta.concrete_fields}
+
+
+def test_a_row_with_its_related_row_loads_as_select_related_loads_them_in_one_query(make_network, make_participant):
+    chain = make_network(Chain, max_size=4)
+    participant = make_participant(entry_information={"colour": "blue"})
+    agent = Agent(network=chain, participant=participant, details={"n": [1, 2]})
+    agent.save()
+
+    with CaptureQueriesContext(connection) as captured:
+        loaded = by_pk_with(Node, agent.pk, "participant")
+        owner = loaded.participant
+    through_the_orm = Node.objects.select_related("participant").get(pk=agent.pk)
+
+    assert len(captured) == 1
+    assert type(loaded) is Agent and type(owner) is type(through_the_orm.participant)
+    assert _values(loaded, Node) == _values(through_the_orm, Node)
+    assert _values(owner, Participant) == _values(through_the_orm.participant, Participant)
+    assert not loaded._state.adding and not owner._state.adding
+
+
+def test_a_row_whose_foreign_key_is_null_has_none_cached_and_an_unknown_id_is_none(make_network):
+    source = Node(network=make_network(Chain, max_size=4))
+    source.save()
+
+    with CaptureQueriesContext(connection) as captured:
+        loaded = by_pk_with(Node, source.pk, "participant")
+        assert loaded.participant is None
+        assert by_pk_with(Node, 123456, "participant") is None
+
+    assert len(captured) == 2
+    assert Node.objects.select_related("participant").get(pk=source.pk).participant is None
 
 
 def test_an_unknown_id_is_none():

@@ -2,11 +2,13 @@
 
 import pytest
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from core.infos import Gene, Meme
 from core.models import Info, Network, Node, Transformation, Transmission, Vector
 from core.nodes import Agent, ReplicatorAgent, Source
+from core.savepoints import all_or_nothing
 from core.transformations import Mutation, Replication
 
 
@@ -478,3 +480,27 @@ def test_a_failed_node_save_leaves_the_enclosing_transaction_usable(make_network
             Node(network=network).save()
         # The half-made node was rolled back to its savepoint; the transaction goes on.
         assert Node.objects.filter(network=network).count() == 0
+
+
+def test_within_all_or_nothing_a_node_save_takes_no_savepoint_and_a_failure_ends_the_transaction(
+    make_network, monkeypatch
+):
+    network = make_network(max_size=5)
+    with transaction.atomic(), all_or_nothing():
+        with CaptureQueriesContext(connection) as captured:
+            Node(network=network).save()
+    assert not [query for query in captured if "SAVEPOINT" in query["sql"]]
+    assert Node.objects.filter(network=network).count() == 1
+
+    def explode(self):
+        raise RuntimeError("an experiment's network hook failed")
+
+    monkeypatch.setattr(Network, "calculate_full", explode)
+    with transaction.atomic(), all_or_nothing():
+        with pytest.raises(RuntimeError):
+            Node(network=network).save()
+        # Nothing to go back to: the transaction can only be rolled back as a whole.
+        with pytest.raises(TransactionManagementError):
+            Node.objects.count()
+        transaction.set_rollback(True)
+    assert Node.objects.filter(network=network).count() == 1

@@ -34,11 +34,11 @@ def _saved(sender, instance, created, **kwargs):
 
 def current_state() -> dict | None:
     """The quorum state now (None without a quorum, or when it cannot be read)."""
-    from experiments.runtime import experiment
+    from experiments.runtime import experiment_as_configured
     from experiments.services.quorum import quorum_state
 
     try:
-        return quorum_state(experiment=experiment())
+        return quorum_state(experiment=experiment_as_configured())
     except Exception:  # the change is committed: a failed notice must not fail its request
         logger.exception("Could not read the quorum state.")
         return None

@@ -28,7 +28,7 @@ def info_create(
     if contents is None:
         raise BadRequest("contents is required to create an info.")
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         caller.require_for_node(node)
         if node.failed and not failed:
             raise Refused(
@@ -49,7 +49,7 @@ def tracking_event_create(*, node_id, details, caller: Caller) -> TrackingEvent:
     if not isinstance(details, dict):
         raise BadRequest("details must be a JSON object describing the event.")
     with transaction.atomic():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         caller.require_for_node(node)
         event = TrackingEvent(origin=node, details=details, failed=node.failed)
         event.save()
@@ -69,7 +69,7 @@ def transformation_create(
 ) -> Transformation:
     """Record that `info_out` was made from `info_in` at the node."""
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         caller.require_for_node(node)
         info_in = info_get(info_id=info_in_id, participant=node.participant)
         info_out = info_get(info_id=info_out_id, participant=node.participant)

@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-from core.fetch import by_pk, rows_where
+from core.fetch import by_pk, by_pk_with, rows_where
 from core.models import Info, Network, Node, Participant, ParticipantStatus
 from experiments.binding import Caller
 from experiments.errors import BadRequest, NotFound, Refused
@@ -63,10 +63,11 @@ def participant_get_for_exit(*, participant_id, caller: Caller) -> Participant:
     return participant
 
 
-def node_get(*, node_id, participant=None) -> Node:
+def node_get(*, node_id, participant=None, with_participant: bool = False) -> Node:
     """The node with this id; BadRequest (400) if there is none (its error page names
-    `participant`, the asking node's, when given)."""
-    node = by_pk(Node, as_id(node_id))
+    `participant`, the asking node's, when given). `with_participant`: the node's participant
+    is read in the same query (for routes that check the caller holds them)."""
+    node = by_pk_with(Node, as_id(node_id), "participant") if with_participant else by_pk(Node, as_id(node_id))
     if node is None:
         raise BadRequest(f"There is no node with id {node_id}.", error_code="node_not_found", participant=participant)
     return node

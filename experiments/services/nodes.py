@@ -5,14 +5,20 @@ from django.db import transaction
 from core import pending
 from core.fetch import by_pk
 from core.models import Network, Node, Participant, ParticipantStatus
+from core.savepoints import all_or_nothing
 from experiments.binding import Caller
 from experiments.errors import BadRequest, Refused
+from experiments.experiment import network_id_to_join
 from experiments.services.lookups import as_id, node_get, refused_by_the_model
 from experiments.services.replacement import is_replaced, replaced_refusal
 
 
 class _NetworkTaken(Exception):
     """The chosen network filled up (or failed) before this participant could join it."""
+
+    def __init__(self, network_pk):
+        super().__init__(network_pk)
+        self.network_pk = network_pk
 
 
 def node_create_for_participant(*, experiment, participant_id, caller: Caller, details=None, properties=None) -> Node:
@@ -22,34 +28,42 @@ def node_create_for_participant(*, experiment, participant_id, caller: Caller, d
     concurrent requests never overfill a network; a network that filled up meanwhile is
     skipped and another chosen. Refused (403) when no network is left.
     """
-    with transaction.atomic(), pending.saving():
-        participant = by_pk(Participant, as_id(participant_id), lock="no_key_update")
-        if participant is None:
-            raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
-        caller.require(participant)
-        if is_replaced(participant):
-            raise replaced_refusal(participant)
-        if participant.status != ParticipantStatus.WORKING:
-            raise BadRequest(
-                f"Participant {participant.pk} is {participant.status}, not working: no node can be made.",
-                participant=participant,
-            )
-        tried = set()
-        while True:
-            network = experiment.get_network_for_participant(participant)
-            if network is None or network.pk in tried:
-                raise Refused(
-                    "There are no networks left for this participant.",
-                    error_code="no_network_available",
-                    participant=participant,
-                )
-            try:
-                # A savepoint per attempt: rolling it back releases the lock on a network
-                # that turned out to be full, so two requests never wait on each other.
-                with transaction.atomic():
-                    return _create_node_in(experiment, participant, network.pk, details, properties)
-            except _NetworkTaken:
-                tried.add(network.pk)
+    tried = set()
+    while True:
+        try:
+            # One transaction per attempt: a network found full is rare, so rather than a
+            # savepoint around every attempt (two statements each time), a taken network
+            # rolls the attempt back, which releases its lock (two requests never wait on
+            # each other), and the next attempt starts again from the participant's row.
+            # Any other error fails the request, so the model's steps need no savepoints.
+            with transaction.atomic(), all_or_nothing(), pending.saving():
+                participant = _working_participant(participant_id, caller)
+                network_pk = network_id_to_join(experiment, participant)
+                if network_pk is None or network_pk in tried:
+                    raise Refused(
+                        "There are no networks left for this participant.",
+                        error_code="no_network_available",
+                        participant=participant,
+                    )
+                return _create_node_in(experiment, participant, network_pk, details, properties)
+        except _NetworkTaken as taken:
+            tried.add(taken.network_pk)
+
+
+def _working_participant(participant_id, caller: Caller) -> Participant:
+    """The participant, their row locked, if `caller` holds them and they are working."""
+    participant = by_pk(Participant, as_id(participant_id), lock="no_key_update")
+    if participant is None:
+        raise Refused(f"There is no participant with id {participant_id}.", error_code="participant_not_found")
+    caller.require(participant)
+    if is_replaced(participant):
+        raise replaced_refusal(participant)
+    if participant.status != ParticipantStatus.WORKING:
+        raise BadRequest(
+            f"Participant {participant.pk} is {participant.status}, not working: no node can be made.",
+            participant=participant,
+        )
+    return participant
 
 
 def _create_node_in(experiment, participant, network_pk, details, properties) -> Node:
@@ -57,7 +71,7 @@ def _create_node_in(experiment, participant, network_pk, details, properties) ->
     # committing rows referring to this network takes (a plain FOR UPDATE deadlocks there).
     network = by_pk(Network, network_pk, lock="no_key_update")
     if network is None or network.full or network.failed:
-        raise _NetworkTaken
+        raise _NetworkTaken(network_pk)
     node = experiment.create_node(participant=participant, network=network)
     if node.pk is None or details is not None or properties:
         # Dallinger experiments may return an unsaved node from create_node.
@@ -94,7 +108,7 @@ def node_vectors(*, experiment, node_id, direction: str, failed) -> list:
 def node_connect(*, experiment, node_id, other_node_id, direction: str, caller: Caller) -> list:
     """Connect two nodes; returns the new vectors. The caller acts for the first node's participant."""
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         caller.require_for_node(node)
         other = node_get(node_id=other_node_id, participant=node.participant)
         with refused_by_the_model(node):
@@ -128,7 +142,7 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str, call
     changes the node's record, so only its participant's caller may ask for pending ones.
     """
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         received = []
         if direction in ("incoming", "all") and status in ("pending", "all") and not node.failed:
             caller.require_for_node(node)
@@ -144,7 +158,7 @@ def node_transmissions(*, experiment, node_id, direction: str, status: str, call
 def node_transmit(*, experiment, node_id, what, to_whom, caller: Caller, details=None, properties=None) -> list:
     """Send infos from the node; `what` and `to_whom` are ids, known classes or None."""
     with transaction.atomic(), pending.saving():
-        node = node_get(node_id=node_id)
+        node = node_get(node_id=node_id, with_participant=True)
         caller.require_for_node(node)
         what = _resolve_id(what, node.all_infos.model, "info", node)
         to_whom = _resolve_id(to_whom, Node, "node", node)

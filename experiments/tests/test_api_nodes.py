@@ -7,6 +7,7 @@ from core.models import Info, Network, Node, Participant, ParticipantStatus, Tra
 from core.networks import Chain
 from core.nodes import Agent, Source
 from core.transformations import Replication
+from experiments.experiment import Experiment
 from experiments.tests.api_support import (
     SENDERS,
     assert_error,
@@ -153,6 +154,85 @@ def test_node_when_every_network_is_full_is_refused(client, recording):
     late = create_participant(client)["participant"]
 
     assert_error(client.post(f"/node/{late['id']}"), 403, error_code="no_network_available")
+
+
+@pytest.fixture
+def two_chains(db, client, use_experiment):
+    """Bartlett1932 with a second chain: (first chain, second chain)."""
+    use_experiment("bartlett1932")
+    client.post("/launch")
+    first = Chain.objects.get()
+    second = Chain(max_size=5)
+    second.save()
+    return first, second
+
+
+def _first_chain_fills_as_it_is_chosen(monkeypatch, network, *, times: int) -> list:
+    """The default choice picks `network` (the first `times` times) and, as it does, another
+    participant fills it; the list of networks chosen."""
+    chosen = []
+
+    def choose(self, networks, participant):
+        pick = next((n for n in networks if n.pk == network.pk), None) if len(chosen) < times else networks[-1]
+        chosen.append(pick.pk)
+        if pick.pk == network.pk:
+            Network.objects.filter(pk=network.pk).update(full=True)  # seen by the locked read
+        return pick
+
+    monkeypatch.setattr(Experiment, "choose_network", choose)
+    return chosen
+
+
+def test_node_in_a_network_that_filled_up_after_it_was_chosen_goes_to_another(client, two_chains, monkeypatch):
+    first, second = two_chains
+    participant = create_participant(client)["participant"]
+    chosen = _first_chain_fills_as_it_is_chosen(monkeypatch, first, times=1)
+
+    node = success(client.post(f"/node/{participant['id']}"))["node"]
+
+    assert chosen == [first.pk, second.pk]
+    assert node["network_id"] == second.pk
+    assert list(Node.objects.filter(participant_id=participant["id"]).values_list("network_id", flat=True)) == [
+        second.pk
+    ]
+    # The attempt in the first chain was rolled back whole (its write with it).
+    assert not Network.objects.get(pk=first.pk).full
+
+
+def test_node_whose_chosen_network_filled_up_twice_is_refused_and_changes_nothing(client, two_chains, monkeypatch):
+    first, _second = two_chains
+    participant = create_participant(client)["participant"]
+    chosen = _first_chain_fills_as_it_is_chosen(monkeypatch, first, times=2)
+
+    assert_error(client.post(f"/node/{participant['id']}"), 403, error_code="no_network_available")
+
+    assert chosen == [first.pk, first.pk]
+    assert not Node.objects.filter(participant_id=participant["id"]).exists()
+    assert Participant.objects.get(pk=participant["id"]).status == ParticipantStatus.WORKING
+
+
+def test_node_whose_failed_save_a_hook_catches_and_ignores_ends_the_request_writing_nothing(
+    client, two_chains, monkeypatch
+):
+    participant = create_participant(client)["participant"]
+
+    def explode(self):
+        raise RuntimeError("an experiment's network rule failed")
+
+    def create_node_ignoring_errors(self, participant, network):
+        node = Node(network=network, participant=participant)
+        try:
+            node.save()
+        except RuntimeError:
+            pass  # carrying on is not possible inside node creation: nothing to go back to
+        return node
+
+    monkeypatch.setattr(Network, "calculate_full", explode)
+    monkeypatch.setattr(Experiment, "create_node", create_node_ignoring_errors)
+
+    assert_error(client.post(f"/node/{participant['id']}"), 500)
+
+    assert not Node.objects.filter(participant_id=participant["id"]).exists()
 
 
 # GET /network/<id> ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.models import Network, Node, Participant
 from core.nodes import Source
@@ -83,6 +84,31 @@ def test_an_experiment_whose_networks_are_gone_is_built_again_and_sets_them_up(u
     assert runtime.experiment() is not kept
     assert Network.objects.count() == 1
     assert Source.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_what_needs_only_the_configuration_reuses_the_kept_instance_without_a_query(use_experiment):
+    loaded = use_experiment("chatroom")
+    runtime.experiment()  # sets the networks up
+    kept = runtime.experiment()
+
+    with CaptureQueriesContext(connection) as captured:
+        assert runtime.experiment_as_configured() is kept
+    assert len(captured) == 0
+
+    loaded.config.set("quorum", 5)
+    rebuilt = runtime.experiment_as_configured()
+    assert rebuilt is not kept
+    assert rebuilt.quorum == 5
+
+
+@pytest.mark.django_db
+def test_what_needs_only_the_configuration_builds_the_experiment_when_none_is_kept(use_experiment):
+    use_experiment("chatroom")
+    runtime.forget_instances()
+
+    assert runtime.experiment_as_configured().quorum == 2
+    assert Network.objects.count() > 0  # built as a request builds it: the networks set up
 
 
 @pytest.mark.postgres

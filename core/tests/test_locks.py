@@ -1,0 +1,46 @@
+"""Advisory locks (core.locks): every key is held until the transaction ends, taken in one statement."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from core.locks import lock_keys, lock_try
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _free_elsewhere(*keys) -> list[bool]:
+    """Whether another connection could take each key now."""
+    answers = []
+
+    def other():
+        try:
+            for key in keys:
+                with transaction.atomic():
+                    answers.append(lock_try(key))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    return answers
+
+
+def test_every_key_is_held_until_the_transaction_ends_and_taken_in_one_statement():
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as captured:
+            lock_keys("worker:w1", "assignment:a1", "quorum", "worker:w1")
+        assert _free_elsewhere("worker:w1", "assignment:a1", "quorum", "worker:w2") == [False, False, False, True]
+        assert len(captured) == 1
+
+    assert _free_elsewhere("worker:w1", "assignment:a1", "quorum") == [True, True, True]
+
+
+def test_no_keys_run_no_statement():
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        lock_keys()
+
+    assert len(captured) == 0
