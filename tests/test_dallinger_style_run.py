@@ -4,7 +4,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.test_runexperiment import (
+from tests.runs import (
     assert_run_files_removed,
     assert_succeeded,
     embedded_environment,

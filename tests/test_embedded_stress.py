@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.test_runexperiment import assert_run_files_removed, embedded_environment, free_port, manage, run
+from tests.runs import assert_run_files_removed, embedded_environment, free_port, manage, run
 
 SWARM = Path(__file__).parent / "experiments" / "swarm"
 BOTS = 16

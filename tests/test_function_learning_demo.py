@@ -7,7 +7,7 @@ import pytest
 
 from core.models import Info
 from experiments.loader import load_experiment
-from tests.test_runexperiment import (
+from tests.runs import (
     assert_chained,
     assert_run_files_removed,
     assert_succeeded,

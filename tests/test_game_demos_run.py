@@ -1,7 +1,7 @@
 """The bundled games and tasks (2048, snake, concentration, vox populi, sheep market) run end to end.
 
 Each run is `manage.py runexperiment <demo> --bots 2` as an experimenter types it, on the
-embedded default (helpers from test_runexperiment.py). Every bot must be approved, which
+embedded default (helpers from tests/runs.py). Every bot must be approved, which
 the demos grant only when the recorded game or answers keep the demo's rules; the test then
 checks the record itself with the same rules. Browser bots play the three games through
 their pages, so the page's JavaScript rules and the server's Python rules must agree.
@@ -18,7 +18,7 @@ from experiments.demos.sheep_market import drawing
 from experiments.demos.snake import game as snake
 from experiments.demos.twentyfortyeight import game as twentyfortyeight
 from experiments.demos.vox_populi import estimates
-from tests.test_runexperiment import (
+from tests.runs import (
     assert_run_files_removed,
     assert_succeeded,
     embedded_environment,

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from experiments.loader import load_experiment
-from tests.test_runexperiment import (
+from tests.runs import (
     assert_run_files_removed,
     assert_succeeded,
     embedded_environment,

@@ -19,7 +19,7 @@ from recruitment.models import Payment, ProlificStudy
 from recruitment.prolific.subscriptions import subscriptions_setup
 from tests.fakes.prolific import FakeProlific
 from tests.polling import poll_until
-from tests.test_runexperiment import (
+from tests.runs import (
     BASE_DIR,
     descendants,
     free_port,

@@ -17,7 +17,7 @@ from experiments import runtime
 from experiments.binding import TRUSTED
 from experiments.services.nodes import node_create_for_participant
 from experiments.services.presence import presence_connect, presence_leave, presence_sweep
-from tests.test_runexperiment import (
+from tests.runs import (
     assert_run_files_removed,
     assert_succeeded,
     embedded_environment,

@@ -1,7 +1,7 @@
 """The chatroom demo: bots chat over websockets to the end of a run, and the server's chat rules.
 
 The runs are `manage.py runexperiment chatroom --bots 4` as an experimenter types it, on the
-embedded default and on PostgreSQL + Redis (helpers from test_runexperiment.py).
+embedded default and on PostgreSQL + Redis (helpers from tests/runs.py).
 """
 
 import json
@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 
 from core import realtime
 from core.models import Info, Network, Node, Transmission
-from tests.test_runexperiment import (
+from tests.runs import (
     assert_run_files_removed,
     assert_succeeded,
     embedded_environment,

@@ -10,7 +10,7 @@ from core.infos import Meme, State
 from core.models import Participant
 from experiments import runtime
 from experiments.loader import load_experiment
-from tests.test_runexperiment import (
+from tests.runs import (
     assert_run_files_removed,
     assert_succeeded,
     embedded_environment,
