@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import re
+import threading
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -119,12 +120,27 @@ def fetch(url: str) -> bytes:
         raise FetchFailed(f"{url} could not be fetched ({type(error).__name__}).") from None
 
 
-@functools.lru_cache(maxsize=CERTIFICATES_KEPT)
+#: Held while a certificate is looked up, so that the requests of one process arriving together
+#: when it has none yet fetch it once between them rather than each (a cache hit takes no time).
+_certificate_lookup = threading.Lock()
+
+
 def signing_key(url: str) -> rsa.RSAPublicKey:
     """The RSA public key of the certificate at `url`, fetched once per process.
 
     Raises FetchFailed, or MessageRefused when the document is not a usable RSA certificate
     (a failure is not cached, so the next message tries again)."""
+    with _certificate_lookup:
+        return _signing_key_fetched(url)
+
+
+def signing_keys_forget() -> None:
+    """Forget the certificates fetched so far (tests swap SNS's certificates)."""
+    _signing_key_fetched.cache_clear()
+
+
+@functools.lru_cache(maxsize=CERTIFICATES_KEPT)
+def _signing_key_fetched(url: str) -> rsa.RSAPublicKey:
     document = fetch(url)
     try:
         certificate = x509.load_pem_x509_certificate(document)

@@ -37,9 +37,9 @@ def fake_sns(monkeypatch):
     """SNS's HTTPS addresses answered by a stand-in; no certificate kept from another test."""
     fake = FakeSns()
     monkeypatch.setattr(sns, "fetch", fake.fetch)
-    sns.signing_key.cache_clear()
+    sns.signing_keys_forget()
     yield fake
-    sns.signing_key.cache_clear()
+    sns.signing_keys_forget()
 
 
 @pytest.fixture

@@ -1,10 +1,15 @@
 """A stand-in for Amazon SNS: its own signing certificate, messages signed as SNS signs them
-(written from AWS's description of SNS signatures), and a stand-in for the HTTPS fetches of
-recruitment/mturk/sns.py that serves the certificate and counts subscription confirmations."""
+(written from AWS's description of SNS signatures), a stand-in for the HTTPS fetches of
+recruitment/mturk/sns.py that serves the certificate and counts subscription confirmations,
+and, for server processes, SNS's HTTPS host reached through a local proxy."""
 
 import base64
 import datetime
+import http.server
 import json
+import socketserver
+import ssl
+import threading
 import uuid
 
 from cryptography import x509
@@ -25,8 +30,9 @@ def topic_arn(topic: str, *, region: str = REGION, account: str = ACCOUNT) -> st
     return f"arn:aws:sns:{region}:{account}:{topic}"
 
 
-def certificate_pair(*, valid_from=None, valid_until=None) -> tuple[rsa.RSAPrivateKey, bytes]:
-    """A new RSA key and a self-signed certificate for it (PEM), valid now unless told."""
+def certificate_pair(*, valid_from=None, valid_until=None, authority=False) -> tuple[rsa.RSAPrivateKey, bytes]:
+    """A new RSA key and a self-signed certificate for it (PEM), valid now unless told; with
+    `authority`, one that may issue other certificates."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
     now = datetime.datetime.now(datetime.UTC)
@@ -38,8 +44,10 @@ def certificate_pair(*, valid_from=None, valid_until=None) -> tuple[rsa.RSAPriva
         .serial_number(x509.random_serial_number())
         .not_valid_before(valid_from or now - datetime.timedelta(days=1))
         .not_valid_after(valid_until or now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
     )
+    if authority:
+        certificate = certificate.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+    certificate = certificate.sign(key, hashes.SHA256())
     return key, certificate.public_bytes(serialization.Encoding.PEM)
 
 
@@ -133,3 +141,97 @@ def mturk_event(event_type: str, assignment_id: str | None = None, *, hit_id: st
     if assignment_id is not None:
         event["AssignmentId"] = assignment_id
     return event
+
+
+class SnsHost:
+    """SNS's HTTPS host for server processes: an HTTP proxy on loopback that answers a CONNECT
+    to any host with TLS under a certificate for `sns.<REGION>.amazonaws.com`, issued by its own
+    authority, then serves the signing certificate and answers SubscribeURLs. A process run with
+    `environment()` (HTTPS_PROXY and REQUESTS_CA_BUNDLE) reaches it through the real fetch code,
+    TLS verification included. `requests` lists the URLs served."""
+
+    def __init__(self, fake: FakeSns, directory):
+        self.fake = fake
+        self.requests = []
+        authority_key, authority_pem = certificate_pair(authority=True)
+        authority = x509.load_pem_x509_certificate(authority_pem)
+        self.ca_file = directory / "sns-authority.pem"
+        self.ca_file.write_bytes(authority_pem)
+        host_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        now = datetime.datetime.now(datetime.UTC)
+        host_certificate = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"sns.{REGION}.amazonaws.com")]))
+            .issuer_name(authority.subject)
+            .public_key(host_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"sns.{REGION}.amazonaws.com")]), critical=False)
+            .sign(authority_key, hashes.SHA256())
+        )
+        chain = directory / "sns-host.pem"
+        chain.write_bytes(
+            host_certificate.public_bytes(serialization.Encoding.PEM)
+            + host_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.tls.load_cert_chain(chain)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def environment(self) -> dict:
+        """Variables that send a process's HTTPS requests here and make it trust this host."""
+        proxy = f"http://127.0.0.1:{self.server.server_address[1]}"
+        return {
+            "HTTPS_PROXY": proxy,
+            "https_proxy": proxy,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            "REQUESTS_CA_BUNDLE": str(self.ca_file),
+        }
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self):
+        host = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_CONNECT(self):
+                self.send_response(200, "Connection established")
+                self.end_headers()
+                try:
+                    tls = host.tls.wrap_socket(self.connection, server_side=True)
+                except (ssl.SSLError, OSError):
+                    self.close_connection = True
+                    return
+                self.connection, self.rfile, self.wfile = tls, tls.makefile("rb"), socketserver._SocketWriter(tls)
+                self.close_connection = False
+                while not self.close_connection:
+                    self.handle_one_request()
+                self.close_connection = True
+
+            def do_GET(self):
+                url = f"https://sns.{REGION}.amazonaws.com{self.path}"
+                host.requests.append(url)
+                try:
+                    body, status = host.fake.fetch(url), 200
+                except FetchFailed:
+                    body, status = b"Not Found", 404
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
