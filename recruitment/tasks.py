@@ -116,7 +116,8 @@ def process_notification(notification_id: int) -> None:
 # apart each time; SNS also repeats the request, which sends this task again.
 @shared_task(autoretry_for=(sns.FetchFailed,), max_retries=4, retry_backoff=30)
 def mturk_subscription_confirm(sns_message_id: int) -> bool:
-    """Confirm the SNS subscription a kept SubscriptionConfirmation asked for (at most once)."""
+    """Confirm the SNS subscription a kept SubscriptionConfirmation asked for, unless it is
+    confirmed already (two deliveries racing may both confirm, which SNS takes as one)."""
     return listener.subscription_confirm(sns_message_id=sns_message_id)
 
 

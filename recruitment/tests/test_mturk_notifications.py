@@ -49,6 +49,20 @@ def test_each_event_changes_the_participant_through_the_experiments_hooks(
     assert Node.objects.get(pk=node.pk).failed is node_failed
 
 
+def test_a_participant_who_finished_here_is_processed_when_mturk_says_they_submitted(client, fake_sns, sns_experiment):
+    """MTurk's flow: /worker_complete only records that the submission started (the recruiter
+    waits for MTurk's word); AssignmentSubmitted then processes it, once."""
+    participant, _ = working_participant(client)
+    Participant.objects.filter(pk=participant.pk).update(status="recruiter_submission_started")
+    before = len(hook_names())
+
+    send_events(client, fake_sns, mturk_event("AssignmentSubmitted", participant.assignment_id))
+    send_events(client, fake_sns, mturk_event("AssignmentSubmitted", participant.assignment_id))
+
+    assert Participant.objects.get(pk=participant.pk).status == "approved"
+    assert hook_names()[before:] == SUBMISSION_HOOKS
+
+
 @pytest.mark.parametrize("event", ["AssignmentAbandoned", "AssignmentReturned"])
 def test_the_abandon_and_return_hooks_run_and_see_the_status_they_ended_with(
     client, fake_sns, sns_experiment, monkeypatch, event
