@@ -5,6 +5,7 @@ else is refused and changes nothing; each message is acted on once; subscription
 import http.server
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -198,6 +199,9 @@ def test_a_certificate_sns_does_not_have_is_refused_and_an_unreachable_sns_is_a_
 
 class _Documents(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path == "/slow":
+            time.sleep(1)  # and never answers
+            return
         if self.path == "/redirect":
             self.send_response(302)
             self.send_header("Location", "/certificate")
@@ -229,6 +233,13 @@ def test_fetch_returns_the_document_and_follows_no_redirect_nor_reads_past_its_l
         with pytest.raises(FetchFailed) as failed:
             sns.fetch(f"{local_server}{path}")
         assert failed.value.status == status
+
+
+def test_fetch_gives_up_on_a_host_that_does_not_answer(local_server, monkeypatch):
+    monkeypatch.setattr(sns, "FETCH_TIMEOUT", (1, 0.2))
+    with pytest.raises(FetchFailed, match="ReadTimeout") as failed:
+        sns.fetch(f"{local_server}/slow")
+    assert failed.value.status is None
 
 
 # The route
