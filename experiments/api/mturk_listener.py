@@ -27,13 +27,10 @@ class MTurkSnsListenerAPI(AnyOriginMixin, ExperimentAPIView):
 
     def post(self, request: Request):
         experiment_id = str(self.experiment.config.get("id", "") or "")
-        configured_arn = self._configured_topic_arn()
         try:
             # The raw bytes: SNS signs the fields, not the body, but DRF's parsers would refuse
             # its text/plain content type. (A body too large is refused by the exception handler.)
-            answer = sns_message_receive(
-                raw_body=request.body, experiment_id=experiment_id, configured_arn=configured_arn
-            )
+            answer = sns_message_receive(raw_body=request.body, experiment_id=experiment_id)
         except MessageRefused as refusal:
             logger.warning("SNS message refused (%s): %s", refusal.status, refusal.message)
             raise _refused(refusal.status, refusal.message, refusal.error_code) from None
@@ -41,13 +38,3 @@ class MTurkSnsListenerAPI(AnyOriginMixin, ExperimentAPIView):
 
     def get(self, request: Request):
         return self.post(request)
-
-    def _configured_topic_arn(self) -> str | None:
-        """The exact topic ARN the experiment's recruiter subscribed with, if it keeps one
-        (`sns_topic_arn`); otherwise any topic named after the experiment is expected."""
-        try:
-            arn = getattr(self.experiment.recruiter, "sns_topic_arn", None)
-        except Exception:
-            logger.exception("The recruiter could not be built to read its SNS topic.")
-            return None
-        return arn if isinstance(arn, str) and arn else None

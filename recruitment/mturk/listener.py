@@ -17,6 +17,7 @@ from core.background import send_after_commit
 from recruitment import events
 from recruitment.models import SnsMessage
 from recruitment.mturk import sns
+from recruitment.mturk.hit import hit_topic_arn
 from recruitment.mturk.sns import MessageRefused
 
 logger = logging.getLogger(__name__)
@@ -27,9 +28,11 @@ MESSAGE_ID_LIMIT = 100
 EVENT_FIELD_LIMIT = 255
 
 
-def sns_message_receive(*, raw_body: bytes, experiment_id: str, configured_arn: str | None = None) -> dict:
-    """Verify and keep one SNS delivery; the answer to give SNS.
+def sns_message_receive(*, raw_body: bytes, experiment_id: str) -> dict:
+    """Verify and keep one SNS delivery for experiment `experiment_id`; the answer to give SNS.
 
+    The topic expected is the one recorded with the experiment's HIT; before there is one (the
+    subscription is confirmed before the HIT is made), any topic named after the experiment.
     Raises MessageRefused, having written nothing: 400 for a body that is not an SNS message
     (or a Notification whose Message holds no MTurk events), 403 for a message SNS did not
     sign for this experiment's topic, 503 when SNS's certificate cannot be fetched now.
@@ -38,7 +41,7 @@ def sns_message_receive(*, raw_body: bytes, experiment_id: str, configured_arn: 
         message = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise MessageRefused(400, "The body is not JSON.", "malformed_body") from None
-    sns.message_verify(message, experiment_id=experiment_id, configured_arn=configured_arn)
+    sns.message_verify(message, experiment_id=experiment_id, configured_arn=hit_topic_arn(experiment_id))
     message_id = message["MessageId"]
     if len(message_id) > MESSAGE_ID_LIMIT:
         raise MessageRefused(400, "MessageId is too long.", "malformed_body")

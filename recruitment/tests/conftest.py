@@ -1,20 +1,13 @@
-"""Fixtures and helpers of recruitment's tests: Mechanical Turk through botocore's Stubber,
-Amazon SNS's stand-in and deliveries to the SNS listener."""
-
-import json
+"""Fixtures of recruitment's tests: Mechanical Turk through botocore's Stubber, and Amazon SNS's
+stand-in for the SNS listener."""
 
 import pytest
-from django.test import TestCase
 
-from core.models import Notification
 from experiments.tests.api_support import TEST_EXPERIMENTS
 from recruitment.mturk import sns
 from recruitment.tests.mturk_support import MTurkStubs
+from recruitment.tests.sns_support import EXPERIMENT_ID
 from tests.fakes.sns import FakeSns
-
-URL = "/mturk-sns-listener"
-#: The experiment's id, so also the name of the SNS topic its MTurk events come through.
-EXPERIMENT_ID = "6c1d5a0e-sns-test"
 
 
 @pytest.fixture
@@ -46,16 +39,3 @@ def fake_sns(monkeypatch):
 def sns_experiment(db, use_experiment):
     """The test experiment that records its hooks, with an id (its SNS topic's name)."""
     return use_experiment(TEST_EXPERIMENTS / "recording", id=EXPERIMENT_ID)
-
-
-def deliver(client, message=None, *, raw=None, method="POST"):
-    """Send one SNS delivery as SNS does (a JSON text body) and run what it enqueued."""
-    body = raw if raw is not None else json.dumps(message)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.generic(method, URL, body, content_type="text/plain; charset=UTF-8")
-
-
-def events_recorded() -> list[tuple[str, str]]:
-    """The recruiter events stored (not the recording experiment's hook rows)."""
-    rows = Notification.objects.exclude(event_type="hook").order_by("id")
-    return [(row.event_type, row.assignment_id) for row in rows]

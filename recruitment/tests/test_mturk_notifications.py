@@ -10,7 +10,7 @@ from django.test import Client
 from core.models import Node, Notification, Participant
 from experiments.tests.api_support import create_participant, hook_names, post_form, success
 from recruitment.events import MTURK_EVENT_TYPES
-from recruitment.tests.conftest import EXPERIMENT_ID, deliver, events_recorded
+from recruitment.tests.sns_support import EXPERIMENT_ID, deliver, events_recorded
 from tests.fakes.sns import mturk_event
 
 SUBMISSION_HOOKS = ["data_check", "attention_check", "bonus", "submission_successful", "recruit"]

@@ -12,10 +12,10 @@ from django.db import connection
 
 from core.models import Participant
 from experiments.tests.api_support import TEST_EXPERIMENTS, create_participant, success
-from recruitment.models import SnsMessage
+from recruitment.models import MTurkHit, SnsMessage
 from recruitment.mturk import sns
 from recruitment.mturk.sns import FetchFailed, MessageRefused
-from recruitment.tests.conftest import EXPERIMENT_ID, URL, deliver, events_recorded
+from recruitment.tests.sns_support import EXPERIMENT_ID, URL, deliver, events_recorded
 from tests.fakes.sns import CERT_URL, certificate_pair, mturk_event, topic_arn
 
 
@@ -372,6 +372,20 @@ def test_a_preflight_allows_any_origin(client, sns_experiment):
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response["Access-Control-Allow-Methods"]
+
+
+def test_once_the_hit_is_recorded_only_its_topic_is_accepted(client, fake_sns, working):
+    recorded = topic_arn(EXPERIMENT_ID, account="210987654321")
+    MTurkHit.objects.create(experiment=EXPERIMENT_ID, hit_id="3HIT", hit_type_id="3TYPE", topic_arn=recorded)
+    event = [mturk_event("AssignmentAccepted", working.assignment_id)]
+
+    same_name_elsewhere = deliver(client, fake_sns.notification(EXPERIMENT_ID, event))
+    recorded_topic = deliver(client, fake_sns.notification(EXPERIMENT_ID, event, TopicArn=recorded))
+
+    assert same_name_elsewhere.status_code == 403
+    assert same_name_elsewhere.json()["error_code"] == "wrong_topic"
+    assert success(recorded_topic)["duplicate"] is False
+    assert SnsMessage.objects.get().topic_arn == recorded
 
 
 def test_without_an_experiment_id_every_topic_is_refused(client, db, fake_sns, use_experiment):

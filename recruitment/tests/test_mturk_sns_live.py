@@ -19,7 +19,7 @@ from django.db import connection
 from core.models import Notification, Participant
 from experiments.tests.api_support import TEST_EXPERIMENTS
 from recruitment.models import SnsMessage
-from recruitment.tests.conftest import EXPERIMENT_ID, URL
+from recruitment.tests.sns_support import EXPERIMENT_ID, URL
 from tests.fakes.sns import CERT_URL, FakeSns, SnsHost, mturk_event
 from tests.web_servers import HOST, WebServers, server_environment
 
