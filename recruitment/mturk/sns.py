@@ -126,26 +126,13 @@ _certificate_lookup = threading.Lock()
 
 
 def signing_key(url: str) -> rsa.RSAPublicKey:
-    """The RSA public key of the certificate at `url`, fetched once per process.
+    """The RSA public key of the certificate at `url` (fetched once per process), if the
+    certificate is valid now.
 
     Raises FetchFailed, or MessageRefused when the document is not a usable RSA certificate
     (a failure is not cached, so the next message tries again)."""
     with _certificate_lookup:
-        return _signing_key_fetched(url)
-
-
-def signing_keys_forget() -> None:
-    """Forget the certificates fetched so far (tests swap SNS's certificates)."""
-    _signing_key_fetched.cache_clear()
-
-
-@functools.lru_cache(maxsize=CERTIFICATES_KEPT)
-def _signing_key_fetched(url: str) -> rsa.RSAPublicKey:
-    document = fetch(url)
-    try:
-        certificate = x509.load_pem_x509_certificate(document)
-    except ValueError:
-        raise MessageRefused(403, "SigningCertURL does not hold a certificate.", "bad_certificate") from None
+        certificate = _certificate_fetched(url)
     now = datetime.now(UTC)
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise MessageRefused(403, "The signing certificate is not valid now.", "bad_certificate")
@@ -153,6 +140,19 @@ def _signing_key_fetched(url: str) -> rsa.RSAPublicKey:
     if not isinstance(key, rsa.RSAPublicKey):
         raise MessageRefused(403, "The signing certificate's key is not an RSA key.", "bad_certificate")
     return key
+
+
+def signing_keys_forget() -> None:
+    """Forget the certificates fetched so far (tests swap SNS's certificates)."""
+    _certificate_fetched.cache_clear()
+
+
+@functools.lru_cache(maxsize=CERTIFICATES_KEPT)
+def _certificate_fetched(url: str) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(fetch(url))
+    except ValueError:
+        raise MessageRefused(403, "SigningCertURL does not hold a certificate.", "bad_certificate") from None
 
 
 def signed_text(message: dict) -> bytes:

@@ -178,6 +178,13 @@ def test_an_expired_certificate_is_refused(fake_sns):
         sns.message_verify(message, experiment_id=EXPERIMENT_ID)
 
 
+def test_a_document_that_is_not_a_certificate_is_refused(fake_sns):
+    fake_sns.documents[CERT_URL] = b"<html>Not a certificate</html>"
+    message = fake_sns.notification(EXPERIMENT_ID, [mturk_event("AssignmentAccepted", "A1")])
+    with pytest.raises(MessageRefused, match="does not hold a certificate"):
+        sns.message_verify(message, experiment_id=EXPERIMENT_ID)
+
+
 def test_a_certificate_sns_does_not_have_is_refused_and_an_unreachable_sns_is_a_503(fake_sns):
     missing = fake_sns.notification(
         EXPERIMENT_ID, [mturk_event("AssignmentAccepted", "A1")],
