@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruitment', '0004_mturk_hit'),
+        ('recruitment', '0005_experimenter_email'),
     ]
 
     operations = [
