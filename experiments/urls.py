@@ -3,7 +3,7 @@
 from django.urls import path
 
 from experiments import assets, journey, pages
-from experiments.api import infos, lifecycle, nodes, participants, schema  # noqa: F401 (describes the routes)
+from experiments.api import infos, lifecycle, mturk_listener, nodes, participants, schema  # noqa: F401 (describes the routes)
 
 urlpatterns = [
     path("participant/<str:worker_id>/<str:hit_id>/<str:assignment_id>/<str:mode>", participants.ParticipantCreateAPI.as_view()),
@@ -29,6 +29,7 @@ urlpatterns = [
     path("worker_failed", lifecycle.WorkerFailedAPI.as_view()),
     path("prolific-submission-listener", lifecycle.ProlificSubmissionListenerAPI.as_view()),
     path("notifications", lifecycle.NotificationsAPI.as_view()),
+    path("mturk-sns-listener", mturk_listener.MTurkSnsListenerAPI.as_view()),
     path("summary", lifecycle.SummaryAPI.as_view()),
     path("launch", lifecycle.LaunchAPI.as_view()),
     path("experiment/<str:prop>", lifecycle.ExperimentPropertyAPI.as_view()),

@@ -16,12 +16,31 @@ from recruitment import host
 
 logger = logging.getLogger(__name__)
 
+#: The events that act on a participant (NotificationMissing is the clock check's own).
 EVENT_TYPES = (
     "AssignmentAccepted",
     "AssignmentAbandoned",
     "AssignmentReturned",
     "AssignmentSubmitted",
     "NotificationMissing",
+)
+
+#: Every event type Mechanical Turk sends. Those not in EVENT_TYPES (approvals and rejections
+#: this server made itself, the HIT's own changes, MTurk's test Ping) are acknowledged and left
+#: alone, as Dallinger does: HITReviewable and HITExpired are subscribed to but need nothing.
+MTURK_EVENT_TYPES = (
+    "AssignmentAccepted",
+    "AssignmentAbandoned",
+    "AssignmentReturned",
+    "AssignmentSubmitted",
+    "AssignmentRejected",
+    "AssignmentApproved",
+    "HITCreated",
+    "HITExtended",
+    "HITDisposed",
+    "HITReviewable",
+    "HITExpired",
+    "Ping",
 )
 
 #: Statuses from which a submission is still accepted.
@@ -43,14 +62,23 @@ class EventError(ValueError):
     """An event that cannot be recorded (unknown type, no participant named)."""
 
 
-def event_record(*, event_type, assignment_id, participant_id=None, details=None) -> Notification:
-    """Store a recruiter's event and apply it in the background once it is committed."""
+def event_record(*, event_type, assignment_id, participant_id=None, details=None) -> Notification | None:
+    """Store a recruiter's event and apply it in the background once it is committed.
+
+    An event that needs nothing here (another MTurk event type, or one this server does not
+    know) is acknowledged: logged, not stored, and None is returned."""
     from recruitment import tasks
 
     if not event_type:
         raise EventError("Event.1.EventType is required.")
     if event_type not in EVENT_TYPES:
-        raise EventError(f"Unknown event type {event_type!r}; expected one of {', '.join(EVENT_TYPES)}.")
+        # Both are caller's text: logged shortened.
+        named = (event_type[:100], (assignment_id or "")[:100])
+        if event_type in MTURK_EVENT_TYPES:
+            logger.info("%s event for assignment %r acknowledged: it needs nothing.", *named)
+        else:
+            logger.warning("Unknown event type %r (assignment %r) acknowledged and ignored.", *named)
+        return None
     if not assignment_id and participant_id in (None, ""):
         raise EventError("Event.1.AssignmentId or participant_id is required.")
     stored = dict(details or {})
@@ -71,7 +99,7 @@ def event_process(*, notification_id) -> Participant | None:
         notification = Notification.objects.get(pk=notification_id)
         participant = _participant_for(notification)
         if participant is None:
-            logger.warning("No participant for %r (assignment %s).", notification, notification.assignment_id)
+            _no_participant(notification)
             return None
         event = notification.event_type
         if event == "AssignmentSubmitted":
@@ -98,6 +126,19 @@ def assignment_end(*, experiment, participant, event: str) -> bool:
     if hook:
         getattr(experiment, hook)(participant=participant)
     return True
+
+
+def _no_participant(notification) -> None:
+    """An event about nobody here: logged. A submission for no participant means one was lost
+    (participant creation or the notifications' routing went wrong), so it is also written on
+    the event for the experimenter, rather than failing the task as Dallinger does."""
+    if notification.event_type != "AssignmentSubmitted":
+        logger.warning("No participant for %r (assignment %s).", notification, notification.assignment_id)
+        return
+    error = f"No participant has assignment {notification.assignment_id!r}: its submission was not processed."
+    logger.error("%r: %s", notification, error)
+    notification.details = {**notification.details, "error": error}
+    notification.save(update_fields=["details"])
 
 
 def _participant_for(notification) -> Participant | None:

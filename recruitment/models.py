@@ -221,3 +221,23 @@ class ExperimenterEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject} ({self.state})"
+
+
+class SnsMessage(models.Model):
+    """An Amazon SNS message delivered to `/mturk-sns-listener` and verified, kept once per
+    MessageId: SNS delivers at least once, so a message delivered again changes nothing."""
+
+    message_id = models.CharField(max_length=100, unique=True)
+    message_type = models.CharField(max_length=40, help_text="Notification, SubscriptionConfirmation, ...")
+    topic_arn = models.CharField(max_length=400)
+    body = models.JSONField(default=dict, help_text="the message as SNS sent it")
+    received_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the subscription this message asked for was confirmed"
+    )
+
+    class Meta:
+        verbose_name = "SNS message"
+
+    def __str__(self) -> str:
+        return f"SNS {self.message_type} {self.message_id}"

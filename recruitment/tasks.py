@@ -18,6 +18,7 @@ from core.fetch import by_pk
 from core.models import Participant
 from recruitment import clock, events, host
 from recruitment.models import Payment, SubmissionSettlement
+from recruitment.mturk import listener, sns
 from recruitment.notices import outbox  # noqa: F401  (its task, experimenter_email_send, is registered here)
 from recruitment.payments import ledger
 from recruitment.prolific import webhooks
@@ -109,6 +110,15 @@ def recruit_replacement(participant_id: int) -> None:
 def process_notification(notification_id: int) -> None:
     """Apply a recruiter event to its participant."""
     events.event_process(notification_id=notification_id)
+
+
+# SNS waits for the confirmation for days, so a failed GET is tried again a few times, further
+# apart each time; SNS also repeats the request, which sends this task again.
+@shared_task(autoretry_for=(sns.FetchFailed,), max_retries=4, retry_backoff=30)
+def mturk_subscription_confirm(sns_message_id: int) -> bool:
+    """Confirm the SNS subscription a kept SubscriptionConfirmation asked for, unless it is
+    confirmed already (two deliveries racing may both confirm, which SNS takes as one)."""
+    return listener.subscription_confirm(sns_message_id=sns_message_id)
 
 
 # Acknowledged when it ends: a worker killed mid-task has it delivered again, and an event

@@ -238,7 +238,8 @@ RECRUITER = Kind(
 FORBIDDEN = Kind(None, (("true", REFUSE), ("false", REFUSE), ("all", REFUSE), ("", REFUSE)))
 EVENT_TYPE = Kind(
     "AssignmentAccepted",
-    (("NoSuchEvent", REFUSE), ("", REFUSE), ("\x00", REFUSE), ("x" * 10_000, REFUSE), ([], REFUSE), ({}, REFUSE)),
+    # An unknown event type is acknowledged and ignored, as Dallinger does.
+    (("NoSuchEvent", EITHER), ("", REFUSE), ("\x00", EITHER), ("x" * 10_000, EITHER), ([], REFUSE), ({}, REFUSE)),
 )
 DEEP_JSON = '{"a": ' * 5000 + "1" + "}" * 5000
 ANYTHING = Kind(
@@ -476,6 +477,8 @@ ROUTES = [
         },
         required=("Event.1.EventType",),
     ),
+    # Its body is an SNS message, signed: anything else is refused (recruitment/tests/test_mturk_sns.py).
+    Route("mturk-sns-listener", ("GET", "POST")),
     Route("summary", ("GET",)),
     Route("launch", ("POST",)),
     Route("experiment/<str:prop>", ("GET",), path={"prop": PathKind("no_such_property")}),

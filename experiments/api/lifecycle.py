@@ -100,12 +100,16 @@ class WorkerFailedAPI(ExperimentAPIView):
 
 
 class NotificationsAPI(AnyOriginMixin, ExperimentAPIView):
-    """POST /notifications: an unverified recruiter event, processed in the background.
+    """POST /notifications: an unverified recruiter event in Dallinger's form, processed in the
+    background. Every MTurk event type is accepted; those that need nothing, and unknown ones,
+    are acknowledged and logged.
 
     Anyone can send one and it changes a participant's status (a submission approves and pays),
     so it is refused unless the experiment's configuration turns it on
     (`accept_unverified_notifications`) for a setup where only trusted callers reach it.
-    Platforms' events arrive through their verified channels instead.
+    Platforms' events arrive through their verified channels instead (MTurk's through
+    `/mturk-sns-listener`, Prolific's through `/prolific-webhook`). POST only, unlike
+    Dallinger: a GET that changes state would be run by link prefetchers and crawlers.
     """
 
     def post(self, request: Request):

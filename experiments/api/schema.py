@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from experiments.api import infos, lifecycle, nodes, participants
+from experiments.api import infos, lifecycle, mturk_listener, nodes, participants
 
 TEXT, INTEGER, BOOLEAN, JSON = OpenApiTypes.STR, OpenApiTypes.INT, OpenApiTypes.BOOL, OpenApiTypes.OBJECT
 PROPERTIES = [(f"property{number}", TEXT, f"Stored in the object's property{number} column.") for number in range(1, 6)]
@@ -141,10 +141,16 @@ ROUTES = [
                      403: "This browser did not create the participant."}),
     (lifecycle.NotificationsAPI, "post", "A recruiter event", [
         ("Event.1.EventType", TEXT, "AssignmentAccepted, AssignmentAbandoned, AssignmentReturned, "
-         "AssignmentSubmitted or NotificationMissing."),
+         "AssignmentSubmitted or NotificationMissing act; MTurk's other event types and unknown ones "
+         "are acknowledged and ignored."),
         ("Event.1.AssignmentId", TEXT, "The assignment concerned."),
         ("participant_id", INTEGER, "The participant concerned, if known."),
-    ], None, False, {400: "Missing or unknown event type."}),
+    ], None, False, {400: "No event type, or an assignment's event naming no assignment.",
+                     403: "Unverified notifications are turned off (accept_unverified_notifications)."}),
+    (mturk_listener.MTurkSnsListenerAPI, "post", "An Amazon SNS message with MTurk events (JSON body)", [], None, False,
+     {400: "Not an SNS message, or no MTurk events in it.",
+      403: "Not signed by SNS (signature, certificate address) or not the experiment's topic.",
+      503: "SNS's certificate could not be fetched; SNS delivers the message again."}),
     (lifecycle.SummaryAPI, "get", "Progress summary", [], None, False, {}),
     (lifecycle.ExperimentPropertyAPI, "get", "A public property of the experiment", [], None, False,
      {404: "Not a public property."}),

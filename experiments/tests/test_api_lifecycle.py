@@ -341,7 +341,6 @@ def test_notification_leaves_a_participant_who_is_no_longer_working_alone(client
     "params, message",
     [
         ({"Event.1.AssignmentId": "A1"}, "EventType"),
-        ({"Event.1.EventType": "AssignmentExploded", "Event.1.AssignmentId": "A1"}, "AssignmentExploded"),
         ({"Event.1.EventType": "AssignmentReturned"}, "AssignmentId"),
     ],
 )

@@ -45,6 +45,7 @@ OPEN_ROUTES = {
     "network/<str:network_id>": "reads",
     "info/<str:node_id>/<str:info_id>": "reads",
     "notifications": "off unless the configuration trusts it",
+    "mturk-sns-listener": "only messages Amazon SNS signed for the experiment's topic",
     "summary": "reads",
     "launch": "the experiment's, not a participant's",
     "experiment/<str:prop>": "reads",

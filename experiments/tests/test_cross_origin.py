@@ -6,7 +6,13 @@ from core.infos import TrackingEvent
 from core.models import Info
 from experiments.tests.api_support import create_participant, post_form, success
 
-CROSS_ORIGIN_ROUTES = ["/info/{node}", "/tracking_event/{node}", "/notifications", "/prolific-submission-listener"]
+CROSS_ORIGIN_ROUTES = [
+    "/info/{node}",
+    "/tracking_event/{node}",
+    "/notifications",
+    "/prolific-submission-listener",
+    "/mturk-sns-listener",
+]
 
 
 @pytest.fixture

@@ -32,3 +32,10 @@ def hit_record(*, experiment_id: str, hit: dict, sandbox: bool, topic_arn: str) 
         raise RecruiterError(
             f"A Mechanical Turk HIT is already recorded for experiment {experiment_id}: recruitment was opened twice."
         ) from None
+
+
+def hit_topic_arn(experiment_id: str) -> str | None:
+    """The SNS topic ARN recorded with the experiment's HIT, or None before it has one."""
+    if not experiment_id:
+        return None
+    return MTurkHit.objects.filter(experiment=experiment_id).values_list("topic_arn", flat=True).first() or None

@@ -43,6 +43,7 @@ from recruitment.mturk.client import (
 )
 from recruitment.mturk.hit import hit_for, hit_record
 from recruitment.mturk.questions import external_question, names_listed, qualification_requirements
+from recruitment.mturk.sns import topic_name
 from recruitment.mturk.tasks import qualifications_assign
 from recruitment.payments import ledger
 from recruitment.payments.budget import budget_allow_recruitment
@@ -93,7 +94,7 @@ class MTurkRecruiter(Recruiter):
     @property
     def notification_topic(self) -> str:
         """The name of the SNS topic MTurk's notifications arrive on: the experiment id."""
-        return self._experiment_id()
+        return topic_name(self._experiment_id())
 
     @property
     def notification_url(self) -> str:
