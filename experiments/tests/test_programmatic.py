@@ -8,7 +8,7 @@ import pytest
 from experiments import runtime
 from experiments.loader import load_experiment
 from experiments.programmatic import RunFailed, data_path
-from tests.test_runexperiment import SERVICE_VARIABLES
+from tests.runs import SERVICE_VARIABLES
 
 
 @pytest.fixture

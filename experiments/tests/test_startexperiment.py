@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_runexperiment import embedded_environment
+from tests.runs import embedded_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
