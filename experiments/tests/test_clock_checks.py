@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from core.models import Participant, ParticipantStatus, Recruitment
@@ -15,6 +15,7 @@ from experiments.tests.api_support import hook_names
 from recruitment import clock, events, host, tasks
 from recruitment.base import LAUNCH_RECORD, RECRUITERS, HotAirRecruiter, register
 from recruitment.models import ExperimenterEmail
+from tests.threads import at_once
 
 APP_ID = "clock-test"
 
@@ -285,28 +286,10 @@ def test_the_checks_are_scheduled(settings):
 
 
 def twice_at_once(check) -> list:
-    """Run `check()` in two threads (two database connections) released together; the results."""
+    """`check()` twice at once, against PostgreSQL (two threads, two connections); the results."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            start.wait()
-            results.append(check())
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
+    return at_once(check, times=2)
 
 
 @pytest.mark.postgres

@@ -13,6 +13,7 @@ from core.nodes import Source
 from core.record import clear_record
 from experiments import runtime
 from experiments.session import session
+from tests.threads import at_once
 
 PACKAGES = Path(__file__).parent / "experiments"
 
@@ -22,25 +23,7 @@ PACKAGES = Path(__file__).parent / "experiments"
 @pytest.mark.django_db(transaction=True)
 def test_racing_first_requests_set_the_experiment_up_once(use_experiment):
     use_experiment("bartlett1932")
-    barrier = threading.Barrier(6)
-    errors = []
-
-    def first_request():
-        try:
-            barrier.wait()
-            runtime.experiment()
-        except Exception as error:  # collected and asserted below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first_request) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    at_once(runtime.experiment, times=6)
     assert Network.objects.count() == 1
     assert Node.objects.filter(type__in=["war_of_the_ghosts_source"]).count() == 1
     assert len(Source.objects.all()) == 1

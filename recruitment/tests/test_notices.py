@@ -3,12 +3,11 @@ both flavours, once per key, sent after commit, failures logged without the pass
 budget's notices, and `manage.py email_test`."""
 
 import logging
-import threading
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from recruitment.base import record_recruitments
 from recruitment.models import ExperimenterEmail
@@ -16,6 +15,7 @@ from recruitment.notices.messages import MESSAGES
 from recruitment.notices.outbox import experimenter_notify
 from recruitment.payments import budget
 from recruitment.tests.smtp_server import PASSWORD, smtp_server
+from tests.threads import at_once
 
 APP_ID = "notice-test"
 #: Facts the kinds use.
@@ -216,26 +216,12 @@ def test_two_processes_writing_the_same_notice_at_once_send_one_email(use_experi
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     config = use_experiment("bartlett1932", id=APP_ID, mode="sandbox", **mailbox.settings()).config
-    start = threading.Barrier(2)
-    written, errors = [], []
-
     def notice():
-        try:
-            start.wait()
-            with transaction.atomic():
-                written.append(experimenter_notify(config=config, kind="idle", key="idle:same", facts=FACTS))
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            return experimenter_notify(config=config, kind="idle", key="idle:same", facts=FACTS)
 
-    threads = [threading.Thread(target=notice) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    written = at_once(notice, times=2)
 
-    assert errors == []
     assert sorted(email is None for email in written) == [False, True]
     assert len(mailbox.messages) == 1
 

@@ -2,43 +2,25 @@
 as two beat processes or a task delivered twice would: each lost submission settled once, each
 interrupted payout reconciled once."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from recruitment import tasks
 from recruitment.models import Payment, SubmissionSettlement
 from recruitment.payments import ledger
 from recruitment.tests.test_tasks import Crash, recruiter_calls, states, submitted  # noqa: F401  (a fixture)
+from tests.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def twice_at_once(run) -> list:
-    """`run()` in two threads with their own database connections, released together; the results."""
+def twice_at_once(check) -> list:
+    """`check()` twice at once, against PostgreSQL (two threads, two connections); the results."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def one():
-        try:
-            start.wait()
-            results.append(run())
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
+    return at_once(check, times=2)
 
 
 def test_two_sweeps_at_once_settle_a_lost_submission_once(recruiter_calls):  # noqa: F811
