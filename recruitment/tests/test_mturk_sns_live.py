@@ -8,7 +8,6 @@ tasks run in the web process after its commit. They reach "SNS" through a local 
 
 import json
 import threading
-import time
 import uuid
 from types import SimpleNamespace
 
@@ -21,6 +20,7 @@ from experiments.tests.api_support import TEST_EXPERIMENTS
 from recruitment.models import SnsMessage
 from recruitment.tests.sns_support import EXPERIMENT_ID, URL
 from tests.fakes.sns import CERT_URL, FakeSns, SnsHost, mturk_event
+from tests.polling import poll_until
 from tests.web_servers import HOST, WebServers, server_environment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -66,16 +66,6 @@ def hooks_for(participant, name: str) -> int:
     ).count()
 
 
-def wait_for(condition) -> bool:
-    """Poll the database until `condition()` holds (the work runs in another process)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def deliver_at_once(servers, message: dict, repeats: int) -> list:
     """POST `message` `repeats` times at once, alternating between the servers; the answers."""
     raw = json.dumps(message).encode()
@@ -114,7 +104,8 @@ def test_one_submission_delivered_six_times_at_once_is_processed_once(servers):
     # Exactly one delivery kept the message (and so recorded the event and sent its one task).
     assert sorted(answer.json()["duplicate"] for answer in answers) == [False] + [True] * (REPEATS - 1)
     assert SnsMessage.objects.filter(message_id=message["MessageId"]).count() == 1
-    assert wait_for(lambda: Participant.objects.get(pk=participant.pk).status == "approved")
+    poll_until(lambda: Participant.objects.get(pk=participant.pk).status == "approved", "the participant approved",
+               timeout=WAIT_SECONDS)  # fmt: skip
     assert (
         Notification.objects.filter(event_type="AssignmentSubmitted", assignment_id=participant.assignment_id).count()
         == 1
@@ -131,7 +122,8 @@ def test_a_subscription_is_confirmed_by_a_server_through_snss_https_host(servers
     (answer,) = deliver_at_once(servers, message, 1)
 
     assert answer.status_code == 200, answer.content[:300]
-    assert wait_for(lambda: SnsMessage.objects.get(message_id=message["MessageId"]).confirmed_at is not None)
+    poll_until(lambda: SnsMessage.objects.get(message_id=message["MessageId"]).confirmed_at is not None,
+               "the subscription confirmed", timeout=WAIT_SECONDS)  # fmt: skip
     assert servers.host.requests.count(message["SubscribeURL"]) == 1
 
 

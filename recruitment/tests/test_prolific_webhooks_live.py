@@ -22,6 +22,7 @@ from recruitment.models import WebhookEvent
 from recruitment.prolific.client import ProlificClient
 from recruitment.prolific.subscriptions import subscriptions_setup
 from tests.fakes.prolific import FakeProlific, signature
+from tests.polling import poll_until
 from tests.web_servers import HOST, WebServers, free_port, server_environment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -87,16 +88,6 @@ def hooks_for(participant, name: str) -> int:
     return calls.count()
 
 
-def wait_for(condition) -> bool:
-    """Poll the database until `condition()` holds (the work runs in another process)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def test_one_event_delivered_five_times_at_once_is_kept_and_applied_once(servers):
     participant = prolific_participant(uuid.uuid4().hex[:24])
     raw = json.dumps(
@@ -128,7 +119,8 @@ def test_one_event_delivered_five_times_at_once_is_kept_and_applied_once(servers
     # Exactly one delivery wrote the event (and so sent the one task that applies it).
     assert sorted(answer.json()["duplicate"] for answer in answers) == [False] + [True] * (REPEATS - 1)
     assert WebhookEvent.objects.filter(event_id=headers["X-Event-ID"]).count() == 1
-    assert wait_for(lambda: WebhookEvent.objects.get(event_id=headers["X-Event-ID"]).outcome != "pending")
+    poll_until(lambda: WebhookEvent.objects.get(event_id=headers["X-Event-ID"]).outcome != "pending",
+               "the event applied", timeout=WAIT_SECONDS)  # fmt: skip
     assert WebhookEvent.objects.get(event_id=headers["X-Event-ID"]).outcome == WebhookEvent.Outcome.APPLIED
     assert Participant.objects.get(pk=participant.pk).status == ParticipantStatus.RETURNED
     assert hooks_for(participant, "assignment_returned") == 1
@@ -150,7 +142,8 @@ def test_a_subscribed_servers_participant_moves_on_when_prolific_says_so(servers
     fake.time_out_submission(timing_out["id"])
     assert fake.wait_deliveries(WAIT_SECONDS)
 
-    assert wait_for(lambda: Participant.objects.get(pk=second.pk).status == ParticipantStatus.ABANDONED)
+    poll_until(lambda: Participant.objects.get(pk=second.pk).status == ParticipantStatus.ABANDONED,
+               "the second participant abandoned", timeout=WAIT_SECONDS)  # fmt: skip
     assert Participant.objects.get(pk=first.pk).status == ParticipantStatus.RETURNED
     assert hooks_for(first, "assignment_returned") == 1
     assert hooks_for(second, "assignment_abandoned") == 1
@@ -173,8 +166,9 @@ def test_a_finished_submission_is_processed_and_approved_once_when_prolific_says
     assert fake.wait_deliveries(WAIT_SECONDS)
     fake.redeliver(next(e.id for e in fake.events.values() if e.body.get("status") == "AWAITING REVIEW"))
 
-    assert wait_for(lambda: submission["id"] in fake.approvals)
-    assert wait_for(lambda: Participant.objects.get(pk=participant.pk).status == ParticipantStatus.APPROVED)
+    poll_until(lambda: submission["id"] in fake.approvals, "the submission approved on Prolific", timeout=WAIT_SECONDS)
+    poll_until(lambda: Participant.objects.get(pk=participant.pk).status == ParticipantStatus.APPROVED,
+               "the participant approved", timeout=WAIT_SECONDS)  # fmt: skip
     assert hooks_for(participant, "submission_successful") == 1
     assert fake.approvals.count(submission["id"]) == 1
 
