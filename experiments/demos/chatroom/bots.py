@@ -52,8 +52,21 @@ class HighPerformanceBot(HighPerformanceBotBase):
             self.listen(chat, self.linger)
             left = f"Participant {self.participant_id} has left the chat."
             chat.send(CHANNEL, frame("log", left, self.participant_id, self.node_id))
+        self.wait_until_recorded(left)
         self.log(f"Left the chat having sent {len(self.sent)} messages and heard {len(self.heard)}.")
         return True
+
+    def wait_until_recorded(self, contents: str, seconds: float = 10.0) -> None:
+        """Wait until the server has recorded `contents` as an info of this bot's node. The
+        server relays a frame before it records it, so without this the last bot could sign
+        off, and a bot run end, before its goodbye was written."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            infos = self.request_json("GET", f"/node/{self.node_id}/infos")["infos"]
+            if any(info["contents"] == contents for info in infos):
+                return
+            time.sleep(0.1)
+        self.log(f"{contents!r} was not recorded within {seconds:g} s; signing off anyway.")
 
     def say(self, chat, text: str) -> None:
         """Send a chat message from this bot's node."""
@@ -100,9 +113,11 @@ class Bot(BotBase):
         from selenium.webdriver.support.ui import WebDriverWait
 
         try:
-            self.say(self.wait_for("text", seconds=self.wait_for_others + 30), self.greeting)
+            field = self.wait_for("text", seconds=self.wait_for_others + 30)
             me = self.driver.execute_script("return dallinger.identity.participantId")
+            self.mine = f"#messages li[data-sender='{me}']"
             others = f"#messages li:not([data-sender='{me}'])"
+            self.say(field, self.greeting)
 
             def someone_else_spoke(driver):
                 return driver.find_elements(By.CSS_SELECTOR, others)
@@ -112,6 +127,20 @@ class Bot(BotBase):
                 self.say(self.wait_for("text"), f"Answer: I read {heard.text}")
             except WebDriverException:
                 self.log("Nobody else spoke.")
+            # Leaving ends the chat for whoever is left alone: stay until the others who came
+            # through the waiting room together have all spoken and answered.
+            expected = max(int(self.config.get("quorum", 2) if self.config is not None else 2) - 1, 1)
+
+            def everyone_answered(driver):
+                lines = driver.find_elements(By.CSS_SELECTOR, others)
+                senders = {line.get_attribute("data-sender") for line in lines}
+                answered = {line.get_attribute("data-sender") for line in lines if ": Answer: I read " in line.text}
+                return len(senders) >= expected and answered >= senders
+
+            try:
+                WebDriverWait(self.driver, self.wait_for_others).until(everyone_answered)
+            except WebDriverException:
+                self.log("Not everyone answered; leaving anyway.")
             self.wait_for("leave").click()
             return True
         except WebDriverException as error:
@@ -119,7 +148,16 @@ class Bot(BotBase):
             return False
 
     def say(self, field, text: str) -> None:
-        """Type a message and send it."""
+        """Type a message, send it, and wait for the chat to show it back: then the server has
+        it (it relays a frame to everyone, the sender included), and leaving the page next
+        cannot lose it."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        shown = len(self.driver.find_elements(By.CSS_SELECTOR, self.mine))
         field.clear()
         field.send_keys(text)
         self.wait_for("send").click()
+        WebDriverWait(self.driver, 20).until(
+            lambda driver: len(driver.find_elements(By.CSS_SELECTOR, self.mine)) > shown
+        )
