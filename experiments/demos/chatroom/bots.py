@@ -51,22 +51,24 @@ class HighPerformanceBot(HighPerformanceBotBase):
                 self.listen(chat, min(1.0, deadline - time.monotonic()))
             self.listen(chat, self.linger)
             left = f"Participant {self.participant_id} has left the chat."
-            chat.send(CHANNEL, frame("log", left, self.participant_id, self.node_id))
-        self.wait_until_recorded(left)
+            self.say_until_recorded(chat, frame("log", left, self.participant_id, self.node_id))
         self.log(f"Left the chat having sent {len(self.sent)} messages and heard {len(self.heard)}.")
         return True
 
-    def wait_until_recorded(self, contents: str, seconds: float = 10.0) -> None:
-        """Wait until the server has recorded `contents` as an info of this bot's node. The
-        server relays a frame before it records it, so without this the last bot could sign
-        off, and a bot run end, before its goodbye was written."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            infos = self.request_json("GET", f"/node/{self.node_id}/infos")["infos"]
-            if any(info["contents"] == contents for info in infos):
-                return
-            time.sleep(0.1)
-        self.log(f"{contents!r} was not recorded within {seconds:g} s; signing off anyway.")
+    def say_until_recorded(self, chat, payload: dict, attempts: int = 3, seconds: float = 5.0) -> None:
+        """Send a frame and wait until the server has recorded it as an info of this bot's
+        node, sending it again if it is not there after `seconds` (a frame the server could not
+        take is logged there and lost). The server relays a frame before it records it: without
+        this the last bot could sign off, and a bot run end, before its goodbye was written."""
+        for _ in range(attempts):
+            chat.send(CHANNEL, payload)
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                infos = self.request_json("GET", f"/node/{self.node_id}/infos")["infos"]
+                if any(info["contents"] == payload["content"] for info in infos):
+                    return
+                time.sleep(0.1)
+            self.log(f"{payload['content']!r} was not recorded within {seconds:g} s.")
 
     def say(self, chat, text: str) -> None:
         """Send a chat message from this bot's node."""
