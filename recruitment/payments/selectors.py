@@ -3,6 +3,7 @@
 from django.db.models import Count, Sum
 
 from core.models import Participant, Recruitment
+from recruitment.base import LAUNCH_RECORD
 from recruitment.models import Payment, ProlificStudy
 
 #: Ledger states that need the experimenter: paid or not cannot be told, or not paid.
@@ -18,7 +19,7 @@ def participant_status_counts() -> dict[str, int]:
 def recruitment_counts() -> dict[str, int]:
     """How many places each recruiter was asked for (the launch's own row left out)."""
     rows = (
-        Recruitment.objects.exclude(recruiter_id="launch")
+        Recruitment.objects.exclude(recruiter_id=LAUNCH_RECORD)
         .values("recruiter_id")
         .annotate(count=Count("id"))
         .order_by("recruiter_id")
