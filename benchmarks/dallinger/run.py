@@ -212,10 +212,7 @@ def main(argv=None) -> int:
         "pgbench": None,
         "failure": failure,
     }
-    options.results.mkdir(parents=True, exist_ok=True)
-    path = options.results / f"load-{options.name}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    report.write_load_report(options.results)
+    path = report.record_load_result(result, options.results, options.name)
     print(f"wrote {path} and {options.results / 'load.md'}", flush=True)
     if not failure:
         shutil.rmtree(work_dir, ignore_errors=True)  # after a failure the processes' logs are kept

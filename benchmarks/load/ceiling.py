@@ -9,7 +9,6 @@ that a real run's throughput can be read against what the generator alone can dr
 
 import argparse
 import asyncio
-import json
 import os
 import socket
 import subprocess
@@ -86,9 +85,7 @@ def main(argv=None) -> int:
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()},
         "levels": levels,
     }
-    options.results.mkdir(parents=True, exist_ok=True)
-    (options.results / "load-generator-ceiling.json").write_text(json.dumps(record, indent=2) + "\n")
-    report.write_load_report(options.results)
+    report.record_load_result(record, options.results, "generator-ceiling")
     return 0
 
 

@@ -131,6 +131,16 @@ def run_section(result: dict) -> list[str]:
     return lines
 
 
+def record_load_result(result: dict, results_dir: Path, name: str) -> Path:
+    """Write `result` as `load-<name>.json` in `results_dir`, then rewrite the report from every
+    recorded run; the JSON file's path."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"load-{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    write_load_report(results_dir)
+    return path
+
+
 def write_load_report(results_dir: Path) -> None:
     """Rewrite load.md and load-latency.png from every load-*.json in `results_dir`."""
     results = load_results(results_dir)

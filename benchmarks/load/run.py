@@ -227,10 +227,7 @@ def main(argv=None) -> int:
         "pgbench": pgbench,
         "failure": failure,
     }
-    options.results.mkdir(parents=True, exist_ok=True)
-    path = options.results / f"load-{name}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    report.write_load_report(options.results)
+    path = report.record_load_result(result, options.results, name)
     print(f"wrote {path}, {options.results / 'load.md'} and the plots", flush=True)
     if not failure:
         shutil.rmtree(log_dir, ignore_errors=True)  # after a failure the processes' logs are kept
