@@ -261,12 +261,9 @@ class Experiment:
         """Send `data` to every socket subscribed to `channel_name` (default: `channel`), once the
         current transaction commits. On the experiment's channel or the control channel,
         `receive_message` gets it too, in the background, as in Dallinger."""
-        from core.realtime import publish
         from experiments.realtime import messages
 
-        channel = channel_name or self.channel
-        publish(channel, data)
-        messages.hear_own_publish(self, channel, data)
+        messages.publish_for(self, channel_name or self.channel, data)
 
     def client_info(self) -> dict:
         """Who the experiment is, in control events (Dallinger's `client` object)."""

@@ -85,14 +85,14 @@ def experiment():
     """
     experiment_class = active().experiment_class
     first_network = _first_network_created()
-    key = (experiment_class, get_config().version, first_network)
+    version = get_config().version
     if first_network is not None:
-        cached = getattr(_instances, "cached", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        kept = _kept(experiment_class, version)
+        if kept is not None and kept[0] == first_network:
+            return kept[1]
         with pending.saving():
             instance = construct(experiment_class)
-        _instances.cached = (key, instance)
+        _instances.cached = ((experiment_class, version, first_network), instance)
         return instance
     _instances.cached = None
     with transaction.atomic(), pending.saving():
@@ -109,9 +109,17 @@ def experiment_as_configured():
     commit (publishing the quorum state on every participant's save) would otherwise repeat
     right after the request made it.
     """
+    kept = _kept(active().experiment_class, get_config().version)
+    return experiment() if kept is None else kept[1]
+
+
+def _kept(experiment_class, version) -> tuple | None:
+    """The instance this thread keeps, if it was built for `experiment_class` and configuration
+    `version`, with the first network it saw then: (first network id, instance); else None."""
     cached = getattr(_instances, "cached", None)
-    if cached is not None:
-        (experiment_class, version, _first_network), instance = cached
-        if experiment_class is active().experiment_class and version == get_config().version:
-            return instance
-    return experiment()
+    if cached is None:
+        return None
+    (kept_class, kept_version, first_network), instance = cached
+    if kept_class is not experiment_class or kept_version != version:
+        return None
+    return first_network, instance

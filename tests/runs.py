@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.web_servers import free_port  # noqa: F401  (runs take their ports from here too)
+
 BASE_DIR = Path(__file__).resolve().parents[1]
 MANAGE = BASE_DIR / "manage.py"
 #: Seconds a run that should finish may take before its test fails.
@@ -30,13 +32,6 @@ SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DALLINGER_TASK_QUEUE_DIR", "D
 
 
 # Environments ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def embedded_environment(tmp_path: Path, run_tmp: Path, **variables) -> dict:
@@ -265,8 +260,6 @@ def assert_chained(record: dict, length: int) -> None:
 def assert_run_files_removed(run_tmp: Path) -> None:
     """The run removed its folder (logs, task queue) when it ended."""
     assert not list(run_tmp.glob("dallinger-run-*")), "the run left its folder behind"
-
-
 
 
 def start_run(arguments: list[str], env: dict) -> tuple[subprocess.Popen, LiveOutput]:

@@ -1,10 +1,10 @@
 """Real Celery worker processes on the test database, for the tests that need one."""
 
 import sys
-import time
 from pathlib import Path
 
 from experiments.running.processes import ChildProcess
+from tests.polling import poll_until
 from tests.web_servers import PROJECT_DIR
 
 
@@ -19,8 +19,7 @@ def start_worker(environment: dict, log: Path, *, concurrency: int = 2, queue: s
 
 def wait_for(condition, timeout: float, worker: ChildProcess, what: str) -> None:
     """Wait until `condition()` holds; AssertionError with the worker's log after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; the worker's log:\n{worker.log_tail(40)}")
-        time.sleep(0.1)
+    try:
+        poll_until(condition, what, timeout=timeout, interval=0.1)
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; the worker's log:\n{worker.log_tail(40)}") from None

@@ -22,14 +22,12 @@ class _RedisConnection:
         """Send `message` to the sockets subscribed to `channel` (and to the experiment, if it
         listens there) once the current transaction commits. Returns 0: how many sockets
         receive it is not known here (Redis would answer with its own subscriber count)."""
-        from core.realtime import publish
         from experiments import runtime
         from experiments.realtime import messages
 
         channel = channel.decode() if isinstance(channel, bytes) else str(channel)
         message = message.decode() if isinstance(message, bytes) else message
-        publish(channel, message)
-        messages.hear_own_publish(runtime.experiment(), channel, message)
+        messages.publish_for(runtime.experiment(), channel, message)
         return 0
 
     def _connect(self):

@@ -42,15 +42,19 @@ def listens_on(experiment, channel: str) -> bool:
     )
 
 
-def hear_own_publish(experiment, channel: str, data) -> None:
-    """The experiment published `data` on `channel`: if it listens there, its `receive_message`
-    gets the frame too, as in Dallinger, where its subscription hears every publish on the
-    channel, its own included.
+def publish_for(experiment, channel: str, data) -> None:
+    """Publish `data` on `channel` for the experiment (its `publish_to_subscribers`, or
+    `redis_conn.publish`): to the sockets subscribed there once the current transaction
+    commits, and, if it listens there, to its own `receive_message` too, as in Dallinger,
+    where its subscription hears every publish on the channel, its own included.
 
     Always through the background task, after the commit (so never a frame that was rolled
     back), `immediate` or not: a `receive_message` that publishes runs again in a task of its
     own, never nested inside the call that published. An experiment that answers each of its
     own frames with another loops without end, in Dallinger as here."""
+    from core.realtime import publish  # read when called: tests replace it to see what is published
+
+    publish(channel, data)
     if not listens_on(experiment, channel):
         return
     from core.background import send_after_commit

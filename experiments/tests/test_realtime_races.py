@@ -1,10 +1,8 @@
 """Group formation and dropout claims under real concurrency (PostgreSQL, one connection per thread)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -14,33 +12,11 @@ from experiments.services.groups import groups_form, waiting_room_join
 from experiments.services.liveness import PROCESS_GONE_SECONDS, process_check_in
 from experiments.services.presence import presence_connect, presence_sweep
 from experiments.tests.realtime_support import GroupGame, make_participant
+from tests.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 6
-
-
-def all_at_once(work) -> list:
-    """Run `work()` in THREADS threads released together; their results."""
-    start = threading.Barrier(THREADS)
-    results, errors = [], []
-
-    def run():
-        try:
-            start.wait()
-            results.append(work())
-        except Exception as error:  # reported below, with the others
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return results
 
 
 def test_concurrent_formations_never_overfill_nor_seat_anyone_twice(published):
@@ -48,7 +24,7 @@ def test_concurrent_formations_never_overfill_nor_seat_anyone_twice(published):
     for _ in range(7):
         waiting_room_join(experiment=experiment, participant=make_participant())
 
-    all_at_once(lambda: groups_form(experiment=experiment))
+    at_once(lambda: groups_form(experiment=experiment), THREADS)
 
     sizes = GroupSeat.objects.filter(network__isnull=False).values("network").annotate(size=Count("pk"))
     assert sorted(row["size"] for row in sizes) == [3, 3]
@@ -63,7 +39,9 @@ def test_concurrent_sweeps_act_on_each_dropout_once(published):
         Presence(participant=participant, sockets=0, last_seen=timezone.now()) for participant in gone
     )
 
-    results = all_at_once(lambda: presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=31)))
+    results = at_once(
+        lambda: presence_sweep(experiment=experiment, now=timezone.now() + timedelta(seconds=31)), THREADS
+    )
 
     acted = sorted(pk for result in results for pk in result)
     assert acted == sorted(participant.pk for participant in gone)
@@ -86,7 +64,7 @@ def test_concurrent_sweeps_release_the_sockets_of_a_dead_server_once(published):
         for participant in gone
     )
 
-    results = all_at_once(lambda: presence_sweep(experiment=experiment))
+    results = at_once(lambda: presence_sweep(experiment=experiment), THREADS)
 
     acted = sorted(pk for result in results for pk in result)
     assert acted == sorted(participant.pk for participant in gone)
@@ -108,7 +86,7 @@ def test_sockets_opening_at_once_are_all_counted_and_a_return_is_handled_once(pu
         for participant in (first_time, returning):
             presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["game"])
 
-    all_at_once(open_sockets)
+    at_once(open_sockets, THREADS)
 
     # The first sockets of `first_time` created one row between them; every socket counts.
     assert Presence.objects.get(pk=first_time.pk).sockets == THREADS
@@ -133,7 +111,7 @@ def test_concurrent_sweeps_release_each_socket_of_a_process_that_stopped_checkin
     later = timezone.now() + timedelta(seconds=PROCESS_GONE_SECONDS + 31)
     process_check_in(process_id="alive", now=later)
 
-    results = all_at_once(lambda: presence_sweep(experiment=experiment, now=later))
+    results = at_once(lambda: presence_sweep(experiment=experiment, now=later), THREADS)
 
     acted = sorted(pk for result in results for pk in result)
     assert acted == sorted(participant.pk for participant in gone)

@@ -133,23 +133,8 @@ def test_threads_that_load_the_experiment_at_once_all_get_the_one_load(settings,
     package = tmp_path / "swarm_copy"
     shutil.copytree(Path(__file__).resolve().parents[2] / "tests" / "experiments" / "swarm", package)
     settings.DALLINGER_EXPERIMENT = str(package)
-    barrier = threading.Barrier(8)
-    loaded, errors = [], []
-
-    def first_request():
-        try:
-            barrier.wait()
-            loaded.append(runtime.active())
-        except Exception as error:  # collected and asserted below
-            errors.append(error)
-
-    threads = [threading.Thread(target=first_request) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    loaded = at_once(runtime.active, 8)  # fails the test if any thread raised
 
     # Then none saw another's half-built configuration, and all got the same experiment
-    assert errors == []
     assert len({id(experiment) for experiment in loaded}) == 1
     assert loaded[0].config.get("places") is None  # registered, and not set
