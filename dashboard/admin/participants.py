@@ -15,9 +15,9 @@ from dashboard.database.review_actions import (
     approve_participants,
     bonus_participants,
     pay_action_refused,
-    pay_actions_hidden,
     reject_participants,
 )
+from dashboard.permissions import may_pay
 from recruitment.models import Payment
 
 
@@ -42,8 +42,9 @@ class ParticipantAdmin(RecordAdmin):
     def confirmation_note(self, row) -> str:
         return f"{row.status}, recruited by {row.recruiter_id or 'hotair'}"
 
-    def get_actions(self, request):
-        return pay_actions_hidden(super().get_actions(request), request)
+    def has_pay_permission(self, request) -> bool:
+        """Who may use the actions that move money (their `permissions=["pay"]`)."""
+        return may_pay(request.user)
 
     def response_action(self, request, queryset):
         if pay_action_refused(self, request):

@@ -65,17 +65,10 @@ PAY_ACTIONS = {
 }
 
 
-def pay_actions_hidden(actions: dict, request) -> dict:
-    """`actions` (a model admin's, by name) without those that move money, unless the user may pay."""
-    if may_pay(request.user):
-        return actions
-    return {name: action for name, action in actions.items() if name not in PAY_ACTIONS}
-
-
 def pay_action_refused(modeladmin, request) -> bool:
     """Whether the posted action moves money and the user may not pay: they are told so, and
-    it is recorded as tried. (The menu does not offer it to them; a stale page or a forged
-    post still names it.)"""
+    it is recorded as tried. (Django offers and runs these actions only for users the model
+    admin's `has_pay_permission` allows; a stale page or a forged post still names one.)"""
     what = PAY_ACTIONS.get(request.POST.get("action", ""))
     if what is None or may_pay(request.user):
         return False
@@ -99,7 +92,7 @@ def _report(modeladmin, request, results: list[review.ReviewResult], what: str) 
         )
 
 
-@admin.action(description="Approve selected participants (pay their base payment)")
+@admin.action(description="Approve selected participants (pay their base payment)", permissions=["pay"])
 def approve_participants(modeladmin, request, queryset):
     """Approve each participant and pay their base payment, once per assignment."""
     if not is_confirmed(request):
@@ -119,7 +112,7 @@ def approve_participants(modeladmin, request, queryset):
     return None
 
 
-@admin.action(description="Reject selected participants")
+@admin.action(description="Reject selected participants", permissions=["pay"])
 def reject_participants(modeladmin, request, queryset):
     """Reject each participant through their recruiter, with a message."""
     form = RejectForm(request.POST) if is_confirmed(request) else RejectForm()
@@ -146,7 +139,7 @@ def reject_participants(modeladmin, request, queryset):
     return None
 
 
-@admin.action(description="Pay selected participants a bonus")
+@admin.action(description="Pay selected participants a bonus", permissions=["pay"])
 def bonus_participants(modeladmin, request, queryset):
     """Pay each participant a bonus, once for this form however often it is submitted."""
     if is_confirmed(request):
