@@ -100,6 +100,8 @@ class Recruiter:
         The contract every recruiter keeps (the clock relies on it, recruitment/clock.py):
         - ask the platform once for all of them where it can; never raise for one participant
           (log it and go on with the others);
+        - lock and change each participant in a transaction of its own: the clock calls this
+          with none open, so a participant's requests never wait on the platform's answers;
         - a participant still `working` whose assignment the platform says was abandoned or
           returned is ended through `recruitment.events.assignment_end` with
           `AssignmentAbandoned` / `AssignmentReturned` (status and end time saved, then the

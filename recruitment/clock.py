@@ -7,6 +7,12 @@ whole run (the second run skips); every email is one row with a unique key
 (recruitment/notices/outbox.py), and recruitment is stopped only by the run that wrote the
 "cancelled" email. A participant's status changes under their row lock, and only from
 `working`, so a rerun changes nothing twice.
+
+No transaction stays open across a run: the lock is the connection's (`lock_held_try`), and
+each participant's change commits on its own (the recruiters lock and commit each row, as
+`Recruiter.verify_status_of` says). One transaction around the run would keep every row it
+changed locked, and so every request of those participants waiting, while the platforms
+answer about the others.
 """
 
 import logging
@@ -18,7 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from core.fetch import by_pk
-from core.locks import lock_try
+from core.locks import lock_held_try
 from core.models import Participant, ParticipantStatus, Recruitment
 from recruitment import events, host
 from recruitment.base import LAUNCH_RECORD, Recruiter, RecruiterError
@@ -65,8 +71,8 @@ def overdue_check(*, experiment, now: datetime | None = None) -> dict | None:
     if not config.get("clock_on"):
         return None
     now = now or timezone.now()
-    with transaction.atomic():
-        if not lock_try(OVERDUE_LOCK):
+    with lock_held_try(OVERDUE_LOCK) as taken:
+        if not taken:
             logger.info("An overdue check is already running; this one is skipped.")
             return None
         overdue = participants_overdue(config=config, now=now)
@@ -79,8 +85,7 @@ def overdue_check(*, experiment, now: datetime | None = None) -> dict | None:
             )  # fmt: skip
             if recruiter is not None:
                 try:
-                    with transaction.atomic():  # a savepoint: a failure undoes this recruiter's part only
-                        recruiter.verify_status_of(group)
+                    recruiter.verify_status_of(group)
                 except Exception:
                     # The platform could not be asked: nothing is concluded until the next run.
                     logger.exception("Asking recruiter %s about overdue participants failed.", recruiter.nickname)
@@ -136,10 +141,13 @@ def _recruitment_stop(experiment, unsubmitted, now) -> bool:
     did not submit, and email the "cancelled" notice about the first; only in the run whose
     email is new (the unique key), so a rerun stops nothing twice. Whether it stopped."""
     first, recruiter = unsubmitted[0]
-    email = _notify(experiment, "cancelled", first, recruiter, now, unsubmitted=len(unsubmitted))
-    if email is None:
-        return False
-    host.current().auto_recruit_off()
+    # The email and the switch together: a run that fails to turn auto_recruit off leaves no
+    # email behind to stop the next run from trying again. The platforms are called after.
+    with transaction.atomic():
+        email = _notify(experiment, "cancelled", first, recruiter, now, unsubmitted=len(unsubmitted))
+        if email is None:
+            return False
+        host.current().auto_recruit_off()
     closed = set()
     for _, recruiter in unsubmitted:
         if recruiter is None or recruiter.nickname in closed:
@@ -187,8 +195,8 @@ def status_poll(*, experiment) -> dict | None:
     when `clock_on` is true or it says it needs polling (Prolific without webhooks). The
     counts of what was done, summed over recruiters, or None when no recruiter was polled."""
     clock_on = bool(experiment.config.get("clock_on"))
-    with transaction.atomic():
-        if not lock_try(STATUS_CHECK_LOCK):
+    with lock_held_try(STATUS_CHECK_LOCK) as taken:
+        if not taken:
             logger.info("A status check is already running; this one is skipped.")
             return None
         done: dict[str, int] | None = None
@@ -197,8 +205,7 @@ def status_poll(*, experiment) -> dict | None:
                 continue
             done = done or dict.fromkeys(Recruiter.STATUS_COUNTS, 0)
             try:
-                with transaction.atomic():  # a savepoint: a failure undoes this recruiter's part only
-                    counts = recruiter.verify_status_of(group) or {}
+                counts = recruiter.verify_status_of(group) or {}
             except Exception:
                 # One platform out of reach must not keep the others' participants waiting.
                 logger.exception("Polling recruiter %s for its participants' statuses failed.", recruiter.nickname)

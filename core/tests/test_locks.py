@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from core.locks import lock_keys, lock_try
+from core.locks import lock_held_try, lock_keys, lock_try
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -44,3 +44,11 @@ def test_no_keys_run_no_statement():
         lock_keys()
 
     assert len(captured) == 0
+
+
+def test_a_held_lock_keeps_others_out_for_the_block_without_a_transaction_and_is_freed_after():
+    with lock_held_try("clock:check") as taken:
+        assert taken and not connection.in_atomic_block
+        assert _free_elsewhere("clock:check", "clock:other") == [False, True]
+
+    assert _free_elsewhere("clock:check") == [True]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import Participant, ParticipantStatus, Recruitment
@@ -29,23 +29,27 @@ class Asked(HotAirRecruiter):
     calls: list = []
     polling_needed = False
     slow = 0.0
+    while_asking = None
 
     def verify_status_of(self, participants):
         self.calls.append(("verify_status_of", sorted(p.pk for p in participants)))
         threading.Event().wait(self.slow)  # a platform that takes its time
+        if self.while_asking:
+            self.while_asking()
         done = dict.fromkeys(self.STATUS_COUNTS, 0)
         runtime = host.current()
         experiment = runtime.experiment()
         for participant in participants:
             answer = self.answers.get(participant.assignment_id)
-            locked = Participant.objects.select_for_update().get(pk=participant.pk)
-            if answer == "submitted" and locked.status in events.SUBMITTABLE:
-                runtime.process_submission(experiment, locked)
-                done["processed"] += 1
-            elif answer == "abandoned":
-                done["AssignmentAbandoned"] += events.assignment_end(
-                    experiment=experiment, participant=locked, event="AssignmentAbandoned"
-                )
+            with transaction.atomic():  # each row locked and committed on its own, as the contract says
+                locked = Participant.objects.select_for_update().get(pk=participant.pk)
+                if answer == "submitted" and locked.status in events.SUBMITTABLE:
+                    runtime.process_submission(experiment, locked)
+                    done["processed"] += 1
+                elif answer == "abandoned":
+                    done["AssignmentAbandoned"] += events.assignment_end(
+                        experiment=experiment, participant=locked, event="AssignmentAbandoned"
+                    )
         return done
 
     def status_polling_needed(self):
@@ -68,6 +72,7 @@ class Quiet(HotAirRecruiter):
 @pytest.fixture(autouse=True)
 def recruiters():
     Asked.answers, Asked.calls, Asked.polling_needed, Asked.slow, Quiet.calls = {}, [], False, 0.0, []
+    Asked.while_asking = None
     register(Asked)
     register(Quiet)
     yield
@@ -318,6 +323,28 @@ def test_two_status_polls_at_once_change_a_participant_once(experiment):
     assert hook_names().count("assignment_abandoned") == 1
     assert Asked.calls == [("verify_status_of", [returned.pk])]  # the second run found the lock taken
     assert sorted(result is None for result in results) == [False, True]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_participant_the_check_is_done_with_is_not_kept_locked_while_a_platform_answers(experiment):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    done_with = started(90, recruiter="quiet")  # marked missing_notification first
+    started(90, assignment_id="A-slow")
+    lockable = []
+
+    def lock_the_first():
+        # What a request of that participant does meanwhile: lock their row.
+        with transaction.atomic():
+            lockable.append(Participant.objects.select_for_update(nowait=True).filter(pk=done_with.pk).exists())
+
+    Asked.while_asking = staticmethod(lambda: lockable.extend(at_once(lambda: lock_the_first() or True, times=1)))
+
+    clock.overdue_check(experiment=experiment)
+
+    assert status_of(done_with) == ParticipantStatus.MISSING_NOTIFICATION
+    assert lockable == [True, True]
 
 
 @pytest.mark.postgres

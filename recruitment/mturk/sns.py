@@ -105,19 +105,21 @@ def sns_url_allowed(url: str, *, certificate: bool = False) -> bool:
 
 def fetch(url: str) -> bytes:
     """GET `url` (already checked to be on an SNS host) with short timeouts, no redirects and
-    a size limit; its body. Raises FetchFailed."""
+    a size limit; its body. Raises FetchFailed, naming the address without its query: a
+    SubscribeURL's query holds the subscription's token, and the error is logged."""
+    shown = urlsplit(url)._replace(query="", fragment="").geturl()
     try:
         with requests.get(url, timeout=FETCH_TIMEOUT, allow_redirects=False, stream=True) as response:
             if response.status_code != 200:
-                raise FetchFailed(f"{url} answered {response.status_code}.", response.status_code)
+                raise FetchFailed(f"{shown} answered {response.status_code}.", response.status_code)
             body = b""
             for chunk in response.iter_content(8192):
                 body += chunk
                 if len(body) > FETCH_LIMIT_BYTES:
-                    raise FetchFailed(f"{url} sent more than {FETCH_LIMIT_BYTES} bytes.", response.status_code)
+                    raise FetchFailed(f"{shown} sent more than {FETCH_LIMIT_BYTES} bytes.", response.status_code)
             return body
     except requests.RequestException as error:
-        raise FetchFailed(f"{url} could not be fetched ({type(error).__name__}).") from None
+        raise FetchFailed(f"{shown} could not be fetched ({type(error).__name__}).") from None
 
 
 #: Held while a certificate is looked up, so that the requests of one process arriving together

@@ -242,6 +242,12 @@ def test_fetch_returns_the_document_and_follows_no_redirect_nor_reads_past_its_l
         assert failed.value.status == status
 
 
+def test_a_failed_fetch_names_the_address_without_the_token_its_query_holds(local_server):
+    with pytest.raises(FetchFailed) as failed:
+        sns.fetch(f"{local_server}/absent?Action=ConfirmSubscription&Token=secret-token")
+    assert "/absent" in str(failed.value) and "secret-token" not in str(failed.value)
+
+
 def test_fetch_gives_up_on_a_host_that_does_not_answer(local_server, monkeypatch):
     monkeypatch.setattr(sns, "FETCH_TIMEOUT", (1, 0.2))
     with pytest.raises(FetchFailed, match="ReadTimeout") as failed:
