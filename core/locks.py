@@ -34,16 +34,6 @@ def _lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def lock_try(key: str) -> bool:
-    """Take the advisory lock on `key` until the current transaction ends, if no other
-    transaction holds it; whether it was taken (always True outside PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(key)])
-        return bool(cursor.fetchone()[0])
-
-
 @contextmanager
 def lock_held_try(key: str) -> Iterator[bool]:
     """Hold the advisory lock on `key` for the block, if no other session holds it; yields

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from core.locks import lock_held_try, lock_keys, lock_try
+from core.locks import lock_held_try, lock_keys
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -18,8 +18,8 @@ def _free_elsewhere(*keys) -> list[bool]:
     def other():
         try:
             for key in keys:
-                with transaction.atomic():
-                    answers.append(lock_try(key))
+                with lock_held_try(key) as taken:
+                    answers.append(taken)
         finally:
             connection.close()
 

@@ -227,9 +227,9 @@ def test_the_status_check_is_scheduled_every_minute(settings):
 def test_a_second_status_check_while_one_runs_does_nothing(prolific_experiment, joined, fake_prolific):
     import threading
 
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from core.locks import lock_try
+    from core.locks import lock_held_try
 
     participant, submission_id = joined()
     fake_prolific.return_submission(submission_id)
@@ -237,8 +237,8 @@ def test_a_second_status_check_while_one_runs_does_nothing(prolific_experiment, 
 
     def other_check():
         try:
-            with transaction.atomic():
-                assert lock_try(clock.STATUS_CHECK_LOCK)
+            with lock_held_try(clock.STATUS_CHECK_LOCK) as taken:
+                assert taken
                 holding.set()
                 release.wait(10)
         finally:
