@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from recruitment.expiry import expiry_plan, study_expire
 from recruitment.management.base import RecruitmentCommand, mturk_only
-from recruitment.management.mturk_access import mturk_recruiter, site_name
+from recruitment.management.mturk_access import experiment_hits, mturk_recruiter, site_name
 from recruitment.management.prolific_access import chosen_recruiter, prolific_recruiter, study_id_of
 from recruitment.mturk.client import MTurkError
 
@@ -76,7 +76,7 @@ class Command(RecruitmentCommand):
         if hit_id:
             hit_ids = [hit_id]
         else:
-            hit_ids = [hit["id"] for hit in client.hits() if hit["annotation"] == app]
+            hit_ids = [hit["id"] for hit in experiment_hits(client, app)]
             if not hit_ids:
                 raise CommandError(f"No HITs of experiment {app} were found on {site_name(sandbox)}.")
         description = f"expire {len(hit_ids)} HIT(s) on {site_name(sandbox)}: {', '.join(hit_ids)}"
