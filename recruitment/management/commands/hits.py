@@ -1,10 +1,9 @@
 """`manage.py hits`: list the recruiter's HITs: Mechanical Turk's, or the Prolific project's studies."""
 
-from recruitment.management.base import RecruitmentCommand, mturk_only
+from recruitment.management.base import RecruitmentCommand, chosen_recruiter, mturk_only
 from recruitment.management.mturk_access import HIT_HEADERS, experiment_hits, hit_rows, mturk_recruiter, site_name
 from recruitment.management.prolific_access import (
     STUDY_HEADERS,
-    chosen_recruiter,
     project_studies,
     prolific_recruiter,
     study_rows,
