@@ -1,4 +1,4 @@
-"""What recruitment's management commands share: the experiment, confirmation, errors, tables."""
+"""What recruitment's management commands share: the experiment, the site they act on, confirmation, errors, tables."""
 
 import sys
 
@@ -8,11 +8,29 @@ from django.core.management.base import BaseCommand, CommandError
 from recruitment import host
 from recruitment.base import RecruiterError
 
+#: The recruiter nicknames whose site the commands act on, by site.
+MTURK_RECRUITERS = ("mturk", "mturklarge")
+PROLIFIC_RECRUITERS = ("prolific", "devprolific")
+
 
 def mturk_only(what: str, instead: str) -> CommandError:
     """The error of an option that only Mechanical Turk supports, used with another recruiter;
     `instead` says what to do there."""
     return CommandError(f"{what} works with Mechanical Turk only. {instead}")
+
+
+def chosen_recruiter(command, given: str | None, *, what: str) -> str:
+    """`prolific` or `mturk`, for the recruiter named by --recruiter or the experiment's
+    configuration; an error for recruiters with no site to act on."""
+    name = given or command.experiment().config.get("recruiter", "") or ""
+    if name in MTURK_RECRUITERS:
+        return "mturk"
+    if name not in PROLIFIC_RECRUITERS:
+        raise CommandError(
+            f"{what} acts on Prolific or Mechanical Turk (--recruiter prolific or mturk); the "
+            f"{name or 'configured'} recruiter has no site to act on."
+        )
+    return "prolific"
 
 
 class RecruitmentCommand(BaseCommand):

@@ -54,6 +54,11 @@ def workers_of(workers) -> list[str]:
     return found
 
 
+def experiment_hits(client, app: str | None) -> list[dict]:
+    """The account's HITs; with `app`, only those of that experiment (annotated with its id)."""
+    return [hit for hit in client.hits() if not app or hit["annotation"] == app]
+
+
 def hit_rows(hits) -> list[list]:
     """A HIT listing's rows, in `HIT_HEADERS` order."""
     return [

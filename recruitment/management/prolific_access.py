@@ -75,17 +75,3 @@ def _named(items, name: str, what: str) -> dict:
         problem = "No" if not found else "More than one"
         raise CommandError(f"{problem} Prolific {what} is named {name!r}.")
     return found[0]
-
-
-def chosen_recruiter(command, given: str | None, *, what: str) -> str:
-    """`prolific` or `mturk`, for the recruiter named by --recruiter or the experiment's
-    configuration; an error for recruiters with no site to act on."""
-    name = given or command.experiment().config.get("recruiter", "") or ""
-    if name in ("mturk", "mturklarge"):
-        return "mturk"
-    if name not in ("prolific", "devprolific"):
-        raise CommandError(
-            f"{what} acts on Prolific or Mechanical Turk (--recruiter prolific or mturk); the "
-            f"{name or 'configured'} recruiter has no site to act on."
-        )
-    return "prolific"

@@ -59,6 +59,11 @@ def request_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:MAX_TOKEN_LENGTH]
 
 
+def submit_url(sandbox: bool) -> str:
+    """Where a worker's browser submits an assignment: the sandbox's or the live site's."""
+    return SANDBOX_EXTERNAL_SUBMIT if sandbox else EXTERNAL_SUBMIT
+
+
 def is_sandbox(config) -> bool:
     """Whether the configured mode uses MTurk's sandbox (every mode but `live`, as Dallinger)."""
     return config.get("mode", "debug") != "live"
@@ -151,11 +156,6 @@ class MTurkClient:
     def worker_url(self, type_id: str) -> str:
         """Where workers find the HITs of this type."""
         return (SANDBOX_WORKER_URL if self.sandbox else WORKER_URL).format(type_id=type_id)
-
-    @property
-    def external_submit_url(self) -> str:
-        """Where a worker's browser submits an assignment at the end."""
-        return SANDBOX_EXTERNAL_SUBMIT if self.sandbox else EXTERNAL_SUBMIT
 
     def hit_type_create(
         self, *, title: str, description: str, reward, duration_hours: float, keywords, qualifications

@@ -4,12 +4,11 @@ HIT that requires it, whose reward is the compensation (paid when they submit it
 import logging
 
 from recruitment.mturk.client import (
-    EXTERNAL_SUBMIT,
-    SANDBOX_EXTERNAL_SUBMIT,
     MTurkDuplicateToken,
     MTurkError,
     MTurkUnavailable,
     request_token,
+    submit_url,
 )
 from recruitment.mturk.questions import compensation_question, must_have
 from recruitment.payments import ledger
@@ -20,11 +19,6 @@ TITLE = "Dallinger Compensation HIT"
 QUALIFICATION_PREFIX = "Dallinger Compensation Qualification - "
 DURATION_HOURS = 1
 LIFETIME_DAYS = 3
-
-
-def submit_url(sandbox: bool) -> str:
-    """Where a worker's browser submits an assignment: the sandbox's or the live site's."""
-    return SANDBOX_EXTERNAL_SUBMIT if sandbox else EXTERNAL_SUBMIT
 
 
 def qualification_name(key: str) -> str:

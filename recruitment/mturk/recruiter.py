@@ -40,6 +40,7 @@ from recruitment.mturk.client import (
     client_from_config,
     is_sandbox,
     request_token,
+    submit_url,
 )
 from recruitment.mturk.hit import hit_for, hit_record
 from recruitment.mturk.questions import external_question, names_listed, qualification_requirements
@@ -83,7 +84,7 @@ class MTurkRecruiter(Recruiter):
     @property
     def external_submission_url(self) -> str:
         """Where the exit page sends the worker to submit their assignment."""
-        return compensation.submit_url(self.sandbox)
+        return submit_url(self.sandbox)
 
     def content_security_sources(self) -> dict[str, tuple[str, ...]]:
         # The pages are shown inside MTurk's worker site, and submit to MTurk at the end.

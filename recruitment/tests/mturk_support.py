@@ -1,5 +1,6 @@
 """What the Mechanical Turk tests share: stubbed boto3 clients and MTurk's answers."""
 
+import hashlib
 from datetime import datetime, timezone
 
 import boto3
@@ -11,6 +12,11 @@ from recruitment.mturk.client import endpoint
 EXPERIMENT_ID = "4d1f7a52-0f1e-4a3b-9c2d-6e5f4a3b2c1d"
 PUBLIC = "https://experiment.example.org"
 EXPIRATION = datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc)
+
+
+def token_of(text: str) -> str:
+    """The UniqueRequestToken the MTurk code makes from `text` (a ledger key, an extension's name)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _real_client(service: str, endpoint_url=None):

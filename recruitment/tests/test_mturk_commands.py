@@ -1,7 +1,6 @@
 """Recruitment's commands, Mechanical Turk flavour, against stubbed MTurk: what each one calls
 (every parameter), and the bad input each refuses before calling anything."""
 
-import hashlib
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from recruitment.models import Payment
 from recruitment.mturk.compensation import QUALIFICATION_PREFIX
 from recruitment.mturk.questions import compensation_question
 from recruitment.payments import payouts
-from recruitment.tests.mturk_support import EXPIRATION, hit
+from recruitment.tests.mturk_support import EXPIRATION, hit, token_of
 from recruitment.tests.test_commands import Terminal, run
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +29,6 @@ def experiment(use_experiment):
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="not-a-secret",
     )
-
-
-def token_of(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def expect_holders(mturk, qualification_id, *scores):

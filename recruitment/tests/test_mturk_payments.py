@@ -1,7 +1,6 @@
 """Mechanical Turk payouts through the payment ledger: approval, and bonuses whose request token
 is made from the ledger key, so a retry is refused by MTurk and the bonus is paid at most once."""
 
-import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ from django.utils import timezone
 from recruitment.models import Payment
 from recruitment.mturk.recruiter import MTurkRecruiter
 from recruitment.payments import ledger
-from recruitment.tests.mturk_support import PUBLIC, assignment, mturk_config
+from recruitment.tests.mturk_support import PUBLIC, assignment, mturk_config, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +46,7 @@ def bonus_request(payment) -> dict:
         "BonusAmount": "1.50",
         "AssignmentId": "A1",
         "Reason": "Well done",
-        "UniqueRequestToken": hashlib.sha256(payment.key.encode()).hexdigest(),
+        "UniqueRequestToken": token_of(payment.key),
     }
 
 

@@ -1,7 +1,6 @@
 """The Mechanical Turk recruiters against stubbed MTurk and SNS clients: the HIT they create (every
 parameter), recruiting into it, mturklarge's 10 assignments, closing, and the exit page."""
 
-import hashlib
 import json
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from recruitment.mturk import client as client_module
 from recruitment.mturk.questions import EXTERNAL_QUESTION_SCHEMA
 from recruitment.mturk.recruiter import MTurkLargeRecruiter, MTurkRecruiter
 from recruitment.recruiters import by_name, from_config
-from recruitment.tests.mturk_support import EXPERIMENT_ID, EXPIRATION, PUBLIC, hit, mturk_config
+from recruitment.tests.mturk_support import EXPERIMENT_ID, EXPIRATION, PUBLIC, hit, mturk_config, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +26,6 @@ NOTIFIED = [
     "HITReviewable",
     "HITExpired",
 ]
-
-
-def token_of(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def expect_hit_type(mturk, qualifications=()):

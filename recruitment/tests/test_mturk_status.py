@@ -8,11 +8,9 @@ from django.utils import timezone
 
 from core.models import Notification, Participant, ParticipantStatus
 from recruitment.mturk.recruiter import MTurkRecruiter
-from recruitment.tests.mturk_support import assignment
+from recruitment.tests.mturk_support import PUBLIC, assignment
 
 pytestmark = pytest.mark.django_db
-
-PUBLIC = "https://experiment.example.org"
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from recruitment.management.base import RecruitmentCommand, mturk_only
+from recruitment.management.base import MTURK_RECRUITERS, PROLIFIC_RECRUITERS, RecruitmentCommand, mturk_only
 from recruitment.management.mturk_payout import mturk_compensation
 from recruitment.management.paying import prolific_payout
 from recruitment.models import Payment
@@ -58,10 +58,10 @@ class Command(RecruitmentCommand):
             "dry_run": options["dry_run"],
             "yes": options["yes"],
         }
-        if recruiter in ("mturk", "mturklarge"):
+        if recruiter in MTURK_RECRUITERS:
             mturk_compensation(self, email=email, sandbox=sandbox, **common)
             return
-        if recruiter not in ("prolific", "devprolific"):
+        if recruiter not in PROLIFIC_RECRUITERS:
             raise CommandError(
                 "compensate pays through Prolific or Mechanical Turk (--recruiter prolific or mturk); the "
                 f"{recruiter or 'configured'} recruiter pays nobody outside this server."

@@ -3,9 +3,9 @@
 from django.core.management.base import CommandError
 
 from recruitment.expiry import expiry_plan, study_expire
-from recruitment.management.base import RecruitmentCommand, mturk_only
-from recruitment.management.mturk_access import mturk_recruiter, site_name
-from recruitment.management.prolific_access import chosen_recruiter, prolific_recruiter, study_id_of
+from recruitment.management.base import MTURK_RECRUITERS, RecruitmentCommand, chosen_recruiter, mturk_only
+from recruitment.management.mturk_access import experiment_hits, mturk_recruiter, site_name
+from recruitment.management.prolific_access import prolific_recruiter, study_id_of
 from recruitment.mturk.client import MTurkError
 
 
@@ -42,7 +42,7 @@ class Command(RecruitmentCommand):
     ):
         name = "mturk" if (hit_id or app) else chosen_recruiter(self, recruiter, what="Expiring")
         if name == "mturk":
-            if recruiter and recruiter not in ("mturk", "mturklarge"):
+            if recruiter and recruiter not in MTURK_RECRUITERS:
                 raise CommandError("--hit_id and --app name Mechanical Turk HITs: use them with --recruiter mturk.")
             if study or pause:
                 raise CommandError("--study and --pause are for Prolific: leave them out for Mechanical Turk.")
@@ -76,7 +76,7 @@ class Command(RecruitmentCommand):
         if hit_id:
             hit_ids = [hit_id]
         else:
-            hit_ids = [hit["id"] for hit in client.hits() if hit["annotation"] == app]
+            hit_ids = [hit["id"] for hit in experiment_hits(client, app)]
             if not hit_ids:
                 raise CommandError(f"No HITs of experiment {app} were found on {site_name(sandbox)}.")
         description = f"expire {len(hit_ids)} HIT(s) on {site_name(sandbox)}: {', '.join(hit_ids)}"

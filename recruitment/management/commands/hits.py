@@ -1,10 +1,9 @@
 """`manage.py hits`: list the recruiter's HITs: Mechanical Turk's, or the Prolific project's studies."""
 
-from recruitment.management.base import RecruitmentCommand, mturk_only
-from recruitment.management.mturk_access import HIT_HEADERS, hit_rows, mturk_recruiter, site_name
+from recruitment.management.base import RecruitmentCommand, chosen_recruiter, mturk_only
+from recruitment.management.mturk_access import HIT_HEADERS, experiment_hits, hit_rows, mturk_recruiter, site_name
 from recruitment.management.prolific_access import (
     STUDY_HEADERS,
-    chosen_recruiter,
     project_studies,
     prolific_recruiter,
     study_rows,
@@ -26,7 +25,7 @@ class Command(RecruitmentCommand):
     def run(self, *args, recruiter=None, app=None, sandbox=False, **options):
         if chosen_recruiter(self, recruiter, what="Listing HITs") == "mturk":
             client = mturk_recruiter(self, sandbox=sandbox).client
-            hits = [hit for hit in client.hits() if not app or hit["annotation"] == app]
+            hits = experiment_hits(client, app)
             if not hits:
                 where = site_name(sandbox)
                 self.stdout.write(
