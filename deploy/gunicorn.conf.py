@@ -14,7 +14,7 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 # workers x threads, summed over every web host, plus the Celery worker's threads.
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
 
 # Idle connections stay open this long. Behind nginx it must exceed nginx's upstream
 # keepalive_timeout (30 s in deploy/nginx/dallinger.conf.template), so that nginx, not

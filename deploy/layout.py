@@ -5,13 +5,16 @@ stop it). The `Procfile` and `compose.yaml` at the repository root describe the 
 
 Web servers, each run with `web_processes` processes:
 
-- `gthread`: gunicorn's threaded WSGI workers for HTTP (persistent database connections are
-  reused, one per worker thread), plus `websocket_processes` ASGI processes for websockets
-  (`websocket_server`: daphne or uvicorn), behind nginx (deploy/nginx/dallinger.conf.template),
-  which sends websocket upgrades to them and everything else to gunicorn. Behind nginx each
-  websocket process has a port of its own and nginx gives a new socket to the one holding
-  the fewest; without the proxy, gunicorn listens on `port` and the websocket processes share
-  one listening socket on `websocket_port` (a free port unless given). channels-redis carries
+- `granian` (the default) and `gthread`: WSGI servers for HTTP, with `threads` request
+  threads per process, each keeping one persistent database connection; granian parses HTTP
+  in Rust and hands each request to a Python thread, gunicorn's gthread workers do it all in
+  Python (granian spends about a third less CPU per request: docs/deployment.md). Beside them
+  run `websocket_processes` ASGI processes for websockets (`websocket_server`: daphne or
+  uvicorn), behind nginx (deploy/nginx/dallinger.conf.template), which sends websocket
+  upgrades to them and everything else to the WSGI server. Behind nginx each websocket
+  process has a port of its own and nginx gives a new socket to the one holding the fewest;
+  without the proxy, the WSGI server listens on `port` and the websocket processes share one
+  listening socket on `websocket_port` (a free port unless given). channels-redis carries
   frames between them, so several websocket processes need REDIS_URL.
 - `uvicorn`: gunicorn with uvicorn's ASGI workers (`uvicorn_worker.UvicornWorker`): HTTP and
   websockets in the same processes.
@@ -21,8 +24,8 @@ Web servers, each run with `web_processes` processes:
 The processes run under a `deploy.supervisor.Supervisor`: with a `RestartPolicy` (as
 `scripts/production` runs it) a process that stops is started again, and the layout gives up
 only when one keeps stopping; without one (the benchmark) the first stop gives up, because
-measurements taken across a replaced process would mislead. gunicorn itself replaces a worker
-process of its own that dies.
+measurements taken across a replaced process would mislead. gunicorn and granian themselves
+replace a worker process of theirs that dies.
 """
 
 import functools
@@ -47,10 +50,12 @@ from experiments.running.processes import ChildProcess
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"
 NGINX_TEMPLATE = REPO_ROOT / "deploy" / "nginx" / "dallinger.conf.template"
-SERVERS = ("gthread", "uvicorn", "daphne")
+SERVERS = ("granian", "gthread", "uvicorn", "daphne")
+#: The WSGI servers: HTTP only, with websocket processes beside them behind nginx.
+WSGI_SERVERS = ("granian", "gthread")
 #: Chosen by measurement: see benchmarks/results/servers.md and docs/deployment.md.
-DEFAULT_SERVER = "gthread"
-#: The ASGI servers that can hold the websockets beside gthread. uvicorn spends about a third
+DEFAULT_SERVER = "granian"
+#: The ASGI servers that can hold the websockets beside a WSGI server. uvicorn spends about a third
 #: less CPU than daphne per frame it delivers (benchmarks/results/realtime.md).
 WEBSOCKET_SERVERS = ("uvicorn", "daphne")
 DEFAULT_WEBSOCKET_SERVER = "uvicorn"
@@ -67,13 +72,13 @@ class LayoutOptions:
 
     server: str = DEFAULT_SERVER
     web_processes: int = 2
-    threads: int = 4  # gthread only: request threads per web process
+    threads: int = 4  # gthread and granian: request threads per web process
     host: str = "127.0.0.1"
     port: int = 8000
-    websocket_port: int | None = None  # gthread without the proxy; default: a free port
-    websocket_processes: int | None = None  # gthread only; default: one per core
-    websocket_server: str = DEFAULT_WEBSOCKET_SERVER  # gthread only
-    proxy: bool | None = None  # nginx in front; default: with gthread only
+    websocket_port: int | None = None  # a WSGI server without the proxy; default: a free port
+    websocket_processes: int | None = None  # WSGI servers only; default: one per core
+    websocket_server: str = DEFAULT_WEBSOCKET_SERVER  # WSGI servers only
+    proxy: bool | None = None  # nginx in front; default: with the WSGI servers
     worker_concurrency: int = 4  # Celery worker threads
     beat: bool = True
     extra_env: dict = field(default_factory=dict)
@@ -90,7 +95,7 @@ class LayoutOptions:
         if self.web_processes < 1 or self.threads < 1 or self.worker_concurrency < 1 or self.websocket_processes < 1:
             raise ValueError("web_processes, threads, websocket_processes and worker_concurrency must be at least 1.")
         if self.proxy is None:
-            self.proxy = self.server == "gthread"
+            self.proxy = self.server in WSGI_SERVERS
         # Behind the proxy the servers listen on internal ports; the proxy takes `port`.
         self.http_port = free_port(self.host) if self.proxy else self.port
         if self.websocket_port is None:
@@ -104,12 +109,12 @@ class LayoutOptions:
     def database_connections(self) -> int | None:
         """The most PostgreSQL connections the layout holds at once (for sizing `max_connections`).
 
-        gthread: one persistent connection per request thread, plus one per websocket process
+        WSGI servers: one persistent connection per request thread, plus one per websocket process
         (its synchronous code runs in one thread), the worker's threads' and beat's. The ASGI servers run each request's synchronous code in a
         thread of its own, which opens a connection of its own that is not reused: their count
         follows the requests in flight, not the configuration (None).
         """
-        if self.server != "gthread":
+        if self.server not in WSGI_SERVERS:
             return None
         return (
             self.web_processes * self.threads
@@ -155,6 +160,16 @@ def web_specs(options: LayoutOptions, python: str = sys.executable) -> tuple[lis
         )  # fmt: skip
         websockets, sockets = websocket_specs(options, python)
         return [http, *websockets], sockets
+    if options.server == "granian":
+        # --respawn-failed-workers: a worker process that dies is replaced, as gunicorn does.
+        http = ProcessSpec(
+            "web", [python, "-m", "granian", "--interface", "wsgi", "--host", options.host,
+                    "--port", str(options.http_port), "--workers", str(options.web_processes),
+                    "--blocking-threads", str(options.threads), "--respawn-failed-workers", "--no-access-log",
+                    "dallinger_project.wsgi:application"],
+        )  # fmt: skip
+        websockets, sockets = websocket_specs(options, python)
+        return [http, *websockets], sockets
     if options.server == "uvicorn":
         if importlib.util.find_spec("uvicorn_worker") is None:
             raise RuntimeError("The uvicorn server needs benchmarks/requirements.txt installed (uvicorn, uvicorn-worker).")
@@ -186,7 +201,7 @@ def websocket_command(options: LayoutOptions, python: str, where: list[str]) -> 
 
 
 def websocket_specs(options: LayoutOptions, python: str) -> tuple[list[ProcessSpec], list[socket.socket]]:
-    """The websocket processes (gthread's layout), and the socket they share without the proxy."""
+    """The websocket processes (beside a WSGI server), and the socket they share without the proxy."""
     count = options.websocket_processes
     names = ["websockets"] if count == 1 else [f"websockets.{number}" for number in range(1, count + 1)]
     if options.proxy or count == 1:
@@ -325,7 +340,7 @@ class Layout:
         self.options = options
         self.env = {**env, **options.extra_env, "PYTHONUNBUFFERED": "1"}
         self.log_dir = log_dir
-        if options.server == "gthread" and options.websocket_processes > 1 and not self.env.get("REDIS_URL"):
+        if options.server in WSGI_SERVERS and options.websocket_processes > 1 and not self.env.get("REDIS_URL"):
             # Without Redis each process's channel layer is its own: a frame would reach only
             # the sockets of the process that received it.
             raise RuntimeError("Several websocket processes need REDIS_URL (channels-redis carries frames between them).")
@@ -346,7 +361,7 @@ class Layout:
         for spec in [*specs, *background_specs(self.options, self.log_dir)]:
             self.supervisor.add(spec.name, functools.partial(start_child, spec, self.env, self.log_dir))
         self.wait_for_port(self.options.http_port, timeout)
-        if self.options.server == "gthread":
+        if self.options.server in WSGI_SERVERS:
             for port in self.options.websocket_ports:
                 self.wait_for_port(port, timeout)
         if self.options.proxy:

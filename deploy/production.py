@@ -32,6 +32,7 @@ from deploy.layout import (  # noqa: E402
     DEFAULT_WEBSOCKET_SERVER,
     SERVERS,
     WEBSOCKET_SERVERS,
+    WSGI_SERVERS,
     Layout,
     LayoutOptions,
 )
@@ -58,20 +59,20 @@ def parse_arguments(argv):
                         help=f"the web server (default {DEFAULT_SERVER}, chosen by measurement)")  # fmt: skip
     parser.add_argument("--web-processes", type=int, default=int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2)),
                         help="web processes, K (default: $WEB_CONCURRENCY, else one per core)")  # fmt: skip
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "4")),
-                        help="request threads per gthread process (default 4)")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")),
+                        help="request threads per web process, with gthread or granian (default: $WEB_THREADS, else 4)")  # fmt: skip
     parser.add_argument("--websocket-processes", type=int,
                         default=int(os.environ.get("WEBSOCKET_PROCESSES", os.cpu_count() or 1)),
-                        help="websocket processes behind nginx, with gthread (default: $WEBSOCKET_PROCESSES, "
+                        help="websocket processes behind nginx, with gthread or granian (default: $WEBSOCKET_PROCESSES, "
                              "else one per core)")  # fmt: skip
     parser.add_argument("--websocket-server", choices=WEBSOCKET_SERVERS, default=DEFAULT_WEBSOCKET_SERVER,
-                        help=f"the websocket processes' server, with gthread (default {DEFAULT_WEBSOCKET_SERVER}, "
+                        help=f"the websocket processes' server, with gthread or granian (default {DEFAULT_WEBSOCKET_SERVER}, "
                              "chosen by measurement)")  # fmt: skip
     parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery worker threads (default 4)")
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="default $PORT or 8000")
     parser.add_argument("--proxy", action=argparse.BooleanOptionalAction, default=None,
-                        help="nginx in front (default: with gthread, which needs it to reach daphne's websockets)")  # fmt: skip
+                        help="nginx in front (default: with gthread or granian, which need it to reach the websocket processes)")  # fmt: skip
     parser.add_argument("--no-beat", action="store_true", help="do not run celery beat")
     parser.add_argument("--no-launch", action="store_true", help="do not POST /launch once the server is up")
     parser.add_argument("--logs", type=Path, help="where the processes' logs go (default: a temporary folder)")
@@ -182,11 +183,11 @@ def main(argv=None) -> int:
         url = f"http://{options.host}:{options.port}"
         front = f"nginx on :{options.port} → " if layout_options.proxy else ""
         websockets = (f", websockets: {options.websocket_server} × {options.websocket_processes}"
-                      if options.server == "gthread" else "")  # fmt: skip
+                      if options.server in WSGI_SERVERS else "")  # fmt: skip
         print(f"Serving {env['DALLINGER_EXPERIMENT']} at {url}: {front}{options.server} × {options.web_processes}"
-              f"{f' ({options.threads} threads each)' if options.server == 'gthread' else ''}{websockets}, "
+              f"{f' ({options.threads} threads each)' if options.server in WSGI_SERVERS else ''}{websockets}, "
               f"Celery worker ({options.worker_concurrency} threads){', beat' if not options.no_beat else ''}.")  # fmt: skip
-        if options.server == "gthread" and not layout_options.proxy:
+        if options.server in WSGI_SERVERS and not layout_options.proxy:
             print(f"Websockets ({options.websocket_server}) on port {layout_options.websocket_port}: "
                   "route `Upgrade: websocket` there.")  # fmt: skip
         connections = layout_options.database_connections()

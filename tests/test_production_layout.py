@@ -1,9 +1,9 @@
-"""The production layout (deploy/layout.py) survives faults: nginx in front of two gunicorn
-processes, two websocket processes, and a Celery worker, run on the test database and Redis, as
-`scripts/production` runs them.
+"""The production layout (deploy/layout.py) survives faults: nginx in front of two web server
+processes (granian's, then gunicorn's), two websocket processes, and a Celery worker, run on
+the test database and Redis, as `scripts/production` runs them.
 
-One layout serves every test of this module (starting it costs seconds); the tests that kill
-its processes come last. Waits poll with generous deadlines; nothing is timed.
+One layout per web server serves every test of this module (starting it costs seconds); the
+tests that kill its processes come last. Waits poll with generous deadlines; nothing is timed.
 """
 
 import http.client
@@ -20,7 +20,7 @@ import websocket
 from django.db import connection
 
 from core.models import Notification, Participant
-from deploy.layout import Layout, LayoutOptions
+from deploy.layout import WSGI_SERVERS, Layout, LayoutOptions
 from deploy.supervisor import RestartPolicy
 from experiments.models import Presence
 from tests.polling import poll_until
@@ -32,16 +32,17 @@ DEADLINE = 90.0
 #: gunicorn's keep-alive before this layout set it: idle connections were closed after it.
 OLD_GUNICORN_KEEPALIVE = 5
 #: Threads sending requests to `/slow` while a web process is killed: together more than the
-#: layout's 8 request threads, so that both gunicorn processes are busy.
+#: layout's 8 request threads, so that both web server processes are busy.
 GET_THREADS = 6
 POST_THREADS = 3
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def layout(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The gthread layout behind nginx, with restarts, on the test database and Redis."""
+@pytest.fixture(scope="module", params=WSGI_SERVERS)
+def layout(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The layout behind nginx, with each WSGI server in turn, with restarts, on the test
+    database and Redis."""
     with django_db_blocker.unblock():
         if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
             pytest.skip("the layout needs PostgreSQL and Redis")
@@ -49,7 +50,7 @@ def layout(django_db_setup, django_db_blocker, tmp_path_factory):
     env = server_environment(settings_dict=settings_dict, experiment=EXPERIMENT)
     env["REDIS_URL"] = os.environ["REDIS_URL"]
     env["DJANGO_TRUST_X_FORWARDED_PROTO"] = "true"  # as behind a TLS proxy, without its redirect
-    options = LayoutOptions(server="gthread", web_processes=2, threads=4, port=free_port(), worker_concurrency=2,
+    options = LayoutOptions(server=request.param, web_processes=2, threads=4, port=free_port(), worker_concurrency=2,
                             beat=False, websocket_processes=2)  # fmt: skip
     lines = []
     running = Layout(options, env, tmp_path_factory.mktemp("layout"), restart=RestartPolicy(first_delay=0.2),
@@ -65,7 +66,7 @@ def layout(django_db_setup, django_db_blocker, tmp_path_factory):
 def request(
     port: int, method: str, path: str, body: str | None = None, headers: dict | None = None
 ) -> tuple[int, dict, bytes]:
-    """One request on a new connection: status, headers, body."""
+    """One request on a new connection: status, headers (names in any case, as HTTP has them), body."""
     client = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
         headers = dict(headers or {})
@@ -73,7 +74,7 @@ def request(
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         client.request(method, path, body=body, headers=headers)
         response = client.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.msg, response.read()
     finally:
         client.close()
 
@@ -199,14 +200,14 @@ def test_posts_after_idle_keep_alive_connections_all_succeed(layout):
             thread.join(DEADLINE)
 
     for round_number in range(2):
-        # Given nginx's keep-alive connections to gunicorn, left idle for longer than gunicorn
+        # Given nginx's keep-alive connections to the web server, left idle for longer than gunicorn
         # used to keep them
         post_several(round_number)
         assert established_connections(upstream) > 0
         time.sleep(OLD_GUNICORN_KEEPALIVE + 1.5)
 
-        # Then gunicorn has not closed them (nginx closes idle ones first: no request can meet a
-        # connection that gunicorn is closing)
+        # Then the web server has not closed them (nginx closes idle ones first: no request can meet a
+        # connection that the web server is closing)
         assert established_connections(upstream) > 0
 
     # and the POSTs sent on them all succeed
@@ -260,13 +261,13 @@ def test_a_killed_web_process_costs_at_most_the_posts_it_was_serving(layout):
     master = layout.pids()["web"]
     poll_until(
         lambda: len(children_of(master)) == 2,
-        "gunicorn's two worker processes",
+        "the web server's two worker processes",
         timeout=DEADLINE,
         meanwhile=layout.check,
     )
     workers = children_of(master)
 
-    # Given GETs and POSTs through nginx from several threads at once, more than one gunicorn
+    # Given GETs and POSTs through nginx from several threads at once, more than one web server
     # process serves at a time
     outcomes: list[Outcome] = []
     stop = threading.Event()
@@ -279,12 +280,12 @@ def test_a_killed_web_process_costs_at_most_the_posts_it_was_serving(layout):
     try:
         poll_until(lambda: len(outcomes) >= 3 * len(threads), "the load to get going", timeout=DEADLINE)
 
-        # When one of the two gunicorn worker processes is killed
+        # When one of the two web server worker processes is killed
         victim = sorted(workers)[0]
         os.kill(victim, signal.SIGKILL)
         poll_until(
             lambda: len(children_of(master) - {victim}) == 2,
-            "gunicorn to replace its worker",
+            "the web server to replace its worker",
             timeout=DEADLINE,
             meanwhile=layout.check,
         )
@@ -314,7 +315,7 @@ def test_a_killed_web_process_costs_at_most_the_posts_it_was_serving(layout):
     stored = list(Notification.objects.filter(event_type="slow-post").values_list("assignment_id", flat=True))
     assert len(stored) == len(set(stored))
     assert {outcome.token for outcome in posts if outcome.status == 200} <= set(stored)
-    # and the layout went on without restarting anything: gunicorn replaced its own worker
+    # and the layout went on without restarting anything: the web server replaced its own worker
     assert layout.pids()["web"] == master
     layout.check()
 
@@ -326,7 +327,7 @@ def test_killed_processes_are_started_again_and_the_record_is_kept(layout):
     assert status == 200
     before = layout.pids()
 
-    # When the Celery worker, nginx and gunicorn's master are killed
+    # When the Celery worker, nginx and the web server's master are killed
     for name in ("worker", "proxy", "web"):
         os.kill(before[name], signal.SIGKILL)
 

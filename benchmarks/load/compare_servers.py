@@ -1,4 +1,4 @@
-"""Compare web servers with the load generator: daphne, gunicorn + uvicorn workers, gunicorn gthread.
+"""Compare web servers with the load generator: daphne, gunicorn + uvicorn workers, gunicorn gthread, granian.
 
     .venv/bin/python benchmarks/load/compare_servers.py               # c = 25 and 50, 2 rounds
     .venv/bin/python benchmarks/load/compare_servers.py --rounds 1 --duration 10
@@ -28,7 +28,8 @@ RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 DESCRIPTIONS = {
     "daphne": "daphne, 2 processes on one listening socket (HTTP + websockets)",
     "uvicorn": "gunicorn 2 × uvicorn ASGI workers (HTTP + websockets)",
-    "gthread": "gunicorn 2 × gthread WSGI workers, {threads} threads each (HTTP); daphne for websockets",
+    "gthread": "gunicorn 2 × gthread WSGI workers, {threads} threads each (HTTP); uvicorn for websockets",
+    "granian": "granian 2 × WSGI workers, {threads} threads each (HTTP); uvicorn for websockets",
 }
 
 
@@ -169,10 +170,10 @@ def threads_section(directory: Path, averaged: list[dict]) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated (default: all three)")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated (default: all)")
     parser.add_argument("--concurrency", default="25,50")
     parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--threads", type=int, default=4, help="gthread threads per process (default 4)")
+    parser.add_argument("--threads", type=int, default=4, help="gthread and granian threads per process (default 4)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS", help="passed to run.py")
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)

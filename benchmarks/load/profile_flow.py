@@ -68,6 +68,7 @@ def main(argv=None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a configuration value")
     parser.add_argument("--name", default="flow", help="results go to profile-<name>.json and .md")
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--pstats", type=Path, help="also save the raw profile here (for pstats or snakeviz)")
     options = parser.parse_args(argv)
     for item in options.set:
         key, _, value = item.partition("=")
@@ -120,6 +121,9 @@ def main(argv=None) -> int:
         participant(client, 100_000 + number, plain)
     profiler.disable()
     profiled_seconds = time.perf_counter() - started
+    if options.pstats:
+        options.pstats.parent.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(options.pstats)
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
     stats.sort_stats("cumulative").print_stats(45)

@@ -32,7 +32,7 @@ if str(REPO_ROOT) not in sys.path:
 from benchmarks.load import report, services  # noqa: E402
 from benchmarks.load.generator import format_summary, run_load  # noqa: E402
 from benchmarks.load.procstat import wait_quiet  # noqa: E402
-from deploy.layout import DEFAULT_SERVER, SERVERS, Layout, LayoutOptions  # noqa: E402
+from deploy.layout import DEFAULT_SERVER, SERVERS, WSGI_SERVERS, Layout, LayoutOptions  # noqa: E402
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 BENCHMARK_EXPERIMENT = REPO_ROOT / "benchmarks" / "load" / "experiment"
@@ -43,9 +43,10 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", choices=SERVERS, default=DEFAULT_SERVER, help="the web server")
     parser.add_argument("--web-processes", type=int, default=2, help="web server processes (default 2)")
-    parser.add_argument("--threads", type=int, default=4, help="request threads per gthread process (default 4)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="request threads per web process, with gthread or granian (default 4)")
     parser.add_argument("--proxy", action=argparse.BooleanOptionalAction, default=None,
-                        help="nginx in front (default: as scripts/production, i.e. with gthread only)")  # fmt: skip
+                        help="nginx in front (default: as scripts/production, i.e. with gthread or granian)")  # fmt: skip
     parser.add_argument("--concurrency", default="1,10,25,50",
                         help="comma-separated levels (default 1,10,25,50); a repeated level (50,50,50) "
                              "gives successive runs on the same, growing data")  # fmt: skip
@@ -212,7 +213,7 @@ def main(argv=None) -> int:
         "server": options.server,
         "layout": {
             "web_processes": options.web_processes,
-            "threads": options.threads if options.server == "gthread" else None,
+            "threads": options.threads if options.server in WSGI_SERVERS else None,
             "proxy": layout_options.proxy,
             "worker_concurrency": layout_options.worker_concurrency,
             "beat": layout_options.beat,
