@@ -3,8 +3,9 @@
     python -m benchmarks.load.generator --url http://127.0.0.1:8000 --concurrency 25 --duration 20 \
         --watch web=<pid> --watch postgres=<pid> --json out.json
 
-Each of the N slots takes one participant after another through the Bartlett1932 flow, each
-participant on a new keep-alive connection, with no think time (a closed loop: the offered load
+Each of the N slots takes one participant after another through a flow (`--flow`: the
+Bartlett1932 demo's, or the waiting room's; benchmarks/load/flow.py), each participant on a
+new keep-alive connection, with no think time (a closed loop: the offered load
 is whatever the server can take at that concurrency). No new participant starts after
 `--duration` seconds or once `--max-participants` have started; those in flight finish, each
 request bounded by `--timeout`. Only loopback addresses are accepted as targets.
@@ -24,7 +25,7 @@ if __package__ in (None, ""):  # run as a file: make `benchmarks.load` importabl
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.load.client import HTTPConnection, loopback_target  # noqa: E402
-from benchmarks.load.flow import STEPS, participant_flow  # noqa: E402
+from benchmarks.load.flow import FLOWS  # noqa: E402
 from benchmarks.load.procstat import TreeWatcher  # noqa: E402
 from benchmarks.load.stats import Recorder  # noqa: E402
 
@@ -40,11 +41,13 @@ async def run_load(
     timeout: float = 30.0,
     watch: dict[str, int] | None = None,
     run_tag: str | None = None,
+    flow: str = "bartlett1932",
 ) -> dict:
-    """Run the flow at `concurrency` for `duration` seconds; the figures as a dict."""
+    """Run `flow` at `concurrency` for `duration` seconds; the figures as a dict."""
     host, port = loopback_target(url)
     if concurrency < 1 or duration <= 0 or max_participants < 1:
         raise ValueError("concurrency, duration and max_participants must be positive")
+    chosen = FLOWS[flow]
     recorder = Recorder()
     tag = run_tag or f"{os.getpid()}-{int(time.time() * 1000) % 10**9}"
     numbers = itertools.count(1)
@@ -60,7 +63,7 @@ async def run_load(
             recorder.participants_started += 1
             connection = HTTPConnection(host, port)
             try:
-                if await participant_flow(connection, recorder, f"load-{tag}-{next(numbers)}", timeout):
+                if await chosen.run(connection, recorder, f"load-{tag}-{next(numbers)}", timeout):
                     recorder.participants_completed += 1
             finally:
                 connects.append(connection.connects)
@@ -80,10 +83,11 @@ async def run_load(
     elapsed = time.perf_counter() - started
     processes = watcher.finish(elapsed)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    report = recorder.report(STEPS)
+    report = recorder.report(chosen.steps, chosen.waits)
     requests = recorder.requests()
-    return {
+    result = {
         "url": url,
+        "flow": flow,
         "concurrency": concurrency,
         "duration_s": duration,
         "elapsed_s": round(elapsed, 2),
@@ -103,6 +107,9 @@ async def run_load(
         "generator_max_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "load_average": os.getloadavg(),
     }
+    if "waits" in report:
+        result["waits"] = report["waits"]
+    return result
 
 
 def parse_watch(values: list[str]) -> dict[str, int]:
@@ -125,6 +132,11 @@ def format_summary(result: dict) -> str:
         f"errors {result['errors'] or 0}",
         f"  latency ms  p50 {latency['p50_ms']}  p95 {latency['p95_ms']}  p99 {latency['p99_ms']}  max {latency['max_ms']}",
     ]
+    for name, figures in result.get("waits", {}).items():
+        lines.append(
+            f"  {name:<11} {figures['count']} waits, ms p50 {figures['p50_ms']}  p95 {figures['p95_ms']}  "
+            f"p99 {figures['p99_ms']}  max {figures['max_ms']}"
+        )
     for name, figures in result["processes"].items():
         if name == "machine":
             lines.append(f"  machine     busy {figures['busy_cpu_seconds']} s CPU, others {figures['other_cpu_seconds']} s")
@@ -144,6 +156,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-participants", type=int, default=100_000, help="at most this many participants")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take")
     parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID", help="a process tree to measure")
+    parser.add_argument("--flow", choices=sorted(FLOWS), default="bartlett1932", help="the participants' flow")
     parser.add_argument("--json", type=Path, help="write the figures here")
     options = parser.parse_args(argv)
     result = asyncio.run(
@@ -154,6 +167,7 @@ def main(argv=None) -> int:
             max_participants=options.max_participants,
             timeout=options.timeout,
             watch=parse_watch(options.watch),
+            flow=options.flow,
         )
     )
     print(format_summary(result))

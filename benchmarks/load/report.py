@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-from benchmarks.load.flow import STEPS
-
 PERCENTILES = (("p50_ms", "p50", "-"), ("p95_ms", "p95", "--"), ("p99_ms", "p99", ":"))
 
 
@@ -76,12 +74,28 @@ def step_table(levels: list[dict]) -> list[str]:
     """Per-step p50 / p95 / p99 (ms) at each concurrency level."""
     header = "| step | " + " | ".join(f"c={level['concurrency']} p50 / p95 / p99" for level in levels) + " |"
     lines = [header, "|" + "---|" * (len(levels) + 1)]
-    for step in STEPS:
+    steps = list(dict.fromkeys(step for level in levels for step in level["per_step"]))
+    for step in steps:
         cells = []
         for level in levels:
             figures = level["per_step"].get(step, {})
             cells.append(" / ".join(_cell(figures.get(key)) for key, _, _ in PERCENTILES))
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def wait_table(levels: list[dict]) -> list[str]:
+    """Per wait (a socket's opening, the waiting room): count and p50 / p95 / p99 at each level."""
+    header = "| wait | " + " | ".join(f"c={level['concurrency']} count, p50 / p95 / p99" for level in levels) + " |"
+    lines = [header, "|" + "---|" * (len(levels) + 1)]
+    names = list(dict.fromkeys(name for level in levels for name in level.get("waits", {})))
+    for name in names:
+        cells = []
+        for level in levels:
+            figures = level.get("waits", {}).get(name, {})
+            percentiles = " / ".join(_cell(figures.get(key)) for key, _, _ in PERCENTILES)
+            cells.append(f"{figures.get('count', 0)}, {percentiles}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -111,9 +125,12 @@ def run_section(result: dict) -> list[str]:
             f"Server `{result['server']}`, {layout.get('web_processes')} web processes{threads}; Celery worker "
             f"({layout.get('worker_concurrency')} threads) and beat running; experiment `{_experiment(result)}`"
             f"{' with ' + ', '.join(result['settings']) if result.get('settings') else ''}; "
-            f"{result['duration_s']:.0f} s per level; run {result['started']}."
+            f"flow `{result.get('flow', 'bartlett1932')}`; {result['duration_s']:.0f} s per level; run {result['started']}."
         )
     lines += ["", *level_table(result["levels"]), "", "Per step (ms):", "", *step_table(result["levels"]), ""]
+    if any(level.get("waits") for level in result["levels"]):
+        lines += ["Waits, not requests (ms; the waiting room's includes the socket's opening):", "",
+                  *wait_table(result["levels"]), ""]  # fmt: skip
     pgbench = result.get("pgbench")
     if pgbench:
         best = max(result["levels"], key=lambda level: level["requests_per_s"])

@@ -36,6 +36,11 @@ from deploy.layout import DEFAULT_SERVER, SERVERS, WSGI_SERVERS, Layout, LayoutO
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 BENCHMARK_EXPERIMENT = REPO_ROOT / "benchmarks" / "load" / "experiment"
+#: The experiment each flow runs on unless --experiment names another.
+FLOW_EXPERIMENTS = {
+    "bartlett1932": BENCHMARK_EXPERIMENT,
+    "waiting_room": REPO_ROOT / "benchmarks" / "load" / "waiting_room",
+}
 STARTED_MARK = "DALLINGER_LOAD_SERVICES"
 
 
@@ -53,7 +58,9 @@ def parse_arguments(argv):
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per level (default 20)")
     parser.add_argument("--max-participants", type=int, default=100_000, help="participant cap per level")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unrecorded load first (default 5)")
-    parser.add_argument("--experiment", default=str(BENCHMARK_EXPERIMENT), help="the experiment package")
+    parser.add_argument("--flow", choices=sorted(FLOW_EXPERIMENTS), default="bartlett1932",
+                        help="the participants' flow (benchmarks/load/flow.py; default bartlett1932)")  # fmt: skip
+    parser.add_argument("--experiment", help="the experiment package (default: the flow's, FLOW_EXPERIMENTS)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a configuration value for the experiment, e.g. num_chains=50")  # fmt: skip
     parser.add_argument("--name", help="the results' name: load-<name>.json (default: the server)")
@@ -63,7 +70,9 @@ def parse_arguments(argv):
                         help="before each level, wait up to this long for the machine to be idle "
                              "(others' CPU under 0.3 cores; a shared machine disturbs timings)")  # fmt: skip
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="where results go")
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    options.experiment = options.experiment or str(FLOW_EXPERIMENTS[options.flow])
+    return options
 
 
 def versions() -> dict:
@@ -124,7 +133,7 @@ def run_levels(options, layout: Layout, database_url: str, redis_url: str) -> li
     url = f"http://127.0.0.1:{options.port}"
     watch = {**layout.pids(), "postgres": services.postgres_pid(database_url), "redis": services.redis_pid(redis_url)}
     if options.warmup > 0:
-        warm = asyncio.run(run_load(url, concurrency=4, duration=options.warmup, timeout=60))
+        warm = asyncio.run(run_load(url, concurrency=4, duration=options.warmup, timeout=60, flow=options.flow))
         print(f"warm-up: {warm['requests']} requests, errors {warm['errors'] or 0}", flush=True)
     levels = []
     for concurrency in [int(value) for value in options.concurrency.split(",")]:
@@ -135,7 +144,7 @@ def run_levels(options, layout: Layout, database_url: str, redis_url: str) -> li
         chain_before = services.chain_lengths(database_url)
         result = asyncio.run(
             run_load(url, concurrency=concurrency, duration=options.duration,
-                     max_participants=options.max_participants, watch=watch)
+                     max_participants=options.max_participants, watch=watch, flow=options.flow)
         )  # fmt: skip
         time.sleep(1.5)
         deltas = services.counter_deltas(before, services.database_counters(database_url))
@@ -218,6 +227,7 @@ def main(argv=None) -> int:
             "worker_concurrency": layout_options.worker_concurrency,
             "beat": layout_options.beat,
         },
+        "flow": options.flow,
         "experiment": options.experiment,
         "settings": options.set,
         "duration_s": options.duration,

@@ -29,6 +29,7 @@ class Recorder:
 
     def __init__(self):
         self.latencies = defaultdict(list)  # step -> seconds
+        self.waits = defaultdict(list)  # wait (not a request: a socket's opening, a waiting room) -> seconds
         self.statuses = defaultdict(Counter)  # step -> status -> count
         self.failures = defaultdict(Counter)  # step -> "timeout" / exception name -> count
         self.notes = Counter()
@@ -39,6 +40,10 @@ class Recorder:
         """An answered request."""
         self.latencies[step].append(seconds)
         self.statuses[step][status] += 1
+
+    def wait(self, name: str, seconds: float) -> None:
+        """A wait that is not a request (kept out of the requests' latencies)."""
+        self.waits[name].append(seconds)
 
     def error(self, step: str, kind: str) -> None:
         """A request that got no answer (timeout, connection error)."""
@@ -63,8 +68,9 @@ class Recorder:
             errors.update(counts)
         return dict(sorted(errors.items()))
 
-    def report(self, steps: tuple[str, ...]) -> dict:
-        """Latency summaries overall and per step, statuses and failures per step."""
+    def report(self, steps: tuple[str, ...], waits: tuple[str, ...] = ()) -> dict:
+        """Latency summaries overall and per step, statuses and failures per step, and the waits'
+        summaries (with their failures)."""
         every = [value for values in self.latencies.values() for value in values]
         per_step = {}
         for step in steps:
@@ -73,4 +79,13 @@ class Recorder:
             if self.failures[step]:
                 entry["failures"] = dict(self.failures[step])
             per_step[step] = entry
-        return {"overall": summarise(every), "per_step": per_step, "errors": self.errors_by_status()}
+        per_wait = {}
+        for name in waits:
+            entry = summarise(self.waits.get(name, []))
+            if self.failures[name]:
+                entry["failures"] = dict(self.failures[name])
+            per_wait[name] = entry
+        report = {"overall": summarise(every), "per_step": per_step, "errors": self.errors_by_status()}
+        if waits:
+            report["waits"] = per_wait
+        return report
