@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
 # PostgreSQL refuses new clients. Here each request closes its connection (as Django advises
 # for ASGI); the WSGI servers that carry the participant routes keep theirs. The variable is
 # read once, as the settings load, and removed again so that no child process inherits it.
+# A process that serves websockets only is started with DATABASE_CONN_MAX_AGE set
+# (deploy/layout.py): Channels runs its database work in one thread, which keeps its connection.
 _closing_connections = "DATABASE_CONN_MAX_AGE" not in os.environ
 if _closing_connections:
     os.environ["DATABASE_CONN_MAX_AGE"] = "0"

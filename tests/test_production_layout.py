@@ -156,6 +156,45 @@ def test_websockets_are_spread_over_the_websocket_processes_and_frames_cross_bet
                    "the websocket processes to record the closed sockets", timeout=DEADLINE)  # fmt: skip
 
 
+def test_the_websocket_processes_keep_their_database_connections(layout):
+    def socket_round(prefix: str, count: int, at_once: int) -> None:
+        """`count` participants each open a socket (`at_once` of them open together) and close it."""
+        for start in range(0, count, at_once):
+            sockets, participants = [], []
+            for number in range(start, start + at_once):
+                who = Participant(recruiter_id="hotair", worker_id=f"{prefix}{number}", assignment_id=f"{prefix}a{number}", hit_id="h")
+                who.save()
+                participants.append(who.pk)
+                cookie = "; ".join(f"{name}={value}" for name, value in holding(who.pk).items())
+                url = f"ws://{HOST}:{layout.options.port}/chat?channel=room&participant_id={who.pk}"
+                sockets.append(websocket.create_connection(url, timeout=DEADLINE, cookie=cookie))
+            for sock in sockets:
+                sock.close()
+            poll_until(lambda: not Presence.objects.filter(pk__in=participants, sockets__gt=0).exists(),
+                       "the websocket processes to record the closed sockets", timeout=DEADLINE)  # fmt: skip
+
+    def sessions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    # Given both websocket processes have served a socket (two open at once: one on each)
+    socket_round("warm", 2, at_once=2)
+    # PostgreSQL's statistics of a backend still running reach its views within a second.
+    time.sleep(1.5)
+    before = sessions()
+
+    # When eight participants open a socket one after the other, each socket's database work
+    # (authorising it, counting and uncounting its presence) done before the next opens
+    socket_round("kept", 8, at_once=1)
+    time.sleep(1.5)
+
+    # Then that work ran on the processes' kept connections: no new PostgreSQL session for it
+    # (closing the connection after each use, as ASGI HTTP must, opened about three per socket)
+    assert sessions() - before < 4
+
+
 def next_room_frame(sock: websocket.WebSocket) -> str:
     """The next frame that is not a control event (an error frame fails the test at once)."""
     deadline = time.monotonic() + DEADLINE  # the server's pings would keep a blocking recv waiting
