@@ -26,9 +26,10 @@ from benchmarks.load.stats import Recorder
 STEPS = ("participant", "node", "received_infos", "info", "infos", "question", "worker_complete")
 #: The requests of the waiting-room flow; its waits are reported apart (`WAITS`).
 WAITING_ROOM_STEPS = ("participant", "node", "info", "worker_complete")
-#: The waiting-room flow's waits: the websocket's opening handshake, and the whole time from
-#: opening it to the frame that releases the participant (the handshake included).
-WAITS = ("socket_open", "waiting_room")
+#: The waiting-room flow's waits: the websocket's opening handshake, the whole time from
+#: opening it to the frame that releases the participant (the handshake included), and the
+#: closing handshake at the end.
+WAITS = ("socket_open", "waiting_room", "socket_close")
 
 RETELLING = (
     "A man went down to the river to hunt seals. Two canoes came out of the mist and the men "
@@ -136,7 +137,9 @@ async def waiting_room_flow(connection: HTTPConnection, recorder: Recorder, work
         return False
     finally:
         if socket is not None:
+            started = time.perf_counter()
             await socket.close()
+            recorder.wait("socket_close", time.perf_counter() - started)
     return True
 
 
