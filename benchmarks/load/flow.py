@@ -118,7 +118,7 @@ def released(text: str, participant_id: int, grouping: bool) -> str | None:
 async def waiting_room_flow(connection: HTTPConnection, recorder: Recorder, worker_id: str, timeout: float) -> bool:
     """Take one participant through the waiting-room flow; True if every step succeeded."""
     steps = Steps(connection, recorder, timeout)
-    socket = None
+    socket = reader = None
     try:
         answer = await steps.step("participant", "POST", f"/participant/{worker_id}/loadhit/{worker_id}-assignment/debug")
         participant_id = answer["participant"]["id"]
@@ -129,6 +129,9 @@ async def waiting_room_flow(connection: HTTPConnection, recorder: Recorder, work
             outcome = "complete"
         elif grouping or quorum.get("n", 0) < quorum.get("q", 0):
             socket, outcome = await _wait_in_room(connection, recorder, steps.cookie, participant_id, grouping, timeout)
+            # A page reads every frame its socket gets; unread ones would fill the client's
+            # buffer, after which it reads nothing more, not even the server's closing frame.
+            reader = asyncio.create_task(_drain(socket, recorder))
         if outcome == "play":
             node_id = (await steps.step("node", "POST", f"/node/{participant_id}"))["node"]["id"]
             await steps.step("info", "POST", f"/info/{node_id}", {"contents": str(random.randint(1, 10)), "info_type": "Info"})
@@ -140,7 +143,18 @@ async def waiting_room_flow(connection: HTTPConnection, recorder: Recorder, work
             started = time.perf_counter()
             await socket.close()
             recorder.wait("socket_close", time.perf_counter() - started)
+        if reader is not None:
+            await reader
     return True
+
+
+async def _drain(socket, recorder: Recorder) -> None:
+    """Read (and count) the frames the socket gets after the release, until it closes."""
+    try:
+        async for _ in socket:
+            recorder.note("frames_after_release")
+    except WebSocketException:
+        pass
 
 
 async def _wait_in_room(connection, recorder: Recorder, cookie: str, participant_id: int, grouping: bool, timeout: float):
