@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 import websocket
 from django.db import connection
 from django.utils import timezone
@@ -105,6 +106,32 @@ def test_a_frame_sent_to_one_server_reaches_a_socket_on_the_other(redis_servers)
         assert next_frame(a) == "chat:back"
     finally:
         close_and_wait(a, b, held_by=[alice, bob])
+    assert not redis_servers.new_tracebacks()
+
+
+def test_frames_published_from_synchronous_code_share_one_redis_connection(redis_servers, monkeypatch):
+    clear_record()
+    # This test process plays a web request thread or a Celery task: not the process holding
+    # sockets, publishing through Redis.
+    monkeypatch.setattr(realtime, "_serving_websockets", False)
+    counter = redis.Redis.from_url(os.environ["REDIS_URL"])
+    alice = participant(1)
+    a = open_socket(redis_servers.ports[0], "room", alice)
+    try:
+        realtime.publish("room", {"n": 0})  # the first opens the process's connection
+        assert json.loads(next_frame(a).split(":", 1)[1]) == {"n": 0}
+        before = counter.info("stats")["total_connections_received"]
+
+        # When twenty more frames are published, one after the other
+        for number in range(1, 21):
+            realtime.publish("room", {"n": number})
+
+        # Then each reaches the socket, in order
+        assert [json.loads(next_frame(a).split(":", 1)[1])["n"] for _ in range(20)] == list(range(1, 21))
+        # and Redis took no new connection for them (before, each frame opened one)
+        assert counter.info("stats")["total_connections_received"] - before <= 1
+    finally:
+        close_and_wait(a, held_by=[alice])
     assert not redis_servers.new_tracebacks()
 
 
