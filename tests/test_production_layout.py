@@ -134,12 +134,7 @@ def test_websockets_are_spread_over_the_websocket_processes_and_frames_cross_bet
     try:
         # Given four participants' sockets opened one after the other through nginx
         for number in range(4):
-            who = Participant(recruiter_id="hotair", worker_id=f"ws{number}", assignment_id=f"wsa{number}", hit_id="h")
-            who.save()
-            participants.append(who.pk)
-            cookie = "; ".join(f"{name}={value}" for name, value in holding(who.pk).items())
-            url = f"ws://{HOST}:{layout.options.port}/chat?channel=room&participant_id={who.pk}"
-            sockets.append(websocket.create_connection(url, timeout=DEADLINE, cookie=cookie))
+            participants.append(participant_socket(layout, f"ws{number}", sockets))
         # Then each websocket process holds two of them (least_conn: the one holding fewer)
         assert [established_connections(port) for port in ports] == [2, 2]
 
@@ -148,30 +143,35 @@ def test_websockets_are_spread_over_the_websocket_processes_and_frames_cross_bet
         for sock in sockets:
             assert next_room_frame(sock) == "room:across"
     finally:
-        for sock in sockets:
-            sock.close()
-        # The servers record each close in the database: let them finish before the test's
-        # database is emptied under them.
-        poll_until(lambda: not Presence.objects.filter(pk__in=participants, sockets__gt=0).exists(),
-                   "the websocket processes to record the closed sockets", timeout=DEADLINE)  # fmt: skip
+        close_sockets(sockets, participants)
+
+
+def participant_socket(layout, worker_id: str, sockets: list) -> int:
+    """A new participant's socket on channel `room` through nginx, added to `sockets`; their id."""
+    who = Participant(recruiter_id="hotair", worker_id=worker_id, assignment_id=f"{worker_id}-a", hit_id="h")
+    who.save()
+    cookie = "; ".join(f"{name}={value}" for name, value in holding(who.pk).items())
+    url = f"ws://{HOST}:{layout.options.port}/chat?channel=room&participant_id={who.pk}"
+    sockets.append(websocket.create_connection(url, timeout=DEADLINE, cookie=cookie))
+    return who.pk
+
+
+def close_sockets(sockets: list, participants: list) -> None:
+    """Close the sockets, and wait until the servers have recorded each close in the database
+    (not to empty the test's database under them)."""
+    for sock in sockets:
+        sock.close()
+    poll_until(lambda: not Presence.objects.filter(pk__in=participants, sockets__gt=0).exists(),
+               "the websocket processes to record the closed sockets", timeout=DEADLINE)  # fmt: skip
 
 
 def test_the_websocket_processes_keep_their_database_connections(layout):
     def socket_round(prefix: str, count: int, at_once: int) -> None:
         """`count` participants each open a socket (`at_once` of them open together) and close it."""
         for start in range(0, count, at_once):
-            sockets, participants = [], []
-            for number in range(start, start + at_once):
-                who = Participant(recruiter_id="hotair", worker_id=f"{prefix}{number}", assignment_id=f"{prefix}a{number}", hit_id="h")
-                who.save()
-                participants.append(who.pk)
-                cookie = "; ".join(f"{name}={value}" for name, value in holding(who.pk).items())
-                url = f"ws://{HOST}:{layout.options.port}/chat?channel=room&participant_id={who.pk}"
-                sockets.append(websocket.create_connection(url, timeout=DEADLINE, cookie=cookie))
-            for sock in sockets:
-                sock.close()
-            poll_until(lambda: not Presence.objects.filter(pk__in=participants, sockets__gt=0).exists(),
-                       "the websocket processes to record the closed sockets", timeout=DEADLINE)  # fmt: skip
+            sockets = []
+            participants = [participant_socket(layout, f"{prefix}{number}", sockets) for number in range(start, start + at_once)]
+            close_sockets(sockets, participants)
 
     def sessions() -> int:
         with connection.cursor() as cursor:
