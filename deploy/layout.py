@@ -5,10 +5,11 @@ stop it). The `Procfile` and `compose.yaml` at the repository root describe the 
 
 Web servers, each run with `web_processes` processes:
 
-- `granian` (the default) and `gthread`: WSGI servers for HTTP, with `threads` request
+- `gthread` (the default) and `granian`: WSGI servers for HTTP, with `threads` request
   threads per process, each keeping one persistent database connection; granian parses HTTP
   in Rust and hands each request to a Python thread, gunicorn's gthread workers do it all in
-  Python (granian spends about a third less CPU per request: docs/deployment.md). Beside them
+  Python (granian spends 8–17% less CPU per request, but once lost a GET when a worker was
+  killed, which gunicorn never has: docs/deployment.md). Beside them
   run `websocket_processes` ASGI processes for websockets (`websocket_server`: daphne or
   uvicorn), behind nginx (deploy/nginx/dallinger.conf.template), which sends websocket
   upgrades to them and everything else to the WSGI server. Behind nginx each websocket
@@ -50,11 +51,11 @@ from experiments.running.processes import ChildProcess
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"
 NGINX_TEMPLATE = REPO_ROOT / "deploy" / "nginx" / "dallinger.conf.template"
-SERVERS = ("granian", "gthread", "uvicorn", "daphne")
+SERVERS = ("gthread", "granian", "uvicorn", "daphne")
 #: The WSGI servers: HTTP only, with websocket processes beside them behind nginx.
-WSGI_SERVERS = ("granian", "gthread")
+WSGI_SERVERS = ("gthread", "granian")
 #: Chosen by measurement: see benchmarks/results/servers.md and docs/deployment.md.
-DEFAULT_SERVER = "granian"
+DEFAULT_SERVER = "gthread"
 #: The ASGI servers that can hold the websockets beside a WSGI server. uvicorn spends about a third
 #: less CPU than daphne per frame it delivers (benchmarks/results/realtime.md).
 WEBSOCKET_SERVERS = ("uvicorn", "daphne")
