@@ -3,24 +3,32 @@
 import os
 
 from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_finished
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dallinger_project.settings")
-# An ASGI server runs each request's synchronous code in a thread of its own: a connection kept
-# open for the next request would stay with a thread that is gone, one per request, until
-# PostgreSQL refuses new clients. Here each request closes its connection (as Django advises
-# for ASGI); the WSGI servers that carry the participant routes keep theirs. The variable is
-# read once, as the settings load, and removed again so that no child process inherits it.
-# A process that serves websockets only is started with DATABASE_CONN_MAX_AGE set
-# (deploy/layout.py): Channels runs its database work in one thread, which keeps its connection.
-_closing_connections = "DATABASE_CONN_MAX_AGE" not in os.environ
-if _closing_connections:
-    os.environ["DATABASE_CONN_MAX_AGE"] = "0"
 
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-if _closing_connections:
-    del os.environ["DATABASE_CONN_MAX_AGE"]
+
+def close_request_connections(**kwargs) -> None:
+    """Close the database connections of the HTTP request that just finished under ASGI.
+
+    Django runs each ASGI request's synchronous code in a thread of its own: a connection kept
+    open for the next request would stay with a thread that is gone, one per request (Django
+    advises closing them under ASGI). Only HTTP requests: the websockets' database work runs in
+    one thread per process (Channels), whose connection is kept, as a WSGI thread's is
+    (`CONN_MAX_AGE`); closing it after each use cost a new PostgreSQL connection per database
+    call of a socket, about 4 per participant in the waiting room (benchmarks/README.md).
+    """
+    connections.close_all()
+
+
+# Sent in the request's own thread (the handler closes the response there), and only by
+# Django's ASGI handler: the WSGI servers' and the test client's requests keep their rules.
+request_finished.connect(close_request_connections, sender=ASGIHandler, dispatch_uid="asgi.close_request_connections")
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -134,22 +134,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @dataclass
 class ProcessSpec:
-    """One process of the layout: its name, command line and inherited file descriptors, and
-    environment defaults of its own (the layout's environment overrides them)."""
+    """One process of the layout: its name, command line and inherited file descriptors."""
 
     name: str
     argv: list
     pass_fds: tuple = ()
-    env_defaults: dict = field(default_factory=dict)
-
-
-#: The websocket processes serve websockets only (nginx, or their own port, sends them nothing
-#: else), and Channels runs every consumer's database work in one thread per process: that
-#: thread keeps its connection, as the WSGI servers' threads do. Without this, asgi.py's rule for
-#: ASGI HTTP (close the connection after each use) opened a new PostgreSQL connection for every
-#: database call of a socket, about 4 per participant in the waiting room
-#: (benchmarks/README.md, "The waiting-room flow").
-WEBSOCKET_PROCESS_ENV = {"DATABASE_CONN_MAX_AGE": "60"}
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -165,23 +154,16 @@ def web_specs(options: LayoutOptions, python: str = sys.executable) -> tuple[lis
     """The web processes' commands, and the sockets the caller must keep open while they run."""
     gunicorn = [python, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "--bind", f"{options.host}:{options.http_port}",
                 "--workers", str(options.web_processes)]  # fmt: skip
-    if options.server == "gthread":
-        http = ProcessSpec(
-            "web", [*gunicorn, "--worker-class", "gthread", "--threads", str(options.threads),
-                    "dallinger_project.wsgi:application"],
-        )  # fmt: skip
+    if options.server in WSGI_SERVERS:
+        if options.server == "gthread":
+            command = [*gunicorn, "--worker-class", "gthread", "--threads", str(options.threads)]
+        else:
+            # --respawn-failed-workers: a worker process that dies is replaced, as gunicorn does.
+            command = [python, "-m", "granian", "--interface", "wsgi", "--host", options.host,
+                       "--port", str(options.http_port), "--workers", str(options.web_processes),
+                       "--blocking-threads", str(options.threads), "--respawn-failed-workers", "--no-access-log"]  # fmt: skip
         websockets, sockets = websocket_specs(options, python)
-        return [http, *websockets], sockets
-    if options.server == "granian":
-        # --respawn-failed-workers: a worker process that dies is replaced, as gunicorn does.
-        http = ProcessSpec(
-            "web", [python, "-m", "granian", "--interface", "wsgi", "--host", options.host,
-                    "--port", str(options.http_port), "--workers", str(options.web_processes),
-                    "--blocking-threads", str(options.threads), "--respawn-failed-workers", "--no-access-log",
-                    "dallinger_project.wsgi:application"],
-        )  # fmt: skip
-        websockets, sockets = websocket_specs(options, python)
-        return [http, *websockets], sockets
+        return [ProcessSpec("web", [*command, "dallinger_project.wsgi:application"]), *websockets], sockets
     if options.server == "uvicorn":
         if importlib.util.find_spec("uvicorn_worker") is None:
             raise RuntimeError("The uvicorn server needs benchmarks/requirements.txt installed (uvicorn, uvicorn-worker).")
@@ -221,13 +203,11 @@ def websocket_specs(options: LayoutOptions, python: str) -> tuple[list[ProcessSp
             places = [["-b", options.host, "-p", str(port)] for port in options.websocket_ports]
         else:
             places = [["--host", options.host, "--port", str(port)] for port in options.websocket_ports]
-        return [ProcessSpec(name, websocket_command(options, python, where), env_defaults=WEBSOCKET_PROCESS_ENV)
-                for name, where in zip(names, places)], []  # fmt: skip
+        return [ProcessSpec(name, websocket_command(options, python, where)) for name, where in zip(names, places)], []
     # Without the proxy, one port for all: the kernel hands each new socket to one of them.
     sock = _listening_socket(options.host, options.websocket_port)
     where = ["--fd", str(sock.fileno())]
-    return [ProcessSpec(name, websocket_command(options, python, where), (sock.fileno(),), WEBSOCKET_PROCESS_ENV)
-            for name in names], [sock]  # fmt: skip
+    return [ProcessSpec(name, websocket_command(options, python, where), (sock.fileno(),)) for name in names], [sock]
 
 
 def nginx_binary() -> str:
@@ -338,8 +318,7 @@ def background_specs(options: LayoutOptions, state_dir: Path, python: str = sys.
 def start_child(spec: ProcessSpec, env: dict, log_dir: Path) -> ChildProcess:
     """Start a process of the layout in its own process group, its output in `<name>.log`."""
     return ChildProcess(
-        spec.name, spec.argv, {**spec.env_defaults, **env}, log_dir / f"{spec.name}.log", cwd=REPO_ROOT,
-        pass_fds=spec.pass_fds,
+        spec.name, spec.argv, env, log_dir / f"{spec.name}.log", cwd=REPO_ROOT, pass_fds=spec.pass_fds
     )
 
 
