@@ -19,8 +19,8 @@ import requests
 from django.utils.functional import cached_property
 from urllib3.exceptions import NewConnectionError
 
-from bots.sockets import BotSocket, SocketError, cookie_header, socket_url
-from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL
+from bots.sockets import BotSocket, SocketError, cookie_header, socket_url, waiting_room_release
+from core.realtime import QUORUM_CHANNEL
 
 logger = logging.getLogger(__name__)
 
@@ -240,23 +240,13 @@ class HighPerformanceBotBase(_Bot):
         raise BotError(f"The waiting room did not release this bot within {self.quorum_timeout:g} s.")
 
     def _released_by(self, frame, grouping: bool) -> bool:
-        channel, data = frame
-        if not isinstance(data, dict):
-            return False
-        if not grouping:
-            if channel == QUORUM_CHANNEL and "n" in data and data.get("n", 0) >= data.get("q", 1):
-                self.log("The quorum is reached.")
-                return True
-            return False
-        if channel == CONTROL_CHANNEL and data.get("type") == "snapshot" and data.get("network_id"):
-            return True
-        ids = [str(value) for value in data.get("participant_ids", ())]
-        if channel == QUORUM_CHANNEL and str(self.participant_id) in ids:
-            if data.get("type") == "released":
-                self.log("Released from the waiting room: going straight to completion.")
-                self.overrecruited = True
-            return True
-        return False
+        release = waiting_room_release(frame, self.participant_id, grouping)
+        if release == "complete":
+            self.log("Released from the waiting room: going straight to completion.")
+            self.overrecruited = True
+        elif release == "play" and not grouping:
+            self.log("The quorum is reached.")
+        return release is not None
 
     def sign_up(self) -> bool:
         """Create the participant; with a waiting room, wait there until the quorum is reached."""

@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlparse
 import requests
 import websocket
 
-from core.realtime import CONTROL_CHANNEL
+from core.realtime import CONTROL_CHANNEL, QUORUM_CHANNEL
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,28 @@ def cookie_header(session: requests.Session, host: str) -> str:
     """The Cookie header the session would send to `host`'s `/chat` (domain and path rules kept)."""
     prepared = requests.Request("GET", f"{host}/chat").prepare()
     return requests.cookies.get_cookie_header(session.cookies, prepared) or ""
+
+
+def waiting_room_release(frame: tuple[str, object], participant_id, grouping: bool) -> str | None:
+    """What a frame `(channel, payload)` heard in the waiting room means for participant
+    `participant_id`: "play" (the quorum is reached, or their group formed), "complete"
+    (released to finish without playing, as the waiting page sends a person), or None (wait on).
+
+    Without groups, any count at or above the quorum releases them (a frame missed while the
+    socket opened must not hold them for ever). With group formation by arrival the count says
+    nothing: only the frame naming them does, or their snapshot naming their network (the group
+    formed as the socket opened)."""
+    channel, data = frame
+    if not isinstance(data, dict):
+        return None
+    if not grouping:
+        reached = channel == QUORUM_CHANNEL and "n" in data and data.get("n", 0) >= data.get("q", 1)
+        return "play" if reached else None
+    if channel == CONTROL_CHANNEL and data.get("type") == "snapshot" and data.get("network_id"):
+        return "play"
+    if channel == QUORUM_CHANNEL and str(participant_id) in [str(value) for value in data.get("participant_ids", ())]:
+        return "complete" if data.get("type") == "released" else "play"
+    return None
 
 
 def parse_frame(frame: str) -> tuple[str, object] | None:

@@ -21,6 +21,8 @@ from websockets.exceptions import WebSocketException
 
 from benchmarks.load.client import HTTPConnection
 from benchmarks.load.stats import Recorder
+from bots.sockets import parse_frame, waiting_room_release
+from core.realtime import QUORUM_CHANNEL
 
 #: The steps of the Bartlett1932 flow, in order (the names used in every report).
 STEPS = ("participant", "node", "received_infos", "info", "infos", "question", "worker_complete")
@@ -36,8 +38,6 @@ RETELLING = (
     "in them asked him to come to war. He went, and heard that he had been shot, but felt no pain."
 )
 QUESTION_RESPONSE = json.dumps({"engagement": "4", "difficulty": "3"})
-QUORUM_CHANNEL = "quorum"
-CONTROL_CHANNEL = "dallinger_control"
 
 
 class StepFailed(Exception):
@@ -94,25 +94,6 @@ async def participant_flow(connection: HTTPConnection, recorder: Recorder, worke
     except (StepFailed, KeyError, TypeError, ValueError):
         return False
     return True
-
-
-def released(text: str, participant_id: int, grouping: bool) -> str | None:
-    """What a waiting-room frame means for this participant: "play" (the group formed or the
-    quorum is reached), "complete" (released to finish without playing), or None (wait on)."""
-    channel, _, payload = text.partition(":")
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    if not grouping:
-        return "play" if channel == QUORUM_CHANNEL and data.get("n", 0) >= data.get("q", 1) else None
-    if channel == CONTROL_CHANNEL and data.get("type") == "snapshot" and data.get("network_id"):
-        return "play"
-    if channel == QUORUM_CHANNEL and str(participant_id) in [str(value) for value in data.get("participant_ids", ())]:
-        return "complete" if data.get("type") == "released" else "play"
-    return None
 
 
 async def waiting_room_flow(connection: HTTPConnection, recorder: Recorder, worker_id: str, timeout: float) -> bool:
@@ -190,7 +171,8 @@ async def _wait_in_room(connection, recorder: Recorder, cookie: str, participant
 
 async def _read_until_released(socket, participant_id: int, grouping: bool) -> str:
     async for text in socket:
-        outcome = released(str(text), participant_id, grouping)
+        frame = parse_frame(str(text))
+        outcome = waiting_room_release(frame, participant_id, grouping) if frame else None
         if outcome is not None:
             return outcome
     raise WebSocketException("the server closed the waiting room's socket")
