@@ -347,7 +347,8 @@ def test_a_killed_web_process_costs_at_most_the_posts_it_was_serving(layout):
     failed_posts = [outcome for outcome in posts if outcome.status != 200]
     print(f"\n{len(gets)} GETs, {len(posts)} POSTs; failed POSTs: {failed_posts}")
     # Then no GET failed: nginx sent those the dead process held to a live one
-    assert [outcome for outcome in gets if outcome.status != 200] == []
+    failed_gets = [outcome for outcome in gets if outcome.status != 200]
+    assert failed_gets == [], f"{failed_gets}; nginx said:\n{_tail(layout.log_dir / 'proxy.log')}"
     # and the POSTs that failed were at most those in flight on the killed process (each
     # thread has one request in flight at a time), answered by nginx with a 502
     assert len(failed_posts) <= POST_THREADS
@@ -359,6 +360,10 @@ def test_a_killed_web_process_costs_at_most_the_posts_it_was_serving(layout):
     # and the layout went on without restarting anything: the web server replaced its own worker
     assert layout.pids()["web"] == master
     layout.check()
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
 
 
 def test_killed_processes_are_started_again_and_the_record_is_kept(layout):
