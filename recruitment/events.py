@@ -50,6 +50,14 @@ SUBMITTABLE = (
     ParticipantStatus.RECRUITER_SUBMISSION_STARTED,
 )
 
+#: Statuses of a participant whose submission was received: being processed, or processed.
+SUBMISSION_RECEIVED = (
+    ParticipantStatus.RECRUITER_SUBMISSION_STARTED,
+    ParticipantStatus.SUBMITTED,
+    ParticipantStatus.APPROVED,
+    ParticipantStatus.BAD_DATA,
+)
+
 #: What an event that ends an assignment makes of a participant still working, and the hook.
 ENDINGS = {
     "AssignmentAbandoned": (ParticipantStatus.ABANDONED, "assignment_abandoned"),

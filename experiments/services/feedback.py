@@ -3,7 +3,6 @@
 import json
 import logging
 
-from django.db import transaction
 from django.utils import timezone
 
 from core.fetch import by_pk
@@ -13,6 +12,7 @@ from experiments.binding import Caller
 from experiments.errors import ExperimentError
 from experiments.services.lookups import as_id
 from experiments.services.submission import participant_submit
+from recruitment.events import SUBMISSION_RECEIVED
 from recruitment.notices.outbox import experimenter_notify
 
 logger = logging.getLogger(__name__)
@@ -49,37 +49,46 @@ def error_feedback_record(
             "request_data": request_details,
         }
     )
-    with transaction.atomic():
-        report = Notification(
-            assignment_id=participant.assignment_id if participant else "unknown",
-            event_type="ExperimentError",
-            details=details,
-        )
-        report.save()
-        # Dallinger mails the experimenter from the request; here a task does, after the
-        # commit, so the participant's answer never waits for (or fails with) the mail server.
-        # Anyone may post a report: one email per participant, and at most one an hour for
-        # reports from callers who do not hold the participant they name, so nobody can flood
-        # the experimenter's inbox (every report is still stored).
-        experimenter_notify(
-            config=experiment.config,
-            kind="error_report",
-            key=_error_email_key(participant if verified else None),
-            facts={
-                "app_id": experiment.config.get("id"),
-                "assignment_id": report.assignment_id,
-                "participant_id": details["participant_id"],
-                "error_type": details["error_type"][:200],
-                "report_id": report.pk,
-            },
-        )
-    completed = False
+    report = Notification.objects.create(
+        assignment_id=participant.assignment_id if participant else "unknown",
+        event_type="ExperimentError",
+        details=details,
+    )
+    completed, not_completed_because = False, "the report did not come from the participant's own browser"
     if verified:
         try:
-            participant_submit(experiment=experiment, participant_id=participant.pk, caller=caller)
-            completed = True
-        except ExperimentError:
+            # Submitting is safe to repeat and does nothing from a status it cannot submit from
+            # (a returned assignment): what counts is where the participant ends up.
+            status = participant_submit(experiment=experiment, participant_id=participant.pk, caller=caller).status
+            completed = status in SUBMISSION_RECEIVED
+            not_completed_because = f"the participant's status is {status}"
+        except ExperimentError as error:
+            not_completed_because = str(error)
+        if not completed:
             logger.warning("Could not complete participant %s after an error report.", participant.pk)
+    # Dallinger mails the experimenter from the request; here a task does, after the commit, so
+    # the participant's answer never waits for (or fails with) the mail server. Written once
+    # the completion is known, which the email reports. Anyone may post a report: one email per
+    # participant, and at most one an hour for reports from callers who do not hold the
+    # participant they name, so nobody can flood the experimenter's inbox (every report is
+    # still stored).
+    experimenter_notify(
+        config=experiment.config,
+        kind="error_report",
+        key=_error_email_key(participant if verified else None),
+        facts={
+            "app_id": experiment.config.get("id"),
+            "assignment_id": report.assignment_id,
+            "participant_id": details["participant_id"],
+            "error_type": details["error_type"][:200],
+            "report_id": report.pk,
+            "completion": (
+                "Their assignment was completed so that they can be paid."
+                if completed
+                else f"Their assignment was NOT completed ({not_completed_because}): check it on the dashboard."
+            ),
+        },
+    )
     logger.warning("Participant error report %s: %s", report.pk, details["error_type"] or "(no type)")
     return report, completed
 

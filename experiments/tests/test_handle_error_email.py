@@ -4,8 +4,9 @@ answer never waits for the mail server, and a mail server that fails never reach
 import logging
 
 import pytest
+from django.test import Client
 
-from core.models import Notification
+from core.models import Notification, Participant, ParticipantStatus
 from experiments.tests.api_support import create_participant
 from recruitment.models import ExperimenterEmail
 from recruitment.tests.smtp_server import smtp_server
@@ -85,3 +86,63 @@ def test_reports_cannot_flood_the_experimenter_yet_every_one_is_kept(
     # One email per participant the caller holds; one for the reports naming nobody they hold.
     assert Notification.objects.filter(event_type="ExperimentError").count() == 6
     assert len(mailbox.messages) == 3
+
+
+def _email_body(mailbox) -> str:
+    [(_, _, message)] = mailbox.messages
+    return message.get_content()
+
+
+@pytest.mark.django_db
+def test_the_email_says_the_assignment_was_completed_only_when_it_was(
+    client, use_experiment, mailbox, django_capture_on_commit_callbacks
+):
+    use_experiment("bartlett1932", id=APP_ID, mode="sandbox", whimsical=False, **mailbox.settings())
+    participant = create_participant(client)["participant"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert report(client, participant["id"]).status_code == 200
+
+    body = _email_body(mailbox)
+    assert "Their assignment was completed so that they can be paid." in body
+    assert "NOT completed" not in body
+
+
+@pytest.mark.django_db
+def test_the_email_says_so_when_a_report_from_another_browser_completed_nothing(
+    client, use_experiment, mailbox, django_capture_on_commit_callbacks
+):
+    # Given a working participant, and a report naming them from a browser that does not hold them
+    use_experiment("bartlett1932", id=APP_ID, mode="sandbox", whimsical=False, **mailbox.settings())
+    participant = create_participant(client)["participant"]
+    stranger = Client()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert report(stranger, participant["id"]).status_code == 200
+
+    # Then the participant is still working, and the experimenter is not told otherwise
+    assert Participant.objects.get(pk=participant["id"]).status == ParticipantStatus.WORKING
+    body = _email_body(mailbox)
+    assert "Their assignment was NOT completed (the report did not come from the participant's own browser)" in body
+    assert "completed so that they can be paid" not in body
+
+
+@pytest.mark.django_db
+def test_the_email_says_so_when_completing_the_assignment_failed(
+    client, use_experiment, mailbox, django_capture_on_commit_callbacks
+):
+    # Given a participant who returned the assignment, so completing it is refused
+    use_experiment("bartlett1932", id=APP_ID, mode="sandbox", whimsical=True, **mailbox.settings())
+    participant = create_participant(client)["participant"]
+    Participant.objects.filter(pk=participant["id"]).update(status=ParticipantStatus.RETURNED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = report(client, participant["id"])
+
+    # Then neither the participant's page nor the (whimsical) email says it was completed
+    assert response.status_code == 200
+    assert "We could not complete your assignment automatically." in response.content.decode()
+    assert Participant.objects.get(pk=participant["id"]).status == ParticipantStatus.RETURNED
+    body = _email_body(mailbox)
+    assert "Their assignment was NOT completed (the participant's status is returned)" in body
+    assert "completed so that they can be paid" not in body

@@ -32,7 +32,7 @@ Error type: {error_type}
 Report: notification {report_id} (event type ExperimentError)
 
 The participant's own words are stored with the report, in the notification's details; the
-dashboard shows them. Their assignment was completed so that they can be paid.
+dashboard shows them. {completion}
 """,
     whimsical_subject="A participant has sent word",
     whimsical_body="""Dear experimenter,
@@ -40,8 +40,7 @@ dashboard shows them. Their assignment was completed so that they can be paid.
 Someone taking part in {app_id} stumbled upon the error page and, kindly, filled in the little
 form there before leaving us. I have filed their account away as notification {report_id}
 (assignment {assignment_id}, participant {participant_id}, said to be of the "{error_type}"
-sort), and I saw to it that their assignment was completed, so nobody goes unpaid for our
-misfortune.
+sort). As to their assignment: {completion}
 
 Do read what they wrote when you have a quiet moment; the dashboard has it.
 
