@@ -14,10 +14,11 @@ pytestmark = pytest.mark.django_db
 #: chain, the hotair recruiter, no budget caps, no bonus) on PostgreSQL, as counted by
 #: benchmarks/load/profile_flow.py (its `settle` step; docs/deployment.md). The task runs once
 #: per participant on the worker: a change that adds one should change this on purpose.
-#: The participant; the payouts due; the base payout (BEGIN, the row locked, marked sent,
-#: COMMIT); the recruitment (BEGIN, the settlement locked and marked, the experiment checked,
-#: the open networks, one recruitment row, COMMIT).
-SETTLE_BUDGET = 15
+#: The participant; whether the experiment instance is still current; the payouts due; the
+#: base payout (BEGIN, the row locked, marked sent with the moment of its paying call, COMMIT;
+#: no budget lock without a cap); the recruitment (BEGIN, the settlement claimed in one
+#: UPDATE ... RETURNING, whether an open network exists, one recruitment row, COMMIT).
+SETTLE_BUDGET = 12
 
 
 def submit(client, worker: str) -> int:
