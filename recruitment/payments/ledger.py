@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.fetch import update_returning
+from core.fetch import by_pk, rows_where, update_returning
 from core.locks import lock_keys
 from core.models import Participant
 from recruitment.models import Payment, SubmissionSettlement
@@ -70,7 +70,11 @@ def _payment(participant, kind: str, amount, *, reason: str = "", experiment: st
 def payments_due(*, participant, kinds) -> list[Payment]:
     """The participant's payouts of these kinds that are still to be made, oldest first."""
     keys = [payment_key(participant, kind) for kind in kinds]
-    return list(Payment.objects.filter(key__in=keys, state=Payment.State.INTENDED))
+    if not keys:
+        return []
+    # Kept SQL (core.fetch): read by the settling task after every submission.
+    where = f"key IN ({', '.join(['%s'] * len(keys))}) AND state = %s"
+    return rows_where(Payment, where, [*keys, Payment.State.INTENDED], order_by=("id",))
 
 
 class PaymentNotReady(Exception):
@@ -159,7 +163,9 @@ def _claimable(payment_id: int, config) -> Payment:
     experiment configured as `config` forbids it. When a cap could refuse it, `BUDGET_LOCK`
     is held to the transaction's end, so two processes claiming at once cannot both fit under
     a cap only one fits under."""
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment = by_pk(Payment, payment_id, lock="update")
+    if payment is None:
+        raise Payment.DoesNotExist(f"There is no payout {payment_id}.")
     if payment.state == Payment.State.INTENDED and budget_may_refuse(payment, config=config):
         # Taken after the row's lock: whether a cap applies depends on the row's kind. Every
         # claim takes the two in this order, and the caps' checks (budget.py) lock no payout
