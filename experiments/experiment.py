@@ -80,6 +80,20 @@ def configured_rules(config) -> list[str]:
     return json.loads(config.get("protected_routes"))
 
 
+def _networks_where(role, full) -> tuple[str, list]:
+    """The SQL condition and parameters of `Experiment.networks(role, full)`."""
+    if full not in ("all", True, False):
+        raise ValueError(f"full must be boolean or all, it cannot be {full}")
+    conditions, params = [], []
+    if role != "all":
+        conditions.append("role = %s")
+        params.append(role)
+    if full != "all":
+        conditions.append(f"{connection.ops.quote_name('full')} = %s")
+        params.append(bool(full))
+    return " AND ".join(conditions), params
+
+
 def _open_networks_for(participant) -> list[tuple[int, str]]:
     """(id, role) of every live network with room that `participant` has no node in, by id."""
     networks, nodes = Network._meta.db_table, Node._meta.db_table
@@ -276,7 +290,7 @@ class Experiment:
         closes recruitment; experiments that want more participants recruit here
         themselves (as Bartlett1932 does).
         """
-        if not self.networks(full=False):
+        if not self.networks_exist(full=False):
             self.log("All networks full: closing recruitment", "-----")
             self.recruiter.close_recruitment()
 
@@ -298,17 +312,13 @@ class Experiment:
 
     def networks(self, role="all", full="all") -> list:
         """Networks by role ("practice", "experiment" or "all") and fullness (True, False or "all")."""
-        if full not in ("all", True, False):
-            raise ValueError(f"full must be boolean or all, it cannot be {full}")
-        conditions, params = [], []
-        if role != "all":
-            conditions.append("role = %s")
-            params.append(role)
-        if full != "all":
-            conditions.append(f"{connection.ops.quote_name('full')} = %s")
-            params.append(bool(full))
         # Kept SQL (core.fetch): experiments call this on every submission (`recruit()`).
-        return rows_where(Network, " AND ".join(conditions), params, order_by=("id",))
+        return rows_where(Network, *_networks_where(role, full), order_by=("id",))
+
+    def networks_exist(self, role="all", full="all") -> bool:
+        """Whether `networks(role, full)` would find any: what `if self.networks(full=False):`
+        asks in `recruit()` after every submission, without loading every open network."""
+        return bool(rows_where(Network, *_networks_where(role, full), order_by=("id",), limit=1))
 
     def get_network_for_participant(self, participant):
         """The network `participant` should join next, or None.

@@ -5,14 +5,18 @@
 Runs the Bartlett1932 flow in process through Django's test client (the whole middleware and
 view stack, no web server) against the database in DATABASE_URL with the benchmark
 experiment, one participant at a time: counts the SQL statements of each step, times each
-step (wall and process CPU), and profiles a batch of participants with cProfile. Writes
-benchmarks/results/profile-<name>.json and .md.
+step (wall and process CPU), and profiles a batch of participants with cProfile. Then the
+worker's part of each submission (`settle`): the settling task run in process after
+`worker_complete`, as a worker logging at INFO runs it, with its statements, its log records
+and its Redis round trips (REDIS_URL set: the dashboard's log handler writes there), and its
+own profile. Writes benchmarks/results/profile-<name>.json and .md.
 """
 
 import argparse
 import cProfile
 import io
 import json
+import logging
 import os
 import pstats
 import statistics
@@ -58,6 +62,77 @@ def participant(client, number: int, measure) -> None:
         ),
     )
     measure("worker_complete", lambda: client.get(f"/worker_complete?participant_id={participant_id}"))
+    return participant_id
+
+
+class WorkerLogging:
+    """While entered, log as the worker does (`--loglevel INFO`) without printing: the root
+    logger at INFO, its console handlers quiet; counts the records that reach its handlers."""
+
+    def __init__(self):
+        self.records = 0
+        self._counter = logging.Handler(level=logging.INFO)
+        self._counter.emit = self._count
+
+    def _count(self, record) -> None:
+        self.records += 1
+
+    def __enter__(self):
+        root = logging.getLogger()
+        self._saved = root.level, [(handler, handler.level) for handler in root.handlers]
+        root.setLevel(logging.INFO)
+        for handler in root.handlers:
+            if type(handler) is logging.StreamHandler:
+                handler.setLevel(logging.CRITICAL + 1)
+        root.addHandler(self._counter)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self._counter)
+        level, handlers = self._saved
+        root.setLevel(level)
+        for handler, handler_level in handlers:
+            handler.setLevel(handler_level)
+
+
+class RedisRoundTrips:
+    """While entered, counts the commands (or pipelines) this process sends to Redis, each one
+    round trip: `count` those of the thread that entered, `elsewhere` those of other threads
+    (the log handler's writer)."""
+
+    def __init__(self):
+        self.count = self.elsewhere = 0
+
+    def __enter__(self):
+        import threading
+
+        from redis.connection import AbstractConnection
+
+        original = self._original = AbstractConnection.send_packed_command
+        counter, measured_thread = self, threading.current_thread()
+
+        def counted(connection, command, check_health=True):
+            if threading.current_thread() is measured_thread:
+                counter.count += 1
+            else:
+                counter.elsewhere += 1
+            return original(connection, command, check_health)
+
+        AbstractConnection.send_packed_command = counted
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from redis.connection import AbstractConnection
+
+        AbstractConnection.send_packed_command = self._original
+
+
+def settle(participant_id: int) -> None:
+    """The worker's part of a submission: the settling task, run in process."""
+    from recruitment.tasks import settle_submission
+
+    settle_submission(participant_id)
 
 
 def main(argv=None) -> int:
@@ -109,10 +184,27 @@ def main(argv=None) -> int:
         assert response.status_code == 200, (step, response.status_code)
         return response.json()
 
+    settled = {"statements": [], "kinds": {}, "log_records": [], "redis_round_trips": [], "cpu": []}
+
+    def settle_measured(participant_id) -> None:
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured, WorkerLogging() as logs, RedisRoundTrips() as redis:
+            started_cpu = time.process_time()
+            settle(participant_id)
+            settled["cpu"].append(time.process_time() - started_cpu)
+        settled["statements"].append(len(captured.captured_queries))
+        settled["log_records"].append(logs.records)
+        settled["redis_round_trips"].append(redis.count)
+        for query in captured.captured_queries:
+            kind = query["sql"].split(None, 1)[0].upper()
+            settled["kinds"][kind] = settled["kinds"].get(kind, 0) + 1
+
     for number in range(20):  # warm caches, the experiment's import, the connection
-        participant(client, -1 - number, plain)
-    for number in range(options.participants):
-        participant(client, number, measured)
+        with WorkerLogging():
+            settle(participant(client, -1 - number, plain))
+    with RedisRoundTrips() as whole_run:
+        for number in range(options.participants):
+            settle_measured(participant(client, number, measured))
 
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -121,6 +213,15 @@ def main(argv=None) -> int:
         participant(client, 100_000 + number, plain)
     profiler.disable()
     profiled_seconds = time.perf_counter() - started
+    settle_profiler = cProfile.Profile()
+    for number in range(options.profiled):
+        participant_id = participant(client, 200_000 + number, plain)
+        with WorkerLogging():
+            settle_profiler.runcall(settle, participant_id)
+    settle_stream = io.StringIO()
+    pstats.Stats(settle_profiler, stream=settle_stream).sort_stats("cumulative").print_stats(40)
+    settle_tottime = io.StringIO()
+    pstats.Stats(settle_profiler, stream=settle_tottime).sort_stats("tottime").print_stats(25)
     if options.pstats:
         options.pstats.parent.mkdir(parents=True, exist_ok=True)
         profiler.dump_stats(options.pstats)
@@ -153,6 +254,15 @@ def main(argv=None) -> int:
             "wall_ms": round(total_wall, 1),
             "cpu_ms": round(total_cpu, 1),
         },
+        "settle": {
+            "statements": round(statistics.mean(settled["statements"]), 2),
+            "by_kind": {kind: round(total / options.participants, 2) for kind, total in sorted(settled["kinds"].items())},
+            "log_records": round(statistics.mean(settled["log_records"]), 2),
+            "redis_round_trips": round(statistics.mean(settled["redis_round_trips"]), 2),
+            # Round trips other threads made during the whole measured run, per participant.
+            "redis_round_trips_elsewhere": round(whole_run.elsewhere / options.participants, 2),
+            "cpu_ms_median": round(1000 * statistics.median(settled["cpu"]), 2),
+        },
         "profiled": {"participants": options.profiled, "seconds": round(profiled_seconds, 2)},
     }
     options.results.mkdir(parents=True, exist_ok=True)
@@ -175,6 +285,19 @@ def main(argv=None) -> int:
     lines += [
         f"| **participant (7 requests)** | **{total_queries:g}** | | **{total_wall:.1f}** | **{total_cpu:.1f}** |",
         "",
+        "The worker's part of each submission, the settling task run in process after `worker_complete`",
+        "as a worker at `--loglevel INFO` runs it (Celery's own work and its two log lines per task,",
+        "received and succeeded, not included); means, CPU the median. Redis round trips: the task's",
+        "thread's, then other threads' (the log records' writer) over the whole run, per participant:",
+        "",
+        "| step | SQL statements | by kind | log records | Redis round trips | other threads | CPU ms |",
+        "|---|---|---|---|---|---|---|",
+        "| settle | {statements:g} | {kinds} | {log_records:g} | {redis_round_trips:g} | {redis_round_trips_elsewhere:g} "
+        "| {cpu_ms_median} |".format(
+            kinds=", ".join(f"{kind} {count:g}" for kind, count in result["settle"]["by_kind"].items()),
+            **result["settle"],
+        ),
+        "",
         f"cProfile over {options.profiled} participants ({profiled_seconds:.1f} s with the profiler's overhead), "
         "top functions by cumulative time:",
         "",
@@ -188,9 +311,21 @@ def main(argv=None) -> int:
         *tottime.getvalue().strip().splitlines()[:50],
         "```",
         "",
+        f"cProfile of the settling task over {options.profiled} participants, by cumulative time:",
+        "",
+        "```",
+        *settle_stream.getvalue().strip().splitlines()[:60],
+        "```",
+        "",
+        "By own time:",
+        "",
+        "```",
+        *settle_tottime.getvalue().strip().splitlines()[:40],
+        "```",
+        "",
     ]
     (options.results / f"profile-{options.name}.md").write_text("\n".join(lines))
-    print("\n".join(lines[:20]))
+    print("\n".join(lines[:30]))
     return 0
 
 

@@ -5,7 +5,6 @@ import os
 import socket
 import sys
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,12 +13,7 @@ from dashboard.logger.records import log_record_keep
 #: The longest message kept (a traceback is cut at its end).
 MAX_MESSAGE = 8000
 
-#: After a failure to keep a record (Redis away), records are not kept for this many seconds,
-#: so that logging does not wait on a timeout each time.
-PAUSE_AFTER_FAILURE = 5.0
-
 _busy = threading.local()
-_paused_until = [0.0]  # per process; only ever makes this handler skip records for a while
 
 
 def process_name() -> str:
@@ -51,14 +45,13 @@ class RecentRecords(logging.Handler):
     """Keeps each record it is given (dashboard/logger/records.py) for the Logger tab."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        # A record logged while one is being kept (by the Redis client itself) is not kept again.
-        if getattr(_busy, "active", False) or time.monotonic() < _paused_until[0]:
+        # A record logged while one is being kept is not kept again.
+        if getattr(_busy, "active", False):
             return
         _busy.active = True
         try:
             log_record_keep(record_entry(record, self.formatter or logging.Formatter()))
         except Exception:
-            # The log must never break what logs; the record still reaches the other handlers.
-            _paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
+            pass  # the log must never break what logs; the record still reaches the other handlers
         finally:
             _busy.active = False

@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -13,10 +14,12 @@ from django.conf import settings
 from django.test import Client
 
 from dallinger_project.celery import _keep_records_for_the_dashboard
+from dashboard.logger import records as kept_records
 from dashboard.logger.handler import RecentRecords
 from dashboard.logger.records import log_records_clear, log_records_recent
 from dashboard.monitoring.consumers import MonitoringConsumer
 from dashboard.tests.test_monitoring_live import CHANGED, QUIET, WAIT, session_cookie, socket
+from tests.polling import poll_until
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +144,91 @@ def test_records_of_another_process_are_listed(admin_client):
 
     (record,) = [record for record in records(admin_client) if record["logger"] == "bots.runner"]
     assert record["message"] == "a bot gave up" and not record["process"].endswith(f":{os.getpid()}")
+
+
+def needs_redis():
+    if not settings.REDIS_URL:
+        pytest.skip("without Redis each process keeps its records in a list of its own, at once")
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """This process's records wait in a fresh queue whose writer never runs: only what the
+    test does writes them."""
+    needs_redis()
+    queue = kept_records._Queue()
+    queue.writer = threading.Thread(target=lambda: None)  # never started
+    monkeypatch.setattr(kept_records, "_queue", queue)
+    return queue
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch):
+    """The commands (or pipelines) this process sends to Redis, each one round trip: a list of
+    the commands' first words."""
+    from redis.connection import AbstractConnection
+
+    sent, original = [], AbstractConnection.send_packed_command
+
+    def counted(connection, command, check_health=True):
+        sent.append(bytes(command if isinstance(command, bytes) else command[0]).split(b"\r\n")[2])
+        return original(connection, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+    return sent
+
+
+def test_records_logged_together_are_written_in_one_round_trip(queued, redis_round_trips):
+    # A worker logs about four records per settled submission: one round trip each cost it
+    # more than the rest of their logging.
+    for number in range(20):
+        log.warning("record %s", number)
+    assert redis_round_trips == []  # logging waits on no round trip
+
+    recent = [record["message"] for record in log_records_recent() if record["logger"] == log.name]
+
+    assert recent == [f"record {number}" for number in reversed(range(20))]
+    assert redis_round_trips == [b"MULTI", b"LRANGE"]  # the twenty records, then the reading
+
+
+def test_the_writer_thread_writes_queued_records_by_itself(monkeypatch):
+    needs_redis()
+    monkeypatch.setattr(kept_records, "_queue", kept_records._Queue())
+    redis = kept_records._redis(settings.REDIS_URL)
+
+    log.warning("first")
+    log.warning("second")
+
+    def written():
+        return [json.loads(raw)["message"] for raw in redis.lrange(kept_records.RECORDS_KEY, 0, 10)]
+
+    poll_until(lambda: written() == ["second", "first"], "the records to reach Redis", timeout=30)
+
+
+def test_records_still_queued_when_a_process_exits_are_written():
+    needs_redis()
+    # The writer would wait an hour: only the exit can write the record.
+    script = ("import django, logging; django.setup(); from dashboard.logger import records; "
+              "records.WRITE_EVERY = 3600; logging.getLogger('bots.runner').warning('the last words')")  # fmt: skip
+    subprocess.run([sys.executable, "-c", script], check=True, env=dict(os.environ), timeout=60,
+                   capture_output=True)  # fmt: skip
+
+    assert [record["message"] for record in log_records_recent()] == ["the last words"]
+
+
+def test_a_forked_child_leaves_its_parents_queued_records_to_the_parent(queued):
+    log.warning("queued before the fork")
+
+    child = os.fork()
+    if child == 0:  # the child: logs one record of its own, writes what it has, and ends
+        try:
+            log.warning("from the child")
+            kept_records.log_records_write_queued()
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+
+    assert sorted(record["message"] for record in log_records_recent()) == ["from the child", "queued before the fork"]
 
 
 def test_a_worker_keeps_the_handler_its_logging_set_up_removed():

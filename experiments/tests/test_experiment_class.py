@@ -229,6 +229,21 @@ def test_networks_by_role_and_fullness(mixed_networks):
     assert named(experiment.networks(role="nobody")) == []
 
 
+def test_networks_exist_answers_as_the_networks_found_would(mixed_networks):
+    experiment = Experiment()
+    asked = [("all", "all"), ("practice", False), ("experiment", True), ("nobody", "all"), ("practice", "all")]
+
+    assert [experiment.networks_exist(role, full) for role, full in asked] == [True, True, True, False, True]
+    for network in mixed_networks.values():
+        if not network.full:
+            network.full = True
+            network.save()
+    assert experiment.networks_exist(full=False) is False
+    assert experiment.networks_exist(full=True) is True
+    with pytest.raises(ValueError, match="full must be boolean or all"):
+        experiment.networks_exist(full="yes")
+
+
 @pytest.mark.parametrize("full", [1, 0])
 def test_networks_accepts_one_and_zero_as_booleans(mixed_networks, full):
     experiment = Experiment()

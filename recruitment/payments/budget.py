@@ -8,7 +8,9 @@ the ledger. Bonuses and compensations still `intended` are not counted: each is 
 it is claimed, so a payout the cap later refuses never crowds out one that fits.
 
 Both checks run under `BUDGET_LOCK` (a PostgreSQL advisory lock held to the end of the
-transaction), so two processes cannot both spend the last of a budget.
+transaction), so two processes cannot both spend the last of a budget. A payout no cap can
+refuse (`budget_may_refuse`) is claimed without it: most studies set no cap, and the lock
+would make every payout of every process wait in one queue for nothing.
 """
 
 import logging
@@ -35,15 +37,24 @@ _COMMITTED = Q(state__in=(Payment.State.SENDING, Payment.State.SENT, Payment.Sta
 )
 
 
-def budget_refusal(payment: Payment, *, config) -> str | None:
-    """Why paying `payment` would break a cap, or None; called as the ledger claims the row
-    (the row locked, `BUDGET_LOCK` held). Sends the budget notices the payout brings about.
+def budget_may_refuse(payment: Payment, *, config) -> bool:
+    """Whether a cap could refuse `payment` (and `budget_refusal` must run, under `BUDGET_LOCK`).
 
     A base payment is never refused: it is the reward advertised when the place was recruited,
     which the budget reserved then, and it pays work already done; `max_participant_payment`
-    bounds what is added to it (bonus, compensation).
+    bounds what is added to it (bonus, compensation). Without either cap nothing is refused.
     """
     if config is None or payment.kind == Payment.Kind.BASE:
+        return False
+    return _cap(config, "max_participant_payment") is not None or _cap(config, "budget") is not None
+
+
+def budget_refusal(payment: Payment, *, config) -> str | None:
+    """Why paying `payment` would break a cap, or None; called as the ledger claims the row
+    (the row locked, `BUDGET_LOCK` held when `budget_may_refuse`). Sends the budget notices
+    the payout brings about.
+    """
+    if not budget_may_refuse(payment, config=config):
         return None
     amount = payment.amount
     per_participant = _cap(config, "max_participant_payment")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from core.models import Participant, Recruitment
 from recruitment.base import RECRUITERS, HotAirRecruiter, register
@@ -100,6 +101,37 @@ def test_without_caps_nothing_is_refused():
 
     assert settle(submitted(1, bonus=100.0), recruiter) == {"base": "sent", "bonus": "sent"}
     assert budget.budget_allow_recruitment(config={}, recruiter_nickname="counting", n=1000, price=5) == 1000
+
+
+def budget_locks_taken(participant, recruiter) -> dict:
+    """Settle the participant's payouts; how many times each kind's claim took `BUDGET_LOCK`."""
+    taken = {}
+    for payment in ledger.payments_due(participant=participant, kinds=("base", "bonus")):
+        with CaptureQueriesContext(connection) as captured:
+            ledger.payment_send(payment_id=payment.pk, recruiter=recruiter, participant=participant)
+        taken[payment.kind] = sum("pg_advisory_xact_lock" in query["sql"] for query in captured.captured_queries)
+    return taken
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "caps, locked",
+    [
+        ({}, {"base": 0, "bonus": 0}),
+        ({"budget": ""}, {"base": 0, "bonus": 0}),
+        ({"budget": 100}, {"base": 0, "bonus": 1}),
+        ({"max_participant_payment": 10}, {"base": 0, "bonus": 1}),
+    ],
+)
+def test_the_budget_lock_is_taken_only_for_a_payout_a_cap_could_refuse(caps, locked):
+    # Every payout of every process would otherwise queue on the one lock, for nothing.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    recruiter = Counting(configured(**caps))
+
+    assert budget_locks_taken(submitted(1, bonus=2.0), recruiter) == locked
+    assert Payment.objects.filter(state="sent").count() == 2
 
 
 @pytest.mark.django_db

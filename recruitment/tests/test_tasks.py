@@ -183,6 +183,18 @@ def test_a_crash_during_a_local_payout_rolls_it_back_so_the_rerun_makes_it_once(
     assert states() == {"base": "sent", "bonus": "sent"}
 
 
+@pytest.mark.parametrize("recruiter", ["platform", "local"])
+def test_each_payout_records_the_moment_its_paying_call_was_made(recruiter_calls, recruiter):
+    # A local payout saves the moment with the payout itself, in the one transaction of both.
+    before = timezone.now()
+    participant = submitted(recruiter)
+
+    tasks.settle_submission(participant.pk)
+
+    for payment in Payment.objects.all():
+        assert before <= payment.pay_called_at <= payment.sent_at, payment.kind
+
+
 def test_a_crash_while_recruiting_leaves_the_recruitment_to_the_rerun(recruiter_calls):
     participant = submitted("local")
     recruiter_calls.failures["recruit"] = Crash()

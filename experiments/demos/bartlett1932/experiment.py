@@ -54,7 +54,7 @@ class Bartlett1932(Experiment):
 
     def recruit(self):
         """One more participant while the chain is not full; then stop recruiting."""
-        if self.networks(full=False):
+        if self.networks_exist(full=False):
             self.recruiter.recruit(n=1)
         else:
             self.recruiter.close_recruitment()
