@@ -6,16 +6,23 @@ formation alone, not for the rest of its connect: every other arrival and socket
 behind it (each websocket process runs its database work in one thread).
 """
 
+import threading
+
 import pytest
 from django.db import connection
 
 from core.locks import _lock_id
 from core.models import Participant, ParticipantStatus
 from experiments.experiment import Experiment
+from experiments.models import GroupSeat
 from experiments.services.participants import participant_create
+from experiments.services.presence import presence_connect
+from experiments.tests.realtime_support import GroupGame, make_participant
 from tests.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WAIT_SECONDS = 10
 
 _numbers = iter(range(1, 10_000))
 
@@ -84,3 +91,48 @@ def test_an_override_of_is_overrecruited_is_still_exact_with_groups_formed_by_ar
 
     assert Participant.objects.filter(status=ParticipantStatus.WORKING).count() == 3
     assert Participant.objects.filter(status=ParticipantStatus.OVERRECRUITED).count() == 5
+
+
+class PausingSnapshot(GroupGame):
+    """Groups of two whose snapshot, for one participant, waits until told to go on."""
+
+    def __init__(self, **attributes):
+        super().__init__(**attributes)
+        self.slow = None
+        self.reading, self.go_on = threading.Event(), threading.Event()
+
+    def realtime_snapshot(self, participant):
+        if participant.pk == self.slow:
+            self.reading.set()
+            self.go_on.wait(WAIT_SECONDS)
+        return {}
+
+
+def test_a_socket_reading_its_snapshot_does_not_hold_up_group_formation_elsewhere(published):
+    experiment = PausingSnapshot(group_size=2)
+    first, second = make_participant(), make_participant()
+    experiment.slow = first.pk
+    finished = {}
+
+    def open_socket(participant):
+        try:
+            presence_connect(experiment=experiment, participant_id=participant.pk, channel_names=["quorum"])
+            finished[participant.pk] = True
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=open_socket, args=(first,))
+    slow.start()
+    try:
+        assert experiment.reading.wait(WAIT_SECONDS)
+        # The first socket is reading its snapshot: the second's opening forms their group.
+        other = threading.Thread(target=open_socket, args=(second,))
+        other.start()
+        other.join(WAIT_SECONDS)
+        assert finished.get(second.pk), "the second socket waited for the first one's snapshot"
+    finally:
+        experiment.go_on.set()
+        slow.join(WAIT_SECONDS)
+    network = GroupSeat.objects.get(participant=first).network_id
+    assert network is not None
+    assert GroupSeat.objects.get(participant=second).network_id == network
