@@ -64,8 +64,8 @@ def presence_connect(
         # websocket process runs its database work in one thread). The seat is in the waiting
         # room either way: formation, here or in any other process, sees every committed seat.
         groups_form(experiment=experiment, now=now)
-    with transaction.atomic():
-        snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
+    # Reads only, after the commit: no lock is held while they run, and they need no transaction.
+    snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
     if snapshot["network_id"] is None and not snapshot["state"]:
         return []  # Nothing to continue yet (a new arrival): no snapshot.
     return [f"{CONTROL_CHANNEL}:{json.dumps(snapshot, cls=DjangoJSONEncoder)}"]
