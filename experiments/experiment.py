@@ -247,6 +247,16 @@ class Experiment:
             return False
         return waiting_count > self.quorum
 
+    def may_overrecruit(self) -> bool:
+        """Whether `is_overrecruited` could ever say True, so that arrivals must be counted one
+        at a time (participant creation then takes the one `quorum` lock): with a quorum, unless
+        groups are formed by arrival and the class keeps the base rule, which then never
+        over-recruits. An override of `is_overrecruited` always counts."""
+        if not self.quorum:
+            return False
+        overridden = getattr(self.is_overrecruited, "__func__", None) is not Experiment.is_overrecruited
+        return overridden or not self.group_size
+
     # Websocket channels (docs/realtime.md) ---------------------------------------------
 
     def send(self, raw_message: str) -> None:

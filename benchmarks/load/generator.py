@@ -54,6 +54,7 @@ async def run_load(
     # The generator alone: when a runner calls it, the runner's children are the servers.
     watcher = TreeWatcher({**(watch or {}), "generator": os.getpid()}, single=frozenset({"generator"}))
     connects = []
+    finished = []  # when each participant completed
 
     started = time.perf_counter()
     deadline = started + duration
@@ -65,6 +66,7 @@ async def run_load(
             try:
                 if await chosen.run(connection, recorder, f"load-{tag}-{next(numbers)}", timeout):
                     recorder.participants_completed += 1
+                    finished.append(time.perf_counter())
             finally:
                 connects.append(connection.connects)
                 await connection.close()
@@ -95,6 +97,7 @@ async def run_load(
         "participants_started": recorder.participants_started,
         "participants_completed": recorder.participants_completed,
         "participants_per_s": round(recorder.participants_completed / elapsed, 2),
+        "participants_per_s_steady": steady_rate(finished, started, duration),
         "requests": requests,
         "requests_per_s": round(requests / elapsed, 1),
         "errors": report["errors"],
@@ -110,6 +113,15 @@ async def run_load(
     if "waits" in report:
         result["waits"] = report["waits"]
     return result
+
+
+def steady_rate(finished: list[float], started: float, duration: float) -> float:
+    """Participants completed per second in the second half of the load: the rate the servers
+    keep up, without the first cycles' ramp or the drain after the deadline, which
+    `participants_per_s` includes (in the waiting-room flow, the last arrivals, fewer than a
+    group, wait out `group_max_wait_seconds` and the next sweep: 5 to 15 s of an idle machine)."""
+    middle, deadline = started + duration / 2, started + duration
+    return round(sum(middle <= moment <= deadline for moment in finished) / (duration / 2), 2)
 
 
 def parse_watch(values: list[str]) -> dict[str, int]:
@@ -128,8 +140,8 @@ def format_summary(result: dict) -> str:
     latency = result["latency"]
     lines = [
         f"concurrency {result['concurrency']}: {result['participants_completed']} participants "
-        f"({result['participants_per_s']}/s), {result['requests']} requests ({result['requests_per_s']}/s), "
-        f"errors {result['errors'] or 0}",
+        f"({result['participants_per_s']}/s; steady {result['participants_per_s_steady']}/s), "
+        f"{result['requests']} requests ({result['requests_per_s']}/s), errors {result['errors'] or 0}",
         f"  latency ms  p50 {latency['p50_ms']}  p95 {latency['p95_ms']}  p99 {latency['p99_ms']}  max {latency['max_ms']}",
     ]
     for name, figures in result.get("waits", {}).items():

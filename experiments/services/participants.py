@@ -50,9 +50,11 @@ def participant_create(
         raise BadRequest(f"fingerprint_hash is longer than {MAX_ID_LENGTH} characters.")
 
     with transaction.atomic():
-        # With a quorum, arrivals are counted one at a time, so that two arriving together
-        # cannot both be the quorum's last place.
-        lock_keys(f"worker:{worker_id}", f"assignment:{assignment_id}", *(["quorum"] if experiment.quorum else []))
+        # Where over-recruitment is possible, arrivals are counted one at a time, so that two
+        # arriving together cannot both be the quorum's last place. Elsewhere (groups formed by
+        # arrival take everyone) that lock would queue every arrival behind the others for nothing.
+        counted = ["quorum"] if experiment.may_overrecruit() else []
+        lock_keys(f"worker:{worker_id}", f"assignment:{assignment_id}", *counted)
         known = participants_of(worker_id=worker_id, assignment_id=assignment_id)
         if assignment_held_by_another(known, worker_id=worker_id, assignment_id=assignment_id):
             # Only the worker an assignment was given to may restart it: anyone else could

@@ -32,12 +32,13 @@ def presence_connect(
     holds it, so that the sweep can uncount it should that process die without closing it
     (experiments/services/liveness.py)."""
     now = timezone.now()
+    waiting = QUORUM_CHANNEL in channel_names and experiment.group_size
     with transaction.atomic():
         participant = by_pk(Participant, participant_id)
         if participant is None:
             return []
         # Locked (NO KEY UPDATE: rows that reference the participant stay free) until the
-        # snapshot is read, so the sockets of one participant opening at once count one by
+        # socket is counted, so the sockets of one participant opening at once count one by
         # one and only one of them handles a return from a dropout. A first socket creates
         # the row; get_or_create takes care of a concurrent first socket.
         presence, _ = Presence.objects.select_for_update(no_key=True).get_or_create(
@@ -55,10 +56,16 @@ def presence_connect(
             _socket_hold(participant, socket_key, process_id, now)
         if returning:
             participant_return(experiment=experiment, participant=participant)
-        if QUORUM_CHANNEL in channel_names and experiment.group_size:
+        if waiting:
             waiting_room_join(experiment=experiment, participant=participant)
-            groups_form(experiment=experiment, now=now)
-        snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
+    if waiting:
+        # After the seat is committed, in a transaction of its own: formation's lock is global,
+        # and held to the end of the connect it made every other socket's opening wait (each
+        # websocket process runs its database work in one thread). The seat is in the waiting
+        # room either way: formation, here or in any other process, sees every committed seat.
+        groups_form(experiment=experiment, now=now)
+    # Reads only, after the commit: no lock is held while they run, and they need no transaction.
+    snapshot = {**snapshot_of(participant=participant), "state": experiment.realtime_snapshot(participant)}
     if snapshot["network_id"] is None and not snapshot["state"]:
         return []  # Nothing to continue yet (a new arrival): no snapshot.
     return [f"{CONTROL_CHANNEL}:{json.dumps(snapshot, cls=DjangoJSONEncoder)}"]

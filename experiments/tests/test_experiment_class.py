@@ -429,6 +429,28 @@ def test_overrecruited_only_beyond_the_quorum(waiting, expected):
     assert experiment.is_overrecruited(waiting) is expected
 
 
+class _OwnOverrecruitment(Experiment):
+    def is_overrecruited(self, waiting_count):
+        return waiting_count > 2 * self.quorum
+
+
+@pytest.mark.parametrize(
+    ("kind", "quorum", "group_size", "expected"),
+    [
+        (Experiment, 0, 0, False),
+        (Experiment, 3, 0, True),
+        (Experiment, 3, 3, False),
+        (_OwnOverrecruitment, 3, 3, True),
+        (_OwnOverrecruitment, 0, 3, False),
+    ],
+)
+def test_may_overrecruit_only_where_is_overrecruited_could_say_true(kind, quorum, group_size, expected):
+    experiment = kind()
+    experiment.quorum, experiment.group_size = quorum, group_size
+
+    assert experiment.may_overrecruit() is expected
+
+
 def test_recruit_does_nothing_while_a_network_has_room(make_network, config, caplog):
     caplog.set_level(logging.INFO)
     make_network(role="experiment")
