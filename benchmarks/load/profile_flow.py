@@ -135,6 +135,17 @@ def settle(participant_id: int) -> None:
     settle_submission(participant_id)
 
 
+def profile_section(title: str, profiler, *, functions: tuple[int, int]) -> list[str]:
+    """Markdown lines of a profile: its top functions by cumulative time, then by own time
+    (`functions`: how many of each)."""
+    lines = [title]
+    for heading, order, count in (("", "cumulative", functions[0]), ("By own time:", "tottime", functions[1])):
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(count)
+        lines += ([heading, ""] if heading else [""]) + ["```", *stream.getvalue().strip().splitlines(), "```", ""]
+    return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--experiment", default=str(REPO_ROOT / "benchmarks" / "load" / "experiment"))
@@ -218,18 +229,9 @@ def main(argv=None) -> int:
         participant_id = participant(client, 200_000 + number, plain)
         with WorkerLogging():
             settle_profiler.runcall(settle, participant_id)
-    settle_stream = io.StringIO()
-    pstats.Stats(settle_profiler, stream=settle_stream).sort_stats("cumulative").print_stats(40)
-    settle_tottime = io.StringIO()
-    pstats.Stats(settle_profiler, stream=settle_tottime).sort_stats("tottime").print_stats(25)
     if options.pstats:
         options.pstats.parent.mkdir(parents=True, exist_ok=True)
         profiler.dump_stats(options.pstats)
-    stream = io.StringIO()
-    stats = pstats.Stats(profiler, stream=stream)
-    stats.sort_stats("cumulative").print_stats(45)
-    tottime = io.StringIO()
-    pstats.Stats(profiler, stream=tottime).sort_stats("tottime").print_stats(30)
 
     per_step = {}
     for step in STEPS:
@@ -298,31 +300,17 @@ def main(argv=None) -> int:
             **result["settle"],
         ),
         "",
-        f"cProfile over {options.profiled} participants ({profiled_seconds:.1f} s with the profiler's overhead), "
-        "top functions by cumulative time:",
-        "",
-        "```",
-        *stream.getvalue().strip().splitlines()[:70],
-        "```",
-        "",
-        "By own time:",
-        "",
-        "```",
-        *tottime.getvalue().strip().splitlines()[:50],
-        "```",
-        "",
-        f"cProfile of the settling task over {options.profiled} participants, by cumulative time:",
-        "",
-        "```",
-        *settle_stream.getvalue().strip().splitlines()[:60],
-        "```",
-        "",
-        "By own time:",
-        "",
-        "```",
-        *settle_tottime.getvalue().strip().splitlines()[:40],
-        "```",
-        "",
+        *profile_section(
+            f"cProfile over {options.profiled} participants ({profiled_seconds:.1f} s with the profiler's "
+            "overhead), top functions by cumulative time:",
+            profiler,
+            functions=(45, 30),
+        ),
+        *profile_section(
+            f"cProfile of the settling task over {options.profiled} participants, by cumulative time:",
+            settle_profiler,
+            functions=(40, 25),
+        ),
     ]
     (options.results / f"profile-{options.name}.md").write_text("\n".join(lines))
     print("\n".join(lines[:30]))

@@ -18,6 +18,8 @@ from recruitment.notices.outbox import experimenter_notify
 logger = logging.getLogger(__name__)
 
 MAX_FIELD_LENGTH = 10_000
+#: Why a report from a caller who does not hold the participant completes nothing.
+NOT_FROM_PARTICIPANT = "the report did not come from the participant's own browser"
 
 
 def error_feedback_record(
@@ -54,18 +56,7 @@ def error_feedback_record(
         event_type="ExperimentError",
         details=details,
     )
-    completed, not_completed_because = False, "the report did not come from the participant's own browser"
-    if verified:
-        try:
-            # Submitting is safe to repeat and does nothing from a status it cannot submit from
-            # (a returned assignment): what counts is where the participant ends up.
-            status = participant_submit(experiment=experiment, participant_id=participant.pk, caller=caller).status
-            completed = status in SUBMISSION_RECEIVED
-            not_completed_because = f"the participant's status is {status}"
-        except ExperimentError as error:
-            not_completed_because = str(error)
-        if not completed:
-            logger.warning("Could not complete participant %s after an error report.", participant.pk)
+    not_completed = _complete(experiment, participant, caller) if verified else NOT_FROM_PARTICIPANT
     # Dallinger mails the experimenter from the request; here a task does, after the commit, so
     # the participant's answer never waits for (or fails with) the mail server. Written once
     # the completion is known, which the email reports. Anyone may post a report: one email per
@@ -83,14 +74,31 @@ def error_feedback_record(
             "error_type": details["error_type"][:200],
             "report_id": report.pk,
             "completion": (
-                "Their assignment was completed so that they can be paid."
-                if completed
-                else f"Their assignment was NOT completed ({not_completed_because}): check it on the dashboard."
+                f"Their assignment was NOT completed ({not_completed}): check it on the dashboard."
+                if not_completed
+                else "Their assignment was completed so that they can be paid."
             ),
         },
     )
     logger.warning("Participant error report %s: %s", report.pk, details["error_type"] or "(no type)")
-    return report, completed
+    return report, not_completed is None
+
+
+def _complete(experiment, participant, caller) -> str | None:
+    """Submit the reporting participant's assignment; why it was not completed, or None if it was.
+
+    Submitting is safe to repeat and does nothing from a status it cannot submit from (a
+    returned assignment): what counts is the status the participant ends in."""
+    try:
+        status = participant_submit(experiment=experiment, participant_id=participant.pk, caller=caller).status
+    except ExperimentError as error:
+        reason = str(error)
+    else:
+        if status in SUBMISSION_RECEIVED:
+            return None
+        reason = f"the participant's status is {status}"
+    logger.warning("Could not complete participant %s after an error report.", participant.pk)
+    return reason
 
 
 def _error_email_key(participant) -> str:
